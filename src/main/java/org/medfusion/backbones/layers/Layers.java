@@ -1,0 +1,114 @@
+package org.medfusion.backbones.layers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+import java.util.function.Function;
+
+/**
+ * Building blocks shared by the families, with torchvision's semantics: bias-free convolutions
+ * followed by BatchNorm (eps 1e-5, PyTorch momentum 0.1 unless given), activations as parameter-free
+ * blocks. Every op keeps the activation as its first operand, so outputs land in the activation's
+ * (short-lived) NDManager and never in the parameters' manager.
+ */
+public final class Layers {
+
+    private Layers() {
+    }
+
+    /** Activation functions by torchvision name. */
+    public enum Act {
+        NONE, RELU, RELU6, SILU, GELU, HARDSWISH, HARDSIGMOID, SIGMOID;
+
+        public NDArray apply(NDArray x) {
+            switch (this) {
+                case NONE:
+                    return x;
+                case RELU:
+                    return Activation.relu(x);
+                case RELU6:
+                    return Activation.relu6(x);
+                case SILU:
+                    return Activation.swish(x, 1f);
+                case GELU:
+                    return Activation.gelu(x);
+                case HARDSWISH:
+                    return x.mul(Activation.relu6(x.add(3f)).div(6f));
+                case HARDSIGMOID:
+                    return Activation.relu6(x.add(3f)).div(6f);
+                case SIGMOID:
+                    return Activation.sigmoid(x);
+                default:
+                    throw new AssertionError(this);
+            }
+        }
+
+        public Block block() {
+            return new LambdaBlock(l -> new NDList(apply(l.singletonOrThrow())), name().toLowerCase());
+        }
+    }
+
+    public static Conv2d conv(int out, int kernel, int stride, int groups, boolean bias) {
+        return conv(out, kernel, stride, (kernel - 1) / 2, 1, groups, bias);
+    }
+
+    public static Conv2d conv(int out, int kernel, int stride, int padding, int dilation, int groups, boolean bias) {
+        return Conv2d.builder()
+                .setFilters(out)
+                .setKernelShape(new Shape(kernel, kernel))
+                .optStride(new Shape(stride, stride))
+                .optPadding(new Shape(padding, padding))
+                .optDilation(new Shape(dilation, dilation))
+                .optGroups(groups)
+                .optBias(bias)
+                .build();
+    }
+
+    public static BatchNorm batchNorm() {
+        return batchNorm(1e-5f, 0.1f);
+    }
+
+    /** BatchNorm with PyTorch's eps and momentum convention (momentum = weight of the new batch). */
+    public static BatchNorm batchNorm(float eps, float torchMomentum) {
+        return BatchNorm.builder().optEpsilon(eps).optMomentum(1f - torchMomentum).build();
+    }
+
+    /** torchvision's Conv2dNormActivation: conv (no bias, "same" padding) + BatchNorm + activation. */
+    public static SequentialBlock convBnAct(int out, int kernel, int stride, int groups, Act act) {
+        return convBnAct(out, kernel, stride, groups, act, batchNorm());
+    }
+
+    public static SequentialBlock convBnAct(int out, int kernel, int stride, int groups, Act act, BatchNorm bn) {
+        SequentialBlock b = new SequentialBlock().add(conv(out, kernel, stride, groups, false)).add(bn);
+        if (act != Act.NONE) {
+            b.add(act.block());
+        }
+        return b;
+    }
+
+    public static Block lambda(Function<NDArray, NDArray> f, String name) {
+        return new LambdaBlock(l -> new NDList(f.apply(l.singletonOrThrow())), name);
+    }
+
+    /** Global average pool to 1x1 and flatten: (N, C, H, W) to (N, C). */
+    public static Block globalAvgPoolFlatten() {
+        return new SequentialBlock().add(Pool.globalAvgPool2dBlock()).add(Blocks.batchFlattenBlock());
+    }
+
+    public static Linear linear(int out) {
+        return Linear.builder().setUnits(out).build();
+    }
+
+    public static Linear linear(int out, boolean bias) {
+        return Linear.builder().setUnits(out).optBias(bias).build();
+    }
+}
