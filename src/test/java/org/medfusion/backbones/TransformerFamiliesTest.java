@@ -113,6 +113,23 @@ class TransformerFamiliesTest {
     }
 
     @Test
+    void rollAndPadFollowTorch() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.arange(5f).reshape(1, 5, 1, 1);
+            // torch.roll(x, -2, 1) = [2, 3, 4, 0, 1]; torch.roll(x, 2, 1) = [3, 4, 0, 1, 2]
+            assertArrayEquals(new float[] {2, 3, 4, 0, 1}, SwinTransformers.roll(x, -2, 1).toFloatArray());
+            assertArrayEquals(new float[] {3, 4, 0, 1, 2}, SwinTransformers.roll(x, 2, 1).toFloatArray());
+            NDArray y = x.reshape(1, 1, 5, 1);
+            assertArrayEquals(new float[] {2, 3, 4, 0, 1}, SwinTransformers.roll(y, -2, 2).toFloatArray());
+            NDArray p = SwinTransformers.padBottomRight(m.ones(new Shape(1, 2, 3, 1)), 1, 2);
+            assertArrayEquals(new long[] {1, 3, 5, 1}, p.getShape().getShape());
+            assertEquals(6f, p.sum().getFloat());
+            assertEquals(1f, p.get("0, 1, 2, 0").getFloat());
+            assertEquals(0f, p.get("0, 2, 0, 0").getFloat());
+        }
+    }
+
+    @Test
     void attentionMaskMatchesTorchvision() {
         // 4x4 map, window 2, shift 1: regions rows [0,2),[2,3),[3,4) x cols likewise
         float[] mask = SwinTransformers.WindowAttention.attentionMask(4, 4, 2, 1, 1);
