@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 
 /**
  * Entry point of {@code benchmarks.jar}. With no arguments it runs the default (smoke) matrix;
- * with a subcommand it runs that; arguments that start like JMH options ({@code -f 1 -wi 2 ...},
- * {@code -l}, {@code -h} of JMH is {@code -help}) go to JMH's own runner unchanged.
+ * with a subcommand it runs that; anything else (a benchmark regex, JMH options such as
+ * {@code -f 1 -wi 2 -l -prof ...}) goes to JMH's own runner unchanged.
  *
  * <p>Exit codes: 0 ok, 1 a check failed (verify disagreed, gate failed), 2 usage error,
  * 3 bad or corrupt data / environment (natives missing, no GPU), 4 measurement error.
@@ -42,7 +42,8 @@ public final class Main implements Runnable {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true"); // never download natives at run time
         }
-        if (args.length > 0 && args[0].startsWith("-") && !OWN_OPTIONS.contains(args[0])) {
+        CommandLine cl = new CommandLine(new Main());
+        if (args.length > 0 && !OWN_OPTIONS.contains(args[0]) && !cl.getSubcommands().containsKey(args[0])) {
             try {
                 org.openjdk.jmh.Main.main(args);
                 return 0;
@@ -51,7 +52,6 @@ public final class Main implements Runnable {
                 return 4;
             }
         }
-        CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
