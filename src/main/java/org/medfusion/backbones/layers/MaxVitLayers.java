@@ -103,7 +103,7 @@ public final class MaxVitLayers {
             NDArray x = inputs.singletonOrThrow();
             NDArray s = x.mean(new int[] {3}, true).mean(new int[] {2}, true);
             s = fc1.forward(ps, new NDList(s), training, params).singletonOrThrow();
-            s = Activation.swish(s, 1f);
+            s = s.mul(Activation.sigmoid(s)); // SiLU without a scalar operand (see RelativePositionAttention)
             s = fc2.forward(ps, new NDList(s), training, params).singletonOrThrow();
             return new NDList(x.mul(Activation.sigmoid(s)));
         }
@@ -301,11 +301,16 @@ public final class MaxVitLayers {
             }
             NDList qkv = toQkv.forward(ps, inputs, training, params).singletonOrThrow().split(3, 3);
             NDArray q = qkv.get(0).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4);
-            NDArray k = qkv.get(1).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4).mul(scale);
+            // k * scale with a natively allocated scalar: mul(Number) wraps a Java direct buffer
+            // that autograd would keep for the backward pass after DJL recycled it
+            NDArray k = qkv.get(1).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4)
+                    .mul(x.getManager().full(new Shape(), scale, x.getDataType()).toDevice(x.getDevice(), false));
             NDArray v = qkv.get(2).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4);
             NDManager m = x.getManager();
             NDArray table = ps.getValue(biasTable, x.getDevice(), training);
-            NDArray index = m.create(flatBiasIndex, new Shape(heads, seqLen, seqLen)).toDevice(x.getDevice(), false);
+            // create() wraps a Java direct buffer that DJL recycles, but take() keeps its index
+            // for the backward pass: give libtorch its own copy.
+            NDArray index = m.create(flatBiasIndex, new Shape(heads, seqLen, seqLen)).toDevice(x.getDevice(), false).duplicate();
             NDArray bias = table.take(m, index); // (heads, P, P), in the activation's manager
             NDArray attn = q.matMul(k.swapAxes(3, 4)).add(bias).softmax(-1);
             NDArray out = attn.matMul(v).transpose(0, 1, 3, 2, 4).reshape(b, g, p, c);
