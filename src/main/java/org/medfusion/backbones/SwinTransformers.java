@@ -343,7 +343,8 @@ public final class SwinTransformers {
 
             NDArray qkvOut = qkv.forward(ps, new NDList(x), training, params).singletonOrThrow()
                     .reshape(b * windows, n, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
-            NDArray q = qkvOut.get(0).mul(1.0 / Math.sqrt(headDim));
+            NDArray q0 = qkvOut.get(0);
+            NDArray q = q0.mul(Layers.scalar(q0, (float) (1.0 / Math.sqrt(headDim))));
             NDArray k = qkvOut.get(1);
             NDArray v = qkvOut.get(2);
             NDArray attn = q.matMul(k.swapAxes(-2, -1));

@@ -202,7 +202,8 @@ public final class VisionTransformers {
             NDArray b = ps.getValue(inProjBias, x.getDevice(), training);
             NDArray qkv = Linear.linear(x, w, b).singletonOrThrow()
                     .reshape(n, len, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
-            NDArray q = qkv.get(0).mul(1.0 / Math.sqrt(headDim));
+            NDArray q0 = qkv.get(0);
+            NDArray q = q0.mul(Layers.scalar(q0, (float) (1.0 / Math.sqrt(headDim))));
             NDArray k = qkv.get(1);
             NDArray v = qkv.get(2);
             NDArray attn = q.matMul(k.swapAxes(-2, -1)).softmax(-1);

@@ -36,7 +36,7 @@ public final class Layers {
                 case RELU:
                     return Activation.relu(x);
                 case RELU6:
-                    return Activation.relu6(x);
+                    return relu6(x);
                 case SILU:
                     return x.mul(Activation.sigmoid(x));
                 case GELU:
@@ -52,8 +52,13 @@ public final class Layers {
             }
         }
 
+        /** clamp(x, 0, 6); DJL's Activation.relu6 keeps a Java-backed 6 in the graph. */
+        private static NDArray relu6(NDArray x) {
+            return x.clip(0f, 6f);
+        }
+
         private static NDArray hardSigmoid(NDArray x) {
-            return Activation.relu6(x.add(scalar(x, 3f))).div(scalar(x, 6f));
+            return relu6(x.add(scalar(x, 3f))).div(scalar(x, 6f));
         }
 
         public Block block() {
