@@ -19,6 +19,9 @@ public final class AtomicFiles {
     /** Suffix of temp files; readers skip files with it. */
     public static final String TEMP_SUFFIX = ".tmp";
 
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PERMS =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+
     private AtomicFiles() {
     }
 
@@ -35,6 +38,11 @@ public final class AtomicFiles {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", TEMP_SUFFIX);
+            try { // temp files are created owner-only; results are meant to be shared
+                Files.setPosixFilePermissions(tmp, PERMS);
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system
+            }
             try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE,
                     java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
                 var buf = java.nio.ByteBuffer.wrap(bytes);
