@@ -81,13 +81,28 @@ final class CellIndex {
         return g == null ? null : g.get(s);
     }
 
-    /** A short label of a group: the model alone when each model has one group, else model + conditions. */
+    /**
+     * A short label of a group: the model, plus those of batch, resolution, precision and device that vary
+     * between the groups of this run (conditions common to all groups are said once in the report).
+     */
     String label(CellKey group) {
-        long sameModel = groups.keySet().stream().filter(g -> g.model().equals(group.model())).count();
-        if (sameModel == 1) {
-            return group.model();
+        StringBuilder sb = new StringBuilder(group.model());
+        if (varies(CellKey::batch)) {
+            sb.append(" b").append(group.batch());
         }
-        return group.model() + " b" + group.batch() + " " + group.res() + "px " + group.precision() + " "
-                + group.device();
+        if (varies(CellKey::res)) {
+            sb.append(' ').append(group.res()).append("px");
+        }
+        if (varies(CellKey::precision)) {
+            sb.append(' ').append(group.precision());
+        }
+        if (varies(CellKey::device)) {
+            sb.append(' ').append(group.device());
+        }
+        return sb.toString();
+    }
+
+    private boolean varies(java.util.function.Function<CellKey, Object> f) {
+        return groups.keySet().stream().map(f).distinct().count() > 1;
     }
 }

@@ -51,6 +51,11 @@ public final class Charts {
     private Charts() {
     }
 
+    /** Taller charts when the legend (one line per model) would not fit. */
+    static int heightFor(int legendLines) {
+        return Math.max(HEIGHT, 90 + 25 * legendLines);
+    }
+
     static String segmentsLabel(int s) {
         return s == 0 ? "no checkpointing" : s + " segments";
     }
@@ -81,7 +86,7 @@ public final class Charts {
         c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         c.getStyler().setYAxisMin(0.0);
         c.getStyler().setOverlapped(false);
-        c.getStyler().setXAxisLabelRotation(t.rows().size() > 4 ? 30 : 0);
+        c.getStyler().setXAxisLabelRotation(t.rows().size() > 12 ? 60 : t.rows().size() > 5 ? 30 : 0);
         List<String> cats = t.rows().stream().map(MemoryTable.Row::label).toList();
         if (cats.isEmpty()) {
             return c;
@@ -106,7 +111,7 @@ public final class Charts {
 
     /** (b) Step-time increase vs segment count per model, with error bars from the CIs. */
     public static XYChart slowdownChart(SlowdownTable t) {
-        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Training-step slowdown from checkpointing")
+        XYChart c = new XYChartBuilder().width(WIDTH).height(heightFor(t.rows().size())).title("Training-step slowdown from checkpointing")
                 .xAxisTitle("segments (0 = no checkpointing)").yAxisTitle("step time increase (%)").build();
         style(c.getStyler());
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
@@ -178,7 +183,7 @@ public final class Charts {
 
     /** (c) Memory-time trade-off per model with its Pareto front. */
     public static XYChart tradeoffChart(MemoryTable m, SlowdownTable s) {
-        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Memory-time trade-off (labels: segments)")
+        XYChart c = new XYChartBuilder().width(WIDTH).height(heightFor(m.rows().size())).title("Memory-time trade-off (labels: segments)")
                 .xAxisTitle("step time (% of no checkpointing)").yAxisTitle("peak memory (% of no checkpointing)")
                 .build();
         style(c.getStyler());
@@ -246,9 +251,25 @@ public final class Charts {
         c.getStyler().setYAxisMin(Math.max(0, Math.floor(yMin - yPad)));
         c.getStyler().setYAxisMax(Math.ceil(yMax + yPad));
         double dy = (yMax - yMin + 2 * yPad) * 0.045;
+        // one label per cluster: a label equal to one already placed close by (3% of either axis) is dropped,
+        // so points of several models at the same place do not stack unreadable copies
+        double xr = xMax - xMin + 2 * xPad;
+        double yr = yMax - yMin + 2 * yPad;
+        List<Point> placed = new ArrayList<>();
+        List<String> placedText = new ArrayList<>();
         for (int k = 0; k < labelled.size(); k++) {
             Point p = labelled.get(k);
-            c.addAnnotation(new AnnotationText(labels.get(k), p.timePct(), p.memPct() + dy, false));
+            boolean near = false;
+            for (int j = 0; j < placed.size(); j++) {
+                near |= placedText.get(j).equals(labels.get(k))
+                        && Math.abs(placed.get(j).timePct() - p.timePct()) < 0.03 * xr
+                        && Math.abs(placed.get(j).memPct() - p.memPct()) < 0.03 * yr;
+            }
+            if (!near) {
+                placed.add(p);
+                placedText.add(labels.get(k));
+                c.addAnnotation(new AnnotationText(labels.get(k), p.timePct(), p.memPct() + dy, false));
+            }
         }
         return c;
     }
