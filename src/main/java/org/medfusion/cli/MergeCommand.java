@@ -50,7 +50,7 @@ public final class MergeCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             err.println("merge: failed: " + e);
             err.flush();
-            return ExitCodes.FAILED;
+            return ExitCodes.ERROR;
         }
     }
 }

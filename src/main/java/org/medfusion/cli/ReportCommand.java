@@ -53,7 +53,7 @@ public final class ReportCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             err.println("report: failed: " + e);
             err.flush();
-            return ExitCodes.FAILED;
+            return ExitCodes.ERROR;
         }
     }
 }
