@@ -32,6 +32,17 @@ public final class ReportRenderer {
     public static final String MD = "report.md";
     public static final String HTML = "report.html";
 
+    /** What each chart shows, printed under it. */
+    static final Map<String, String> CHART_NOTES = Map.of(
+            "memory", "Bars: peak memory of one training step per segment count. A missing bar is a cell that ran "
+                    + "out of memory, failed or was not run (see the tables).",
+            "slowdown", "Step-time increase over the same model without checkpointing (0 at 0 segments). Error "
+                    + "bars: the larger side of the conservative interval in slowdown.csv. Points of different "
+                    + "models are shifted slightly sideways so their bars do not hide each other.",
+            "tradeoff", "Each point is one segment count (label; \"none\" = no checkpointing), both axes relative "
+                    + "to the same model without checkpointing; the dashed line is the model's Pareto front "
+                    + "(settings no other setting beats in both memory and time).");
+
     private ReportRenderer() {
     }
 
@@ -135,6 +146,7 @@ public final class ReportRenderer {
             m.put("title", c.title());
             m.put("png", rel(runDir, c.png()));
             m.put("svg", rel(runDir, c.svg()));
+            m.put("note", CHART_NOTES.getOrDefault(c.name(), ""));
             try {
                 m.put("dataUri", Base64.getEncoder().encodeToString(Files.readAllBytes(c.png())));
             } catch (IOException e) {

@@ -63,7 +63,9 @@ public record ReportTable(List<String> header, List<List<String>> rows) {
         StringBuilder line = new StringBuilder();
         for (int i = 0; i < w.length; i++) {
             String c = i < cells.size() ? cells.get(i) : "";
-            line.append(c).append(" ".repeat(w[i] - c.length()));
+            String fill = " ".repeat(w[i] - c.length());
+            // numbers right-aligned, text left-aligned
+            line.append(c.matches("[-+]?[0-9][0-9.]*%?") ? fill + c : c + fill);
             if (i < w.length - 1) {
                 line.append("  ");
             }

@@ -113,7 +113,7 @@ public final class Reporter {
                 r.add(MemoryTable.cellText(c, sv == null ? "" : signed(-sv)));
                 r.add(MemoryTable.cellText(c, inc == null ? "" : signed(inc)));
             }
-            rows.add(r);
+            rows.add(r.stream().map(x -> x.replace('\u2013', '-')).toList()); // ASCII for any terminal
         }
         if (rows.isEmpty()) {
             return "no finished cells\n";
