@@ -85,7 +85,7 @@ public final class MeasureCommand implements Callable<Integer> {
             case UNSUPPORTED:
                 return Main.DATA;
             default:
-                return 4;
+                return ExitCodes.ERROR;
         }
     }
 
