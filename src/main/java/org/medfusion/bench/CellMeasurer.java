@@ -32,7 +32,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * Measures one cell with JMH: peak memory in memory forks ({@link PeakMemoryProfiler}), step
+ * Measures one cell with JMH: peak memory in memory forks ({@link PeakMemoryProfiler}; the cell's
+ * figure is the median over the measured steps of each step's peak, per fork in the repeats), step
  * time in timing forks, and (for 2+ segments) the forward time of the recomputed segments.
  * Each run's JMH JSON and console log are kept under {@code <outDir>/jmh/}. An out-of-memory is a
  * result (status OOM), any other failure a result with status ERROR and its message; nothing
@@ -78,23 +79,27 @@ public final class CellMeasurer {
             List<RunResult> memory = run(key, "memory", TrainingStepBenchmark.class, "step",
                     settings.memoryWarmup(), settings.memoryIterations(), settings.memoryForks(), true);
             String method = memoryMethod(key, memory);
+            // Each iteration is one step's peak. The JVM occasionally maps memory of its own during a
+            // step (JIT code cache, metaspace), which shows in RSS as a one-off outlier, so a fork's
+            // figure is the median of its steps and the cell's the median of all steps.
             List<Long> perFork = new ArrayList<>();
-            long peak = Long.MIN_VALUE;
+            List<Double> allSteps = new ArrayList<>();
             for (RunResult rr : memory) {
                 for (BenchmarkResult br : rr.getBenchmarkResults()) {
-                    long forkMax = Long.MIN_VALUE;
+                    List<Double> steps = new ArrayList<>();
                     for (IterationResult ir : br.getIterationResults()) {
                         Result r = ir.getSecondaryResults().get(method);
                         if (r != null) {
-                            forkMax = Math.max(forkMax, (long) r.getScore());
+                            steps.add(r.getScore());
                         }
                     }
-                    if (forkMax != Long.MIN_VALUE) {
-                        perFork.add(forkMax);
-                        peak = Math.max(peak, forkMax);
+                    if (!steps.isEmpty()) {
+                        perFork.add(Math.round(Stats.summarize(steps).median()));
+                        allSteps.addAll(steps);
                     }
                 }
             }
+            Long peak = allSteps.isEmpty() ? null : Math.round(Stats.summarize(allSteps).median());
             List<Double> samples = primarySamples(run(key, "time", TrainingStepBenchmark.class, "step",
                     settings.timeWarmup(), settings.timeIterations(), settings.timeForks(), false));
             Stats.Summary time = Stats.summarize(samples);
@@ -104,7 +109,7 @@ public final class CellMeasurer {
                         settings.timeWarmup(), settings.timeIterations(), settings.timeForks(), false));
                 recompute = Stats.summarize(fwd).median();
             }
-            return new CellResult(key, family, CellStatus.OK, perFork.isEmpty() ? null : peak,
+            return new CellResult(key, family, CellStatus.OK, peak,
                     perFork.isEmpty() ? null : method, perFork, samples, time.median(), time.ciLow(), time.ciHigh(), recompute, null);
         } catch (CellFailure f) {
             return CellResult.failed(key, family, f.status, f.getMessage());
