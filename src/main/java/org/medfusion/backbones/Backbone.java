@@ -18,6 +18,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -54,6 +55,32 @@ public final class Backbone implements TrainableModel, AutoCloseable {
         this.sequence = new CheckpointedSequence(parts.blocks(), SplitPolicy.UNIFORM, options.seed());
         this.manager = manager;
         initialize();
+    }
+
+    /**
+     * Builds, initialises and (if {@code options.pretrained()}) loads the weights of a model from its
+     * spec; {@link BackboneRegistry#create(String, BackboneOptions)} is the usual entry point.
+     */
+    public static Backbone create(ModelSpec spec, BackboneOptions options) {
+        spec.inputRule().validate(spec.name(), options.imageSize());
+        ModelParts parts = spec.factory().apply(options);
+        NDManager manager = NDManager.newBaseManager();
+        Backbone b;
+        try {
+            b = new Backbone(spec, options, parts, manager);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        if (options.pretrained()) {
+            try {
+                b.loadWeights(weightsFile(options.weightsDir(), spec.name()));
+            } catch (IOException e) {
+                b.close();
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+        return b;
     }
 
     private void initialize() {

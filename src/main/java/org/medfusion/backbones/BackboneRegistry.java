@@ -1,8 +1,5 @@
 package org.medfusion.backbones;
 
-import ai.djl.ndarray.NDManager;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -68,26 +65,7 @@ public final class BackboneRegistry {
 
     /** Builds, initialises and (if {@code options.pretrained()}) loads weights of {@code name}. */
     public static Backbone create(String name, BackboneOptions options) {
-        ModelSpec s = spec(name);
-        s.inputRule().validate(name, options.imageSize());
-        ModelParts parts = s.factory().apply(options);
-        NDManager manager = NDManager.newBaseManager();
-        Backbone b;
-        try {
-            b = new Backbone(s, options, parts, manager);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
-        if (options.pretrained()) {
-            try {
-                b.loadWeights(Backbone.weightsFile(options.weightsDir(), name));
-            } catch (IOException e) {
-                b.close();
-                throw new UncheckedIOException(e.getMessage(), e);
-            }
-        }
-        return b;
+        return Backbone.create(spec(name), options);
     }
 
     public static Backbone create(String name) {

@@ -2,6 +2,7 @@ package org.medfusion.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
@@ -15,6 +16,8 @@ import java.util.List;
  * the running statistics a second time. PyTorch's own checkpoint does not do this (pytorch#96136).
  */
 public final class BufferSnapshot {
+
+    private static final NDIndex ALL = new NDIndex("...");
 
     private final List<NDArray> buffers;
     private final List<NDArray> copies;
@@ -55,7 +58,8 @@ public final class BufferSnapshot {
     public void restore() {
         try (GradMode g = GradMode.disabled()) {
             for (int i = 0; i < buffers.size(); i++) {
-                copies.get(i).copyTo(buffers.get(i));
+                // in-place native copy; NDArray.copyTo would go through a direct ByteBuffer that only GC frees
+                buffers.get(i).set(ALL, copies.get(i));
             }
         }
     }

@@ -1,0 +1,34 @@
+package org.medfusion.train;
+
+import java.util.List;
+
+/**
+ * Plain versus checkpointed training step from the same weights and input.
+ *
+ * @param maxRelGradError max over parameters of max|g_plain - g_ckpt| / max|g_plain|
+ * @param bnMaxAbsDiff max |buffer after plain step - buffer after checkpointed step| (BatchNorm
+ *     running statistics; 0 when they were updated exactly once in both)
+ * @param buffersUpdated whether the plain step changed the buffers at all (false for models without BN)
+ * @param paramsWithoutGrad parameters whose checkpointed gradient is entirely zero
+ * @param stepMsPlain forward + loss + backward time of the plain step (one step, indicative only)
+ */
+public record VerificationResult(String model, int batch, int res, int segments, double lossPlain,
+        double lossCheckpointed, double maxRelGradError, double bnMaxAbsDiff, boolean buffersUpdated,
+        List<String> paramsWithoutGrad, double stepMsPlain, double stepMsCheckpointed) {
+
+    /** Relative tolerance on loss and gradients (CPU fp32: the bound). */
+    public static final double REL_TOLERANCE = 1e-6;
+    /** Absolute tolerance on BatchNorm running statistics. */
+    public static final double BN_TOLERANCE = 1e-6;
+
+    public double lossRelDiff() {
+        return Math.abs(lossPlain - lossCheckpointed) / Math.max(Math.abs(lossPlain), 1e-12);
+    }
+
+    /** True when loss, gradients and buffers agree within tolerance and every parameter got a gradient. */
+    public boolean agrees() {
+        return lossRelDiff() <= REL_TOLERANCE && maxRelGradError <= REL_TOLERANCE
+                && bnMaxAbsDiff <= BN_TOLERANCE && paramsWithoutGrad.isEmpty()
+                && Double.isFinite(lossPlain) && Double.isFinite(lossCheckpointed);
+    }
+}

@@ -1,0 +1,92 @@
+package org.medfusion.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.List;
+import org.medfusion.backbones.Backbone;
+import org.medfusion.checkpoint.BufferSnapshot;
+
+/**
+ * Proves checkpointed training equals plain training for one model: from the same weights, buffers
+ * and input, runs the gradient computation of one step plainly, then with {@code segments}
+ * segments, and compares loss, every parameter gradient and the BatchNorm running statistics.
+ * The model is left with its original buffers and zero gradients; weights are never updated.
+ */
+public final class Verifier {
+
+    private Verifier() {
+    }
+
+    /** Random input (seeded normal images, uniform labels) of the given size. */
+    public static NDArray[] randomBatch(NDManager m, int batch, int res, int classes, long seed) {
+        JniUtils.setSeed(seed);
+        NDArray x = m.randomNormal(new Shape(batch, 3, res, res));
+        NDArray y = m.randomInteger(0, classes, new Shape(batch), DataType.INT64);
+        return new NDArray[] {x, y};
+    }
+
+    public static VerificationResult verify(Backbone model, int batch, int res, int segments, long seed) {
+        boolean wasEnabled = model.isGradientCheckpointingEnabled();
+        int previousSegments = model.segments();
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray[] xy = randomBatch(m, batch, res, model.options().outputDim(), seed);
+            TrainingStep step = new TrainingStep(model, m);
+            List<NDArray> buffers = BufferSnapshot.buffersOf(model.blocks());
+            BufferSnapshot initial = BufferSnapshot.take(buffers, m);
+            List<float[]> before = copy(buffers);
+            step.zeroGradients();
+
+            model.disableGradientCheckpointing();
+            long t0 = System.nanoTime();
+            float lossPlain = step.computeGradients(xy[0], xy[1]);
+            double msPlain = (System.nanoTime() - t0) / 1e6;
+            GradientComparison gPlain = GradientComparison.capture(model.trainableParameters());
+            List<float[]> afterPlain = copy(buffers);
+            initial.restore();
+            step.zeroGradients();
+
+            model.enableGradientCheckpointing(segments);
+            t0 = System.nanoTime();
+            float lossCkpt = step.computeGradients(xy[0], xy[1]);
+            double msCkpt = (System.nanoTime() - t0) / 1e6;
+            GradientComparison gCkpt = GradientComparison.capture(model.trainableParameters());
+            List<float[]> afterCkpt = copy(buffers);
+            initial.restore();
+            step.zeroGradients();
+
+            return new VerificationResult(model.name(), batch, res, segments, lossPlain, lossCkpt,
+                    gPlain.maxRelativeError(gCkpt), maxAbsDiff(afterPlain, afterCkpt),
+                    maxAbsDiff(before, afterPlain) > 0, gCkpt.withoutGradient(), msPlain, msCkpt);
+        } finally {
+            if (wasEnabled) {
+                model.enableGradientCheckpointing(previousSegments);
+            } else {
+                model.disableGradientCheckpointing();
+            }
+        }
+    }
+
+    private static List<float[]> copy(List<NDArray> arrays) {
+        List<float[]> out = new ArrayList<>(arrays.size());
+        for (NDArray a : arrays) {
+            out.add(a.toFloatArray());
+        }
+        return out;
+    }
+
+    private static double maxAbsDiff(List<float[]> a, List<float[]> b) {
+        double d = 0;
+        for (int i = 0; i < a.size(); i++) {
+            float[] x = a.get(i);
+            float[] y = b.get(i);
+            for (int j = 0; j < x.length; j++) {
+                d = Math.max(d, Math.abs((double) x[j] - y[j]));
+            }
+        }
+        return d;
+    }
+}

@@ -1,0 +1,36 @@
+package org.medfusion.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SegmentPlanTest {
+
+    @Test
+    void uniformSplitCoversEveryBlockOnceWithSizesWithinOne() {
+        SegmentPlan p = SegmentPlan.uniform(18, 4);
+        assertEquals(List.of(new SegmentPlan.Range(0, 5), new SegmentPlan.Range(5, 10),
+                new SegmentPlan.Range(10, 14), new SegmentPlan.Range(14, 18)), p.ranges());
+        for (int n = 1; n <= 40; n++) {
+            for (int s = 1; s <= n; s++) {
+                SegmentPlan q = SegmentPlan.uniform(n, s);
+                assertEquals(s, q.segmentCount());
+                assertEquals(n, q.blockCount());
+                int min = q.ranges().stream().mapToInt(SegmentPlan.Range::size).min().orElseThrow();
+                int max = q.ranges().stream().mapToInt(SegmentPlan.Range::size).max().orElseThrow();
+                assertTrue(max - min <= 1);
+            }
+        }
+    }
+
+    @Test
+    void impossibleSegmentCountsNameTheValueAndTheRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SegmentPlan.uniform(18, 0));
+        assertEquals("segments must be between 1 and 18 (the number of blocks), got 0", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SegmentPlan.uniform(18, 19));
+        assertThrows(IllegalArgumentException.class, () -> SegmentPlan.of(List.of(new SegmentPlan.Range(0, 2), new SegmentPlan.Range(3, 4))));
+    }
+}
