@@ -10,6 +10,9 @@ import ai.djl.training.ParameterStore;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.medfusion.train.TrainingStep;
+import org.medfusion.train.VerificationResult;
+import org.medfusion.train.Verifier;
 
 /** Small-resolution inference of one variant per family (MobileNet, EfficientNet, EfficientNetV2). */
 class MobileNetFamiliesTest {
@@ -46,6 +49,48 @@ class MobileNetFamiliesTest {
             NDArray out = b.forwardInference(new ParameterStore(manager, false),
                     manager.randomNormal(new Shape(1, 3, 32, 32)), manager);
             assertEquals(new Shape(1, 128), out.getShape());
+        }
+    }
+
+    /**
+     * Checkpointed training equals plain training (loss, every gradient, BN statistics updated once).
+     * MobileNetV2 runs at 64 px and batch 4: at 32 px / batch 2 the BatchNorm shifts (beta) of its
+     * last projections get an exactly zero gradient (the next BatchNorm removes any per-channel
+     * shift, and two-sample means are exact), which is true of torchvision's model as well.
+     */
+    @ParameterizedTest
+    @CsvSource({"mobilenet_v3_small, 4, 32, 2", "mobilenet_v2, 4, 64, 4", "efficientnet_b0, 4, 32, 2",
+            "efficientnet_b0, 8, 32, 2", "efficientnet_v2_s, 4, 32, 2"})
+    void checkpointedTrainingStepEqualsPlain(String name, int segments, int res, int batch) {
+        BackboneOptions o = BackboneOptions.defaults().withNumClasses(10).withImageSize(res);
+        try (Backbone b = BackboneRegistry.create(name, o)) {
+            VerificationResult r = Verifier.verify(b, batch, res, segments, 5);
+            assertTrue(r.buffersUpdated(), "the plain step must update BatchNorm running statistics");
+            assertTrue(r.lossRelDiff() <= 1e-6, "loss " + r.lossPlain() + " vs " + r.lossCheckpointed());
+            assertTrue(r.maxRelGradError() <= 1e-6, "max relative gradient error: " + r);
+            assertTrue(r.bnMaxAbsDiff() <= 1e-6, "BN running stats differ by " + r.bnMaxAbsDiff());
+            assertTrue(r.paramsWithoutGrad().isEmpty(), "no gradient: " + r.paramsWithoutGrad());
+            assertTrue(r.agrees());
+        }
+    }
+
+    /** Training steps (squeeze-excitation, dropout, stochastic depth) leave no arrays in the model's manager. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mobilenet_v3_small", "efficientnet_b0", "efficientnet_v2_s"})
+    void trainingStepsLeaveNoArraysBehind(String name) {
+        BackboneOptions o = BackboneOptions.defaults().withNumClasses(10).withImageSize(32);
+        try (Backbone b = BackboneRegistry.create(name, o); NDManager data = b.manager().newSubManager()) {
+            b.enableGradientCheckpointing();
+            NDArray[] xy = Verifier.randomBatch(data, 2, 32, 10, 3);
+            TrainingStep step = new TrainingStep(b, b.manager());
+            int live = 0;
+            for (int i = 1; i <= 8; i++) {
+                step.step(xy[0], xy[1]);
+                if (i == 3) {
+                    live = b.manager().getManagedArrays().size();
+                }
+            }
+            assertEquals(live, b.manager().getManagedArrays().size(), "live arrays grew over 5 steps");
         }
     }
 }

@@ -51,9 +51,16 @@ public final class MobileBlocks {
         return makeDivisible(v, divisor, 0);
     }
 
-    /** Conv2dNormActivation with "same" padding and the given norm settings. */
+    /**
+     * Conv2dNormActivation: bias-free convolution with "same" padding, BatchNorm with the given
+     * settings, activation from {@link MobileActivations} (none for {@code Act.NONE}).
+     */
     public static SequentialBlock convBnAct(int out, int kernel, int stride, int groups, Act act, Norm norm) {
-        return Layers.convBnAct(out, kernel, stride, groups, act, norm.create());
+        SequentialBlock b = new SequentialBlock().add(Layers.conv(out, kernel, stride, groups, false)).add(norm.create());
+        if (act != Act.NONE) {
+            b.add(MobileActivations.block(act));
+        }
+        return b;
     }
 
     /**
