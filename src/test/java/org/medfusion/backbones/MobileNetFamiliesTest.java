@@ -6,10 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.medfusion.backbones.layers.Layers;
+import org.medfusion.backbones.layers.Layers.Act;
+import org.medfusion.backbones.layers.MobileActivations;
+import org.medfusion.backbones.layers.MobileBlocks;
 import org.medfusion.train.TrainingStep;
 import org.medfusion.train.VerificationResult;
 import org.medfusion.train.Verifier;
@@ -91,6 +99,47 @@ class MobileNetFamiliesTest {
                 }
             }
             assertEquals(live, b.manager().getManagedArrays().size(), "live arrays grew over 5 steps");
+        }
+    }
+
+    /**
+     * The activations of these families stay exact while the garbage collector runs between forward
+     * and backward (a thread calls System.gc() continuously). DJL's own SiLU / ReLU6 / hard-sigmoid
+     * wrap Java numbers in tensors over Java direct buffers that autograd keeps for backward; with
+     * them this check fails in almost every verification (see {@link MobileActivations}).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"SILU", "RELU6", "HARDSWISH", "HARDSIGMOID"})
+    void activationGradientsSurviveGarbageCollection(String actName) throws InterruptedException {
+        Act act = Act.valueOf(actName);
+        ModelSpec spec = new ModelSpec("act_net", "Test", CheckpointMode.SEQUENTIAL_LAYERS, InputRule.CNN, o -> {
+            List<Block> blocks = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                blocks.add(MobileBlocks.convBnAct(16, 3, i == 0 ? 2 : 1, 1, act, MobileBlocks.Norm.DEFAULT));
+            }
+            blocks.add(new SequentialBlock().add(Layers.globalAvgPoolFlatten()).add(Layers.linear(o.outputDim())));
+            return new ModelParts(blocks, 4);
+        });
+        Thread gc = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                System.gc();
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        gc.setDaemon(true);
+        gc.start();
+        try (Backbone b = Backbone.create(spec, BackboneOptions.defaults().withNumClasses(5).withImageSize(32))) {
+            for (int rep = 0; rep < 5; rep++) {
+                VerificationResult r = Verifier.verify(b, 2, 32, 4, rep);
+                assertTrue(r.maxRelGradError() <= 1e-6 && r.lossRelDiff() <= 1e-6, act + ": " + r);
+            }
+        } finally {
+            gc.interrupt();
+            gc.join();
         }
     }
 }
