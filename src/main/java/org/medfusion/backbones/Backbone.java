@@ -1,5 +1,6 @@
 package org.medfusion.backbones;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -62,9 +63,14 @@ public final class Backbone implements TrainableModel, AutoCloseable {
      * spec; {@link BackboneRegistry#create(String, BackboneOptions)} is the usual entry point.
      */
     public static Backbone create(ModelSpec spec, BackboneOptions options) {
+        return create(spec, options, Device.cpu());
+    }
+
+    /** As {@link #create(ModelSpec, BackboneOptions)}, with parameters on {@code device}. */
+    public static Backbone create(ModelSpec spec, BackboneOptions options, Device device) {
         spec.inputRule().validate(spec.name(), options.imageSize());
         ModelParts parts = spec.factory().apply(options);
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = NDManager.newBaseManager(device);
         Backbone b;
         try {
             b = new Backbone(spec, options, parts, manager);

@@ -68,6 +68,11 @@ public final class BackboneRegistry {
         return Backbone.create(spec(name), options);
     }
 
+    /** As {@link #create(String, BackboneOptions)}, with parameters on {@code device}. */
+    public static Backbone create(String name, BackboneOptions options, ai.djl.Device device) {
+        return Backbone.create(spec(name), options, device);
+    }
+
     public static Backbone create(String name) {
         return create(name, BackboneOptions.defaults());
     }

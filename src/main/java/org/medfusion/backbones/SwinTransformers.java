@@ -1,14 +1,435 @@
 package org.medfusion.backbones;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.TruncatedNormalInitializer;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.medfusion.backbones.layers.Layers;
+import org.medfusion.backbones.layers.StochasticDepth;
 
-/** The Swin family (torchvision definitions). Not yet implemented: registers no variants. */
+/**
+ * Swin Transformers (V1) Swin-T, Swin-S and Swin-B as torchvision defines them
+ * ({@code torchvision.models.swin_transformer}): a 4x4 patch embedding (convolution with bias,
+ * permute to channels-last, LayerNorm), four stages of {@code SwinTransformerBlock}s (pre-LN
+ * shifted-window attention with a trainable relative position bias table, then a pre-LN MLP, each
+ * with row-mode stochastic depth rising linearly over all blocks to 0.2 / 0.3 / 0.5) with
+ * {@code PatchMerging} between stages, and a head (LayerNorm, average pool, Linear). Window 7,
+ * shift 3 on every second block of a stage.
+ *
+ * <p>Window attention follows torchvision's {@code shifted_window_attention}: the feature map is
+ * zero-padded to window multiples, the shift is set to 0 along an axis whose padded size the window
+ * covers (so Swin's last stage at 224 px, 7x7, does not shift), the map is rolled, partitioned,
+ * attended with the relative position bias and (when shifted) the -100 attention mask, reversed,
+ * rolled back and un-padded. {@code relative_position_index} (int64 in torchvision, a buffer, not a
+ * parameter) and the attention mask are Java-computed constants, cached once per device and type in
+ * the parameters' manager, never DJL parameters.
+ *
+ * <p>Checkpointing (mode 2, {@link CheckpointMode#TRANSFORMER_LAYERS}): blocks are the patch
+ * embedding, every Swin block, each of the three patch-merging layers (its own block), and the
+ * head; Swin-T has 1 + 12 + 3 + 1 = 17 blocks. The default segment count is the number of Swin
+ * blocks (sum of depths: 12 / 24 / 24). Inputs must be multiples of 32 px (4x4 patches, then
+ * three 2x merges).
+ */
 public final class SwinTransformers {
 
     private SwinTransformers() {
     }
 
+    /** A variant: embedding width, blocks per stage, heads per stage, final stochastic depth. */
+    record Variant(String name, int embedDim, int[] depths, int[] heads, float stochasticDepth) {
+    }
+
+    private static final List<Variant> VARIANTS = List.of(
+            new Variant("swin_t", 96, new int[] {2, 2, 6, 2}, new int[] {3, 6, 12, 24}, 0.2f),
+            new Variant("swin_s", 96, new int[] {2, 2, 18, 2}, new int[] {3, 6, 12, 24}, 0.3f),
+            new Variant("swin_b", 128, new int[] {2, 2, 18, 2}, new int[] {4, 8, 16, 32}, 0.5f));
+
+    private static final int PATCH = 4;
+    private static final int WINDOW = 7;
+    private static final float MLP_RATIO = 4f;
+    private static final float LN_EPS = 1e-5f;
+
     public static List<ModelSpec> specs() {
-        return List.of();
+        List<ModelSpec> out = new ArrayList<>();
+        InputRule rule = InputRule.multipleOf(32, 32, "4x4 patches and three 2x patch merges");
+        for (Variant v : VARIANTS) {
+            out.add(new ModelSpec(v.name(), "Swin", CheckpointMode.TRANSFORMER_LAYERS, rule, o -> build(v, o)));
+        }
+        return out;
+    }
+
+    static ModelParts build(Variant v, BackboneOptions o) {
+        List<Block> blocks = new ArrayList<>();
+        blocks.add(new PatchEmbedding(v.embedDim()));
+        int total = 0;
+        for (int d : v.depths()) {
+            total += d;
+        }
+        int id = 0;
+        for (int stage = 0; stage < v.depths().length; stage++) {
+            int dim = v.embedDim() << stage;
+            for (int i = 0; i < v.depths()[stage]; i++) {
+                float sd = v.stochasticDepth() * id / (total - 1);
+                int shift = i % 2 == 0 ? 0 : WINDOW / 2;
+                blocks.add(new SwinBlock(dim, v.heads()[stage], WINDOW, shift, sd));
+                id++;
+            }
+            if (stage < v.depths().length - 1) {
+                blocks.add(new PatchMerging(dim));
+            }
+        }
+        int features = v.embedDim() << (v.depths().length - 1);
+        blocks.add(new SequentialBlock()
+                .add(VisionTransformers.layerNorm(4, LN_EPS))
+                .add(Layers.lambda(x -> x.reshape(x.getShape().get(0), -1, x.getShape().get(3)).mean(new int[] {1}), "avgpool"))
+                .add(Layers.linear(o.outputDim())));
+        return new ModelParts(blocks, total);
+    }
+
+    /** Zero-pads axes 1 (bottom) and 2 (right) of an (N, H, W, C) tensor by the given amounts. */
+    static NDArray padBottomRight(NDArray x, long padH, long padW) {
+        Shape s = x.getShape();
+        if (padH > 0) {
+            NDArray z = x.getManager().zeros(new Shape(s.get(0), padH, s.get(2), s.get(3)), x.getDataType(), x.getDevice());
+            x = NDArrays.concat(new NDList(x, z), 1);
+        }
+        if (padW > 0) {
+            Shape t = x.getShape();
+            NDArray z = x.getManager().zeros(new Shape(t.get(0), t.get(1), padW, t.get(3)), x.getDataType(), x.getDevice());
+            x = NDArrays.concat(new NDList(x, z), 2);
+        }
+        return x;
+    }
+
+    /** {@code torch.roll(x, shift, axis)} for axis 1 or 2 of an (N, H, W, C) tensor. */
+    static NDArray roll(NDArray x, long shift, int axis) {
+        long n = x.getShape().get(axis);
+        long s = ((shift % n) + n) % n;
+        if (s == 0) {
+            return x;
+        }
+        String head = axis == 1 ? ":, " + (n - s) + ":" : ":, :, " + (n - s) + ":";
+        String tail = axis == 1 ? ":, :" + (n - s) : ":, :, :" + (n - s);
+        return NDArrays.concat(new NDList(x.get(head), x.get(tail)), axis);
+    }
+
+    /** Conv 4x4 stride 4 (with bias), permute to (N, H/4, W/4, C), LayerNorm. */
+    static final class PatchEmbedding extends AbstractBlock {
+
+        private final int dim;
+        private final Conv2d conv;
+        private final LayerNorm norm;
+
+        PatchEmbedding(int dim) {
+            this.dim = dim;
+            this.conv = addChildBlock("conv", Layers.conv(dim, PATCH, PATCH, 0, 1, 1, true));
+            this.norm = addChildBlock("norm", VisionTransformers.layerNorm(4, LN_EPS));
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = conv.forward(ps, inputs, training, params).singletonOrThrow().transpose(0, 2, 3, 1);
+            return norm.forward(ps, new NDList(x), training, params);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            Shape s = inputShapes[0];
+            return new Shape[] {new Shape(s.get(0), s.get(2) / PATCH, s.get(3) / PATCH, dim)};
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            conv.initialize(manager, dataType, inputShapes);
+            norm.initialize(manager, dataType, getOutputShapes(inputShapes));
+        }
+    }
+
+    /**
+     * torchvision's {@code PatchMerging}: pad H and W to even, concatenate the four 2x2
+     * neighbours (x0 = [0::2, 0::2], x1 = [1::2, 0::2], x2 = [0::2, 1::2], x3 = [1::2, 1::2]) to 4C,
+     * LayerNorm, bias-free Linear to 2C. (N, H, W, C) to (N, ceil(H/2), ceil(W/2), 2C).
+     */
+    static final class PatchMerging extends AbstractBlock {
+
+        private final int dim;
+        private final LayerNorm norm;
+        private final Linear reduction;
+
+        PatchMerging(int dim) {
+            this.dim = dim;
+            this.norm = addChildBlock("norm", VisionTransformers.layerNorm(4, LN_EPS));
+            this.reduction = addChildBlock("reduction", Layers.linear(2 * dim, false));
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = inputs.singletonOrThrow();
+            x = padBottomRight(x, x.getShape().get(1) % 2, x.getShape().get(2) % 2);
+            NDArray x0 = x.get(":, 0::2, 0::2, :");
+            NDArray x1 = x.get(":, 1::2, 0::2, :");
+            NDArray x2 = x.get(":, 0::2, 1::2, :");
+            NDArray x3 = x.get(":, 1::2, 1::2, :");
+            x = NDArrays.concat(new NDList(x0, x1, x2, x3), 3);
+            NDList y = norm.forward(ps, new NDList(x), training, params);
+            return reduction.forward(ps, y, training, params);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            Shape s = inputShapes[0];
+            return new Shape[] {new Shape(s.get(0), (s.get(1) + 1) / 2, (s.get(2) + 1) / 2, 2L * dim)};
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            Shape s = inputShapes[0];
+            Shape merged = new Shape(s.get(0), (s.get(1) + 1) / 2, (s.get(2) + 1) / 2, 4L * dim);
+            norm.initialize(manager, dataType, merged);
+            reduction.initialize(manager, dataType, merged);
+        }
+    }
+
+    /**
+     * torchvision's {@code ShiftedWindowAttention} (V1): {@code qkv} Linear (3C, bias),
+     * {@code proj} Linear (C, bias), a trainable {@code relative_position_bias_table}
+     * ((2w-1)^2, heads; truncated normal, std 0.02) and the constant relative position index.
+     * (N, H, W, C) to (N, H, W, C). torchvision's attention and projection dropout are 0.
+     */
+    static final class WindowAttention extends AbstractBlock {
+
+        private final int dim;
+        private final int heads;
+        private final int window;
+        private final int shift;
+        private final Linear qkv;
+        private final Linear proj;
+        private final Parameter biasTable;
+        /** Flat index into the (T, heads) table, laid out (heads, N, N): index[i][j] * heads + h. */
+        private final long[] tableIndex;
+        private final Map<String, NDArray> constants = new ConcurrentHashMap<>();
+
+        WindowAttention(int dim, int heads, int window, int shift) {
+            this.dim = dim;
+            this.heads = heads;
+            this.window = window;
+            this.shift = shift;
+            this.qkv = addChildBlock("qkv", Layers.linear(3 * dim));
+            this.proj = addChildBlock("proj", Layers.linear(dim));
+            int side = 2 * window - 1;
+            this.biasTable = addParameter(Parameter.builder().setName("relative_position_bias_table")
+                    .setType(Parameter.Type.OTHER).optShape(new Shape((long) side * side, heads))
+                    .optInitializer(new TruncatedNormalInitializer(0.02f)).build());
+            this.tableIndex = tableIndex(window, heads);
+        }
+
+        /** torchvision's relative_position_index, expanded per head into flat table positions. */
+        static long[] tableIndex(int window, int heads) {
+            int n = window * window;
+            long[] out = new long[heads * n * n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    int dh = i / window - j / window + window - 1;
+                    int dw = i % window - j % window + window - 1;
+                    long rel = (long) dh * (2 * window - 1) + dw;
+                    for (int h = 0; h < heads; h++) {
+                        out[(h * n + i) * n + j] = rel * heads + h;
+                    }
+                }
+            }
+            return out;
+        }
+
+        /**
+         * torchvision's shifted-window attention mask: (windows, N, N) with -100 between tokens of
+         * different regions of the rolled, padded map and 0 within one region.
+         */
+        static float[] attentionMask(int padH, int padW, int window, int shiftH, int shiftW) {
+            int[][] region = new int[padH][padW];
+            int[] hEdges = {0, padH - window, padH - shiftH, padH};
+            int[] wEdges = {0, padW - window, padW - shiftW, padW};
+            int count = 0;
+            for (int a = 0; a < 3; a++) {
+                for (int b = 0; b < 3; b++) {
+                    for (int r = hEdges[a]; r < hEdges[a + 1]; r++) {
+                        for (int c = wEdges[b]; c < wEdges[b + 1]; c++) {
+                            region[r][c] = count;
+                        }
+                    }
+                    count++;
+                }
+            }
+            int nh = padH / window;
+            int nw = padW / window;
+            int n = window * window;
+            float[] mask = new float[nh * nw * n * n];
+            for (int wh = 0; wh < nh; wh++) {
+                for (int ww = 0; ww < nw; ww++) {
+                    int base = (wh * nw + ww) * n * n;
+                    for (int i = 0; i < n; i++) {
+                        int ri = region[wh * window + i / window][ww * window + i % window];
+                        for (int j = 0; j < n; j++) {
+                            int rj = region[wh * window + j / window][ww * window + j % window];
+                            mask[base + i * n + j] = ri == rj ? 0f : -100f;
+                        }
+                    }
+                }
+            }
+            return mask;
+        }
+
+        /**
+         * A constant made once in the (long-lived) manager of {@code owner}, moved to x's device
+         * (and, if floating point, x's type) and cached: read-only second operand of later ops.
+         */
+        private NDArray constant(String key, NDArray owner, NDArray x, java.util.function.Function<NDManager, NDArray> make) {
+            String k = key + "@" + x.getDevice() + "/" + x.getDataType();
+            return constants.computeIfAbsent(k, unused -> {
+                NDArray c = make.apply(owner.getManager());
+                NDArray placed = c.toDevice(x.getDevice(), false);
+                if (placed != c) {
+                    c.close();
+                }
+                if (placed.getDataType().isFloating() && placed.getDataType() != x.getDataType()) {
+                    NDArray typed = placed.toType(x.getDataType(), false);
+                    placed.close();
+                    placed = typed;
+                }
+                return placed;
+            });
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray input = inputs.singletonOrThrow();
+            Shape s = input.getShape();
+            long b = s.get(0);
+            int h = (int) s.get(1);
+            int w = (int) s.get(2);
+            int padB = (window - h % window) % window;
+            int padR = (window - w % window) % window;
+            NDArray x = padBottomRight(input, padB, padR);
+            int padH = h + padB;
+            int padW = w + padR;
+            // no shift along an axis the window covers (torchvision sets shift_size to 0 there)
+            int shiftH = window >= padH ? 0 : shift;
+            int shiftW = window >= padW ? 0 : shift;
+            boolean shifted = shiftH + shiftW > 0;
+            if (shifted) {
+                x = roll(roll(x, -shiftH, 1), -shiftW, 2);
+            }
+            int nh = padH / window;
+            int nw = padW / window;
+            int windows = nh * nw;
+            int n = window * window;
+            long headDim = dim / heads;
+            x = x.reshape(b, nh, window, nw, window, dim).transpose(0, 1, 3, 2, 4, 5).reshape(b * windows, n, dim);
+
+            NDArray qkvOut = qkv.forward(ps, new NDList(x), training, params).singletonOrThrow()
+                    .reshape(b * windows, n, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
+            NDArray q0 = qkvOut.get(0);
+            NDArray q = q0.mul(Layers.scalar(q0, (float) (1.0 / Math.sqrt(headDim))));
+            NDArray k = qkvOut.get(1);
+            NDArray v = qkvOut.get(2);
+            NDArray attn = q.matMul(k.swapAxes(-2, -1));
+
+            NDArray table = ps.getValue(biasTable, x.getDevice(), training);
+            NDArray index = constant("index", table, x,
+                    m -> m.create(tableIndex, new Shape(heads, n, n)));
+            NDArray localTable = attn.getManager().zeros(table.getShape(), attn.getDataType(), attn.getDevice()).add(table);
+            attn = attn.add(localTable.take(index));
+
+            if (shifted) {
+                NDArray mask = constant("mask" + padH + "x" + padW + "s" + shiftH + "," + shiftW, table, x,
+                        m -> m.create(attentionMask(padH, padW, window, shiftH, shiftW), new Shape(1, windows, 1, n, n)));
+                attn = attn.reshape(b, windows, heads, n, n).add(mask).reshape(b * windows, heads, n, n);
+            }
+            attn = attn.softmax(-1);
+            NDArray y = attn.matMul(v).transpose(0, 2, 1, 3).reshape(b * windows, n, dim);
+            y = proj.forward(ps, new NDList(y), training, params).singletonOrThrow();
+
+            y = y.reshape(b, nh, nw, window, window, dim).transpose(0, 1, 3, 2, 4, 5).reshape(b, padH, padW, dim);
+            if (shifted) {
+                y = roll(roll(y, shiftH, 1), shiftW, 2);
+            }
+            if (padB > 0 || padR > 0) {
+                y = y.get(":, :" + h + ", :" + w + ", :");
+            }
+            return new NDList(y);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return new Shape[] {inputShapes[0]};
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            Shape s = inputShapes[0];
+            Shape tokens = new Shape(s.get(0), (long) window * window, dim);
+            qkv.initialize(manager, dataType, tokens);
+            proj.initialize(manager, dataType, tokens);
+        }
+    }
+
+    /**
+     * torchvision's {@code SwinTransformerBlock}:
+     * {@code x = x + sd(attn(norm1(x)))}, {@code x = x + sd(mlp(norm2(x)))} with row-mode
+     * stochastic depth. (N, H, W, C) to (N, H, W, C).
+     */
+    static final class SwinBlock extends AbstractBlock {
+
+        private final float stochasticDepth;
+        private final LayerNorm norm1;
+        private final WindowAttention attn;
+        private final LayerNorm norm2;
+        private final SequentialBlock mlp;
+
+        SwinBlock(int dim, int heads, int window, int shift, float stochasticDepth) {
+            this.stochasticDepth = stochasticDepth;
+            this.norm1 = addChildBlock("norm1", VisionTransformers.layerNorm(4, LN_EPS));
+            this.attn = addChildBlock("attn", new WindowAttention(dim, heads, window, shift));
+            this.norm2 = addChildBlock("norm2", VisionTransformers.layerNorm(4, LN_EPS));
+            this.mlp = addChildBlock("mlp", VisionTransformers.mlp(dim, (int) (dim * MLP_RATIO), 0f));
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = inputs.singletonOrThrow();
+            NDArray a = attn.forward(ps, norm1.forward(ps, inputs, training, params), training, params).singletonOrThrow();
+            x = StochasticDepth.apply(a, stochasticDepth, training).add(x);
+            NDList z = norm2.forward(ps, new NDList(x), training, params);
+            NDArray m = mlp.forward(ps, z, training, params).singletonOrThrow();
+            return new NDList(x.add(StochasticDepth.apply(m, stochasticDepth, training)));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return new Shape[] {inputShapes[0]};
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            norm1.initialize(manager, dataType, inputShapes);
+            attn.initialize(manager, dataType, inputShapes);
+            norm2.initialize(manager, dataType, inputShapes);
+            mlp.initialize(manager, dataType, inputShapes);
+        }
     }
 }

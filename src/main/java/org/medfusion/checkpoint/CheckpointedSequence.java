@@ -94,6 +94,23 @@ public final class CheckpointedSequence {
     }
 
     /**
+     * The forward work a checkpointed step adds: the training-mode forward, with grad, of the
+     * segments it recomputes (0..S-2), block by block as the recompute runs them. The result lives
+     * in {@code manager}; close it to drop the graph. Used to measure the floor of the slowdown.
+     *
+     * @throws IllegalStateException when checkpointing is off or has a single segment
+     */
+    public NDArray forwardRecomputedSegments(ParameterStore ps, NDArray input, long step, NDManager manager) {
+        if (plan == null || plan.segmentCount() < 2) {
+            throw new IllegalStateException("no segment is recomputed: checkpointing is off or has one segment");
+        }
+        int end = plan.ranges().get(plan.segmentCount() - 2).end();
+        try (GradMode g = GradMode.enabled()) {
+            return runBlocks(ps, input, 0, end, true, step, manager);
+        }
+    }
+
+    /**
      * Runs blocks [from, to) on {@code x}; each block's temporaries live in a sub-manager closed
      * right after it, and only the final output is attached to {@code resultManager}.
      */

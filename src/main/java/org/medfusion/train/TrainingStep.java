@@ -90,7 +90,7 @@ public final class TrainingStep {
                 try (GradMode g = GradMode.enabled()) {
                     loss = CrossEntropy.loss(forward.output(), y);
                     if (accumulation > 1) {
-                        loss = loss.div(accumulation);
+                        loss = loss.div(org.medfusion.backbones.layers.Layers.scalar(loss, accumulation));
                     }
                 }
                 forward.backward(loss);

@@ -60,7 +60,7 @@ public final class Verifier {
 
             return new VerificationResult(model.name(), batch, res, segments, lossPlain, lossCkpt,
                     gPlain.maxRelativeError(gCkpt), maxAbsDiff(afterPlain, afterCkpt),
-                    maxAbsDiff(before, afterPlain) > 0, gCkpt.withoutGradient(), msPlain, msCkpt);
+                    maxAbsDiff(before, afterPlain) > 0, gCkpt.withoutGradient(), gPlain.withoutGradient(), msPlain, msCkpt);
         } finally {
             if (wasEnabled) {
                 model.enableGradientCheckpointing(previousSegments);

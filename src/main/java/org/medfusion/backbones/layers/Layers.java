@@ -36,15 +36,15 @@ public final class Layers {
                 case RELU:
                     return Activation.relu(x);
                 case RELU6:
-                    return Activation.relu6(x);
+                    return relu6(x);
                 case SILU:
-                    return Activation.swish(x, 1f);
+                    return x.mul(Activation.sigmoid(x));
                 case GELU:
                     return Activation.gelu(x);
                 case HARDSWISH:
-                    return x.mul(Activation.relu6(x.add(3f)).div(6f));
+                    return x.mul(hardSigmoid(x));
                 case HARDSIGMOID:
-                    return Activation.relu6(x.add(3f)).div(6f);
+                    return hardSigmoid(x);
                 case SIGMOID:
                     return Activation.sigmoid(x);
                 default:
@@ -52,9 +52,28 @@ public final class Layers {
             }
         }
 
+        /** clamp(x, 0, 6); DJL's Activation.relu6 keeps a Java-backed 6 in the graph. */
+        private static NDArray relu6(NDArray x) {
+            return x.clip(0f, 6f);
+        }
+
+        private static NDArray hardSigmoid(NDArray x) {
+            return relu6(x.add(scalar(x, 3f))).div(scalar(x, 6f));
+        }
+
         public Block block() {
             return new LambdaBlock(l -> new NDList(apply(l.singletonOrThrow())), name().toLowerCase());
         }
+    }
+
+    /**
+     * A 0-d array of {@code value} created natively in {@code like}'s manager, with its dtype and
+     * device. Use it instead of a Java number operand ({@code x.div(6f)}) wherever autograd may keep
+     * the operand for backward: DJL wraps a number in a tensor over Java direct memory, which the
+     * garbage collector can free while the graph still reads it (NaN or wrong gradients at random).
+     */
+    public static NDArray scalar(NDArray like, float value) {
+        return like.getManager().full(new Shape(), value, like.getDataType(), like.getDevice());
     }
 
     public static Conv2d conv(int out, int kernel, int stride, int groups, boolean bias) {

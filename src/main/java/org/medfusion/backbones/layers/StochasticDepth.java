@@ -23,7 +23,7 @@ public final class StochasticDepth {
         dims[0] = x.getShape().get(0);
         float survival = 1f - p;
         NDArray noise = x.getManager().randomUniform(0f, 1f, new Shape(dims), x.getDataType(), x.getDevice());
-        NDArray mask = noise.lt(survival).toType(x.getDataType(), false).div(survival);
+        NDArray mask = noise.lt(survival).toType(x.getDataType(), false).div(Layers.scalar(x, survival));
         return x.mul(mask);
     }
 }

@@ -1,0 +1,331 @@
+package org.medfusion.backbones.layers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.TruncatedNormalInitializer;
+import ai.djl.util.PairList;
+import java.util.function.Supplier;
+
+/**
+ * The layers of torchvision's MaxViT ({@code torchvision/models/maxvit.py}): the MBConv block with
+ * squeeze-excitation, the window/grid {@link PartitionAttention} layer and its
+ * {@link RelativePositionAttention}, composed into a MaxViT layer by {@link #maxVitLayer}.
+ *
+ * <p>Every op keeps the activation as its first operand (or creates arrays in the activation's
+ * manager), so nothing a forward computes lands in the parameters' manager.
+ */
+public final class MaxVitLayers {
+
+    private MaxVitLayers() {
+    }
+
+    /** torchvision's MaxViT BatchNorm: {@code BatchNorm2d(eps=1e-3, momentum=0.99)} (PyTorch convention). */
+    public static BatchNorm batchNorm() {
+        return Layers.batchNorm(1e-3f, 0.99f);
+    }
+
+    /**
+     * One MaxViT layer: MBConv, then window (block) attention, then grid attention, all with the
+     * same stochastic depth probability.
+     *
+     * @param in input channels
+     * @param out output channels (also the attention width)
+     * @param stride 2 for the first layer of a stage (on the MBConv's depthwise conv), else 1
+     * @param headDim channels per attention head
+     * @param partitionSize window side (7): attention runs over partitionSize^2 tokens
+     * @param dropPath stochastic depth probability of this layer
+     */
+    public static SequentialBlock maxVitLayer(int in, int out, int stride, int headDim, int partitionSize, float dropPath) {
+        return new SequentialBlock()
+                .add(mbConv(in, out, stride, 4f, 0.25f, dropPath))
+                .add(new PartitionAttention(out, headDim, partitionSize, false, 4, dropPath))
+                .add(new PartitionAttention(out, headDim, partitionSize, true, 4, dropPath));
+    }
+
+    /**
+     * torchvision's MBConv: {@code proj(x) + stochasticDepth(layers(x))}, where layers = pre-norm BN,
+     * 1x1 expand conv+BN+GELU, depthwise 3x3 conv+BN+GELU (with the stride), squeeze-excitation
+     * (SiLU, width out*squeezeRatio), 1x1 projection conv with bias; proj = identity, or
+     * [AvgPool 3x3/2 when strided] + 1x1 conv with bias when the stride or width changes.
+     */
+    public static Residual mbConv(int in, int out, int stride, float expansionRatio, float squeezeRatio, float dropPath) {
+        int mid = (int) (out * expansionRatio);
+        int sqz = (int) (out * squeezeRatio);
+        Block main = new SequentialBlock()
+                .add(batchNorm())
+                .add(Layers.convBnAct(mid, 1, 1, 1, Layers.Act.GELU, batchNorm()))
+                .add(Layers.convBnAct(mid, 3, stride, mid, Layers.Act.GELU, batchNorm()))
+                .add(new SqueezeExcitation(mid, sqz))
+                .add(Layers.conv(out, 1, 1, 1, true));
+        Block shortcut = null;
+        if (stride != 1 || in != out) {
+            SequentialBlock proj = new SequentialBlock();
+            if (stride == 2) {
+                proj.add(Pool.avgPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false, true));
+            }
+            shortcut = proj.add(Layers.conv(out, 1, 1, 1, true));
+        }
+        return new Residual(main, shortcut, Layers.Act.NONE, dropPath);
+    }
+
+    /**
+     * torchvision's {@code SqueezeExcitation(channels, squeeze, activation=SiLU)}: x * sigmoid(fc2(silu(fc1(avgpool(x))))),
+     * fc1/fc2 being 1x1 convolutions with bias.
+     */
+    public static final class SqueezeExcitation extends AbstractBlock {
+
+        private final Conv2d fc1;
+        private final Conv2d fc2;
+        private final int squeeze;
+
+        public SqueezeExcitation(int channels, int squeeze) {
+            this.squeeze = squeeze;
+            this.fc1 = addChildBlock("fc1", Layers.conv(squeeze, 1, 1, 1, true));
+            this.fc2 = addChildBlock("fc2", Layers.conv(channels, 1, 1, 1, true));
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = inputs.singletonOrThrow();
+            NDArray s = x.mean(new int[] {3}, true).mean(new int[] {2}, true);
+            s = fc1.forward(ps, new NDList(s), training, params).singletonOrThrow();
+            s = s.mul(Activation.sigmoid(s)); // SiLU without a scalar operand (see RelativePositionAttention)
+            s = fc2.forward(ps, new NDList(s), training, params).singletonOrThrow();
+            return new NDList(x.mul(Activation.sigmoid(s)));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return new Shape[] {inputShapes[0]};
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            Shape in = inputShapes[0];
+            fc1.initialize(manager, dataType, new Shape(in.get(0), in.get(1), 1, 1));
+            fc2.initialize(manager, dataType, new Shape(in.get(0), squeeze, 1, 1));
+        }
+    }
+
+    /**
+     * torchvision's {@code PartitionAttentionLayer} on a (N, C, H, W) map: partitions it into
+     * non-overlapping windows of partitionSize x partitionSize pixels ("window"/block attention),
+     * or into a partitionSize x partitionSize grid of dilated tokens ("grid" attention: windows of
+     * H/partitionSize pixels, axes swapped), then applies pre-norm transformer sublayers on each
+     * group of partitionSize^2 tokens: {@code x + sd(attn(LN(x)))}, {@code x + sd(MLP(LN(x)))}
+     * (MLP = Linear, GELU, Linear; dropouts are 0 in torchvision's maxvit_t and omitted), and
+     * departitions back. H and W must be multiples of partitionSize. Unlike torchvision, which fixes
+     * the grid size at construction, the partition counts are taken from the input.
+     */
+    public static final class PartitionAttention extends AbstractBlock {
+
+        private final int partitionSize;
+        private final boolean grid;
+        private final float dropPath;
+        private final LayerNorm attnNorm;
+        private final RelativePositionAttention attention;
+        private final LayerNorm mlpNorm;
+        private final Linear fc1;
+        private final Linear fc2;
+
+        public PartitionAttention(int channels, int headDim, int partitionSize, boolean grid, int mlpRatio, float dropPath) {
+            this.partitionSize = partitionSize;
+            this.grid = grid;
+            this.dropPath = dropPath;
+            Supplier<LayerNorm> ln = () -> LayerNorm.builder().axis(3).build();
+            this.attnNorm = addChildBlock("attn_norm", ln.get());
+            this.attention = addChildBlock("attention", new RelativePositionAttention(channels, headDim, partitionSize));
+            this.mlpNorm = addChildBlock("mlp_norm", ln.get());
+            this.fc1 = addChildBlock("mlp_fc1", Layers.linear(channels * mlpRatio));
+            this.fc2 = addChildBlock("mlp_fc2", Layers.linear(channels));
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = inputs.singletonOrThrow();
+            Shape s = x.getShape();
+            long h = s.get(2);
+            long w = s.get(3);
+            if (h % partitionSize != 0 || w % partitionSize != 0) {
+                throw new IllegalArgumentException("MaxViT " + (grid ? "grid" : "window") + " attention needs a feature map divisible by the partition size "
+                        + partitionSize + ", got " + h + "x" + w);
+            }
+            long p = grid ? h / partitionSize : partitionSize;
+            NDArray t = partition(x, p);
+            if (grid) {
+                t = t.swapAxes(1, 2);
+            }
+            NDArray a = attnNorm.forward(ps, new NDList(t), training, params).singletonOrThrow();
+            a = attention.forward(ps, new NDList(a), training, params).singletonOrThrow();
+            t = t.add(StochasticDepth.apply(a, dropPath, training));
+            NDArray m = mlpNorm.forward(ps, new NDList(t), training, params).singletonOrThrow();
+            m = fc1.forward(ps, new NDList(m), training, params).singletonOrThrow();
+            m = Activation.gelu(m);
+            m = fc2.forward(ps, new NDList(m), training, params).singletonOrThrow();
+            t = t.add(StochasticDepth.apply(m, dropPath, training));
+            if (grid) {
+                t = t.swapAxes(1, 2);
+            }
+            return new NDList(departition(t, p, h / p, w / p));
+        }
+
+        /** (B, C, H, W) to (B, H/p * W/p, p*p, C): windows of p x p pixels. */
+        static NDArray partition(NDArray x, long p) {
+            Shape s = x.getShape();
+            long b = s.get(0);
+            long c = s.get(1);
+            long h = s.get(2);
+            long w = s.get(3);
+            return x.reshape(b, c, h / p, p, w / p, p)
+                    .transpose(0, 2, 4, 3, 5, 1)
+                    .reshape(b, (h / p) * (w / p), p * p, c);
+        }
+
+        /** Inverse of {@link #partition}: (B, hp*wp, p*p, C) to (B, C, hp*p, wp*p). */
+        static NDArray departition(NDArray x, long p, long hp, long wp) {
+            Shape s = x.getShape();
+            long b = s.get(0);
+            long c = s.get(3);
+            return x.reshape(b, hp, wp, p, p, c)
+                    .transpose(0, 5, 1, 3, 2, 4)
+                    .reshape(b, c, hp * p, wp * p);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return new Shape[] {inputShapes[0]};
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            Shape in = inputShapes[0];
+            long tokens = (long) partitionSize * partitionSize;
+            long groups = Math.max(1, in.get(2) * in.get(3) / tokens);
+            Shape t = new Shape(in.get(0), groups, tokens, in.get(1));
+            attnNorm.initialize(manager, dataType, t);
+            attention.initialize(manager, dataType, t);
+            mlpNorm.initialize(manager, dataType, t);
+            fc1.initialize(manager, dataType, t);
+            fc2.initialize(manager, dataType, fc1.getOutputShapes(new Shape[] {t})[0]);
+        }
+    }
+
+    /**
+     * torchvision's {@code RelativePositionalMultiHeadAttention} on (B, G, P, C) token groups
+     * (P = partitionSize^2): qkv projection, per-head softmax(q . (k * C^-0.5) + bias) v (the scale
+     * uses the full width C, as torchvision does), merge projection. The bias comes from a
+     * trainable table of (2s-1)^2 x heads entries (truncated normal, std 0.02) indexed by the
+     * relative offset of each token pair; the index is a constant int64 table computed in Java
+     * and created per forward in the activation's manager (torchvision's non-trainable
+     * {@code relative_position_index} buffer, not a DJL parameter).
+     */
+    public static final class RelativePositionAttention extends AbstractBlock {
+
+        private final int heads;
+        private final int headDim;
+        private final int seqLen;
+        private final float scale;
+        private final Linear toQkv;
+        private final Linear merge;
+        private final Parameter biasTable;
+        /** For each (head, i, j): the flat index of table[relativeIndex(i, j), head]. */
+        private final long[] flatBiasIndex;
+
+        public RelativePositionAttention(int channels, int headDim, int partitionSize) {
+            if (channels % headDim != 0) {
+                throw new IllegalArgumentException("channels " + channels + " must be divisible by the head dim " + headDim);
+            }
+            this.heads = channels / headDim;
+            this.headDim = headDim;
+            this.seqLen = partitionSize * partitionSize;
+            this.scale = (float) Math.pow(channels, -0.5);
+            this.toQkv = addChildBlock("to_qkv", Layers.linear(3 * channels));
+            this.merge = addChildBlock("merge", Layers.linear(channels));
+            int tableRows = (2 * partitionSize - 1) * (2 * partitionSize - 1);
+            this.biasTable = addParameter(Parameter.builder()
+                    .setName("relative_position_bias_table")
+                    .setType(Parameter.Type.OTHER)
+                    .optShape(new Shape(tableRows, heads))
+                    .optInitializer(new TruncatedNormalInitializer(0.02f))
+                    .build());
+            long[] rel = relativePositionIndex(partitionSize);
+            this.flatBiasIndex = new long[heads * seqLen * seqLen];
+            for (int hd = 0; hd < heads; hd++) {
+                for (int ij = 0; ij < seqLen * seqLen; ij++) {
+                    flatBiasIndex[hd * seqLen * seqLen + ij] = rel[ij] * heads + hd;
+                }
+            }
+        }
+
+        /**
+         * torchvision's {@code _get_relative_position_index(s, s)}, flattened: for tokens i, j of
+         * an s x s window, (dy + s - 1) * (2s - 1) + (dx + s - 1) with (dy, dx) = pos(i) - pos(j).
+         */
+        public static long[] relativePositionIndex(int size) {
+            int n = size * size;
+            long[] out = new long[n * n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    int dy = i / size - j / size + size - 1;
+                    int dx = i % size - j % size + size - 1;
+                    out[i * n + j] = (long) dy * (2 * size - 1) + dx;
+                }
+            }
+            return out;
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = inputs.singletonOrThrow();
+            Shape s = x.getShape();
+            long b = s.get(0);
+            long g = s.get(1);
+            long p = s.get(2);
+            long c = s.get(3);
+            if (p != seqLen) {
+                throw new IllegalArgumentException("relative position attention expects " + seqLen + " tokens per group, got " + p);
+            }
+            NDList qkv = toQkv.forward(ps, inputs, training, params).singletonOrThrow().split(3, 3);
+            NDArray q = qkv.get(0).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4);
+            // k * scale with a natively allocated scalar: mul(Number) wraps a Java direct buffer
+            // that autograd would keep for the backward pass after DJL recycled it
+            NDArray k = qkv.get(1).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4)
+                    .mul(x.getManager().full(new Shape(), scale, x.getDataType()).toDevice(x.getDevice(), false));
+            NDArray v = qkv.get(2).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4);
+            NDManager m = x.getManager();
+            NDArray table = ps.getValue(biasTable, x.getDevice(), training);
+            // create() wraps a Java direct buffer that DJL recycles, but take() keeps its index
+            // for the backward pass: give libtorch its own copy.
+            NDArray index = m.create(flatBiasIndex, new Shape(heads, seqLen, seqLen)).toDevice(x.getDevice(), false).duplicate();
+            NDArray bias = table.take(m, index); // (heads, P, P), in the activation's manager
+            NDArray attn = q.matMul(k.swapAxes(3, 4)).add(bias).softmax(-1);
+            NDArray out = attn.matMul(v).transpose(0, 1, 3, 2, 4).reshape(b, g, p, c);
+            return merge.forward(ps, new NDList(out), training, params);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return new Shape[] {inputShapes[0]};
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            toQkv.initialize(manager, dataType, inputShapes[0]);
+            merge.initialize(manager, dataType, inputShapes[0]);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package org.medfusion.bench;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.medfusion.backbones.BackboneRegistry;
+import org.medfusion.backbones.ModelSpec;
+import org.medfusion.report.CellKey;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * A benchmark matrix from {@code bench-configs/*.yaml}: models x batch sizes x resolutions x
+ * precisions x segment counts (0 = off) on one device, with the iteration counts of timing and
+ * memory forks. The whole file is validated before anything runs; every error is one line naming
+ * the file, the line, the bad value and what is allowed.
+ *
+ * <pre>
+ * name: smoke
+ * device: cpu                 # cpu | gpu
+ * precision: [fp32]           # fp32 | amp
+ * models: [resnet50]
+ * batch_sizes: [16]
+ * resolutions: [112]
+ * segments: [0, 2, 4, 8]      # 0 = checkpointing off
+ * timing: {warmup: 3, iterations: 10, forks: 1}
+ * memory: {warmup: 2, iterations: 3, forks: 2}
+ * </pre>
+ */
+public record MatrixConfig(String name, String device, List<String> precisions, List<String> models, List<Integer> batchSizes,
+        List<Integer> resolutions, List<Integer> segments, MeasureSettings settings, String source) {
+
+    static final List<String> KEYS = List.of("name", "device", "precision", "models", "batch_sizes", "resolutions", "segments",
+            "timing", "memory");
+    static final List<String> REQUIRED = List.of("models", "batch_sizes", "resolutions", "segments");
+    static final List<String> RUN_KEYS = List.of("warmup", "iterations", "forks");
+
+    /** Every cell of the matrix, in a stable order. */
+    public List<CellKey> cells() {
+        List<CellKey> out = new ArrayList<>();
+        for (String m : models) {
+            for (int b : batchSizes) {
+                for (int r : resolutions) {
+                    for (String p : precisions) {
+                        for (int s : segments) {
+                            out.add(new CellKey(m, b, r, s, p, device));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    public static MatrixConfig load(Path file) throws IOException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("config file not found: " + file);
+        }
+        return parse(file.toString(), text);
+    }
+
+    /** A config shipped in the jar ({@code bench-configs/<name>.yaml}). */
+    public static MatrixConfig builtIn(String name) throws IOException {
+        try (var in = MatrixConfig.class.getResourceAsStream("/bench-configs/" + name + ".yaml")) {
+            if (in == null) {
+                throw new IllegalArgumentException("no built-in config '" + name + "'");
+            }
+            return parse("bench-configs/" + name + ".yaml", new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    public static MatrixConfig parse(String fileName, String text) {
+        Node root;
+        try (Reader r = new StringReader(text)) {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).compose(r);
+        } catch (MarkedYAMLException e) {
+            throw new IllegalArgumentException(fileName + ":" + (e.getProblemMark().getLine() + 1) + ": not valid YAML: " + e.getProblem());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(fileName + ": " + e.getMessage());
+        }
+        if (!(root instanceof MappingNode)) {
+            throw new IllegalArgumentException(fileName + ":1: expected a mapping with keys " + KEYS);
+        }
+        Map<String, Node> map = mapping(fileName, (MappingNode) root, KEYS);
+        for (String k : REQUIRED) {
+            if (!map.containsKey(k)) {
+                throw new IllegalArgumentException(fileName + ": missing key '" + k + "'; required: " + REQUIRED);
+            }
+        }
+        String name = map.containsKey("name") ? scalar(fileName, map.get("name")) : fileName.replaceAll(".*/|\\.ya?ml$", "");
+        String device = map.containsKey("device") ? scalar(fileName, map.get("device")) : "cpu";
+        if (!CellValidation.DEVICES.contains(device)) {
+            throw new IllegalArgumentException(at(fileName, map.get("device")) + "unknown device '" + device + "'; allowed: " + CellValidation.DEVICES);
+        }
+        List<String> precisions = new ArrayList<>();
+        if (map.containsKey("precision")) {
+            for (Node n : list(fileName, map.get("precision"))) {
+                String p = scalar(fileName, n);
+                if (!CellValidation.PRECISIONS.contains(p)) {
+                    throw new IllegalArgumentException(at(fileName, n) + "unknown precision '" + p + "'; allowed: " + CellValidation.PRECISIONS);
+                }
+                precisions.add(p);
+            }
+        } else {
+            precisions.add("fp32");
+        }
+        List<String> models = new ArrayList<>();
+        List<Node> modelNodes = list(fileName, map.get("models"));
+        for (Node n : modelNodes) {
+            String m = scalar(fileName, n);
+            if (!BackboneRegistry.contains(m)) {
+                throw new IllegalArgumentException(at(fileName, n) + "unknown model '" + m + "'; allowed: "
+                        + String.join(", ", BackboneRegistry.names()));
+            }
+            models.add(m);
+        }
+        List<Integer> batches = ints(fileName, map.get("batch_sizes"), 1, "batch size");
+        List<Integer> resolutions = ints(fileName, map.get("resolutions"), 1, "resolution");
+        List<Integer> segments = ints(fileName, map.get("segments"), 0, "segment count (0 = off)");
+        for (int i = 0; i < models.size(); i++) {
+            ModelSpec spec = BackboneRegistry.spec(models.get(i));
+            for (int res : resolutions) {
+                try {
+                    spec.inputRule().validate(spec.name(), res);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(at(fileName, map.get("resolutions")) + e.getMessage());
+                }
+                int blocks = CellValidation.blockCount(spec, res);
+                for (int s : segments) {
+                    if (s > blocks) {
+                        throw new IllegalArgumentException(at(fileName, map.get("segments")) + "segments " + s + " is impossible for "
+                                + spec.name() + ": allowed 0 (off) or 1.." + blocks + " (its checkpointable blocks)");
+                    }
+                }
+            }
+        }
+        MeasureSettings d = MeasureSettings.defaults();
+        int[] timing = runSettings(fileName, map.get("timing"), d.timeWarmup(), d.timeIterations(), d.timeForks());
+        int[] memory = runSettings(fileName, map.get("memory"), d.memoryWarmup(), d.memoryIterations(), d.memoryForks());
+        MeasureSettings settings;
+        try {
+            settings = new MeasureSettings(timing[0], timing[1], timing[2], memory[0], memory[1], memory[2]);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(fileName + ": " + e.getMessage());
+        }
+        return new MatrixConfig(name, device, precisions, models, batches, resolutions, segments, settings, text);
+    }
+
+    private static int[] runSettings(String file, Node node, int warmup, int iterations, int forks) {
+        int[] out = {warmup, iterations, forks};
+        if (node == null) {
+            return out;
+        }
+        if (!(node instanceof MappingNode)) {
+            throw new IllegalArgumentException(at(file, node) + "expected a mapping with keys " + RUN_KEYS);
+        }
+        Map<String, Node> m = mapping(file, (MappingNode) node, RUN_KEYS);
+        for (int i = 0; i < RUN_KEYS.size(); i++) {
+            Node v = m.get(RUN_KEYS.get(i));
+            if (v != null) {
+                out[i] = integer(file, v, i == 0 ? 0 : 1, RUN_KEYS.get(i));
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Node> mapping(String file, MappingNode node, List<String> allowed) {
+        Map<String, Node> out = new LinkedHashMap<>();
+        Set<String> allowedSet = Set.copyOf(allowed);
+        for (NodeTuple t : node.getValue()) {
+            String key = scalar(file, t.getKeyNode());
+            if (!allowedSet.contains(key)) {
+                throw new IllegalArgumentException(at(file, t.getKeyNode()) + "unknown key '" + key + "'; allowed: " + String.join(", ", allowed));
+            }
+            if (out.put(key, t.getValueNode()) != null) {
+                throw new IllegalArgumentException(at(file, t.getKeyNode()) + "duplicate key '" + key + "'");
+            }
+        }
+        return out;
+    }
+
+    private static List<Node> list(String file, Node node) {
+        if (node instanceof ScalarNode) {
+            return List.of(node);
+        }
+        if (!(node instanceof SequenceNode) || ((SequenceNode) node).getValue().isEmpty()) {
+            throw new IllegalArgumentException(at(file, node) + "expected a non-empty list");
+        }
+        return ((SequenceNode) node).getValue();
+    }
+
+    private static List<Integer> ints(String file, Node node, int min, String what) {
+        List<Integer> out = new ArrayList<>();
+        for (Node n : list(file, node)) {
+            int v = integer(file, n, min, what);
+            if (out.contains(v)) {
+                throw new IllegalArgumentException(at(file, n) + "duplicate " + what + " " + v);
+            }
+            out.add(v);
+        }
+        return out;
+    }
+
+    private static int integer(String file, Node n, int min, String what) {
+        String s = scalar(file, n);
+        int v;
+        try {
+            v = Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(at(file, n) + what + " must be an integer >= " + min + ", got '" + s + "'");
+        }
+        if (v < min) {
+            throw new IllegalArgumentException(at(file, n) + what + " must be >= " + min + ", got " + v);
+        }
+        return v;
+    }
+
+    private static String scalar(String file, Node n) {
+        if (!(n instanceof ScalarNode)) {
+            throw new IllegalArgumentException(at(file, n) + "expected a single value");
+        }
+        return ((ScalarNode) n).getValue();
+    }
+
+    private static String at(String file, Node n) {
+        return file + ":" + (n.getStartMark().getLine() + 1) + ": ";
+    }
+}

@@ -1,0 +1,86 @@
+package org.medfusion.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.medfusion.backbones.Backbone;
+import org.medfusion.backbones.BackboneOptions;
+import org.medfusion.backbones.BackboneRegistry;
+import org.medfusion.train.TrainingStep;
+import org.medfusion.train.Verifier;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * One cell of the matrix as JMH state: the model (random init, 1000 classes), its checkpointing
+ * switch, a fixed random batch and the training step (AdamW). Everything is built once per trial;
+ * a benchmark invocation runs only the work it measures.
+ */
+@State(Scope.Benchmark)
+public class TrainingCell {
+
+    @Param("resnet50")
+    public String model;
+
+    @Param("16")
+    public int batch;
+
+    @Param("112")
+    public int res;
+
+    /** 0 = checkpointing off. */
+    @Param("0")
+    public int segments;
+
+    @Param("fp32")
+    public String precision;
+
+    @Param("cpu")
+    public String device;
+
+    Backbone backbone;
+    TrainingStep step;
+    NDManager data;
+    NDArray images;
+    NDArray labels;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        CellValidation.validate(model, batch, res, segments, precision, device);
+        Device dev = "gpu".equals(device) ? Device.gpu() : Device.cpu();
+        backbone = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), dev);
+        if (segments > 0) {
+            backbone.enableGradientCheckpointing(segments);
+        }
+        data = backbone.manager().newSubManager();
+        NDArray[] xy = Verifier.randomBatch(data, batch, res, backbone.options().outputDim(), 42);
+        images = xy[0];
+        labels = xy[1];
+        step = new TrainingStep(backbone, backbone.manager());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        data.close();
+        backbone.close();
+    }
+
+    /** One full training step; returns the loss (reading it also synchronises a GPU). */
+    public float trainingStep() {
+        float loss = step.step(images, labels);
+        DeviceSync.await(backbone);
+        return loss;
+    }
+
+    /** The forward, with grad, of the segments a checkpointed step recomputes; discarded afterwards. */
+    public float recomputedForward() {
+        try (NDManager m = data.newSubManager()) {
+            NDArray out = backbone.sequence().forwardRecomputedSegments(step.parameterStore(), images, step.stepCount(), m);
+            return out.getShape().size() > 0 ? out.get(0).toFloatArray()[0] : 0f;
+        }
+    }
+}

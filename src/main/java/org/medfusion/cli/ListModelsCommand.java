@@ -1,0 +1,59 @@
+package org.medfusion.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+import org.medfusion.backbones.Backbone;
+import org.medfusion.backbones.BackboneRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code list-models}: every registered model with its trainable parameter count (1000 classes,
+ * 224 px), its number of checkpointable blocks and its default segment count. Builds each model,
+ * so listing all of them takes a while for the largest.
+ */
+@Command(name = "list-models", mixinStandardHelpOptions = true,
+        description = "Lists the registered models (csv: model,family,parameters,blocks,default_segments).")
+public final class ListModelsCommand implements Callable<Integer> {
+
+    enum Format { csv, table }
+
+    @Option(names = "--format", defaultValue = "table", description = "csv or table (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    @Option(names = "--pattern", defaultValue = "*", description = "Glob over model names, e.g. 'resnet*'.")
+    String pattern;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        NativesMissingException.ensureEngine();
+        PrintWriter out = spec.commandLine().getOut();
+        if (format == Format.csv) {
+            try (CSVPrinter p = new CSVPrinter(out, CSVFormat.DEFAULT.builder().setRecordSeparator('\n')
+                    .setHeader("model", "family", "parameters", "blocks", "default_segments").get())) {
+                for (String name : BackboneRegistry.list(pattern)) {
+                    try (Backbone b = BackboneRegistry.create(name)) {
+                        p.printRecord(name, b.family(), b.parameterCount(), b.blockCount(), b.defaultSegments());
+                    }
+                    p.flush();
+                }
+            }
+        } else {
+            out.printf("%-22s %-16s %14s %7s %17s%n", "model", "family", "parameters", "blocks", "default_segments");
+            for (String name : BackboneRegistry.list(pattern)) {
+                try (Backbone b = BackboneRegistry.create(name)) {
+                    out.printf("%-22s %-16s %,14d %7d %17d%n", name, b.family(), b.parameterCount(), b.blockCount(), b.defaultSegments());
+                }
+                out.flush();
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,144 @@
+package org.medfusion.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.medfusion.bench.CellMeasurer;
+import org.medfusion.bench.CellValidation;
+import org.medfusion.bench.MeasureSettings;
+import org.medfusion.report.CellKey;
+import org.medfusion.report.CellResult;
+import org.medfusion.report.CellStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code measure}: one cell without a matrix. Peak memory in its own forked JVMs (with the
+ * environment the memory method needs), step time in others; prints one JSON object (or a table).
+ * JMH's progress goes to stderr, the result to stdout. Exit 0 when measured (an OOM is a result),
+ * 2 on bad input, 3 when the device is not available, 4 when the measurement failed.
+ */
+@Command(name = "measure", mixinStandardHelpOptions = true,
+        description = "Measures one cell: peak memory of a training step and step time (median, 95% CI).")
+public final class MeasureCommand implements Callable<Integer> {
+
+    enum Format { json, table }
+
+    @Option(names = "--model", required = true, description = "Model name (see list-models).")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--res", defaultValue = "112", description = "Input resolution in px (default: ${DEFAULT-VALUE}).")
+    int res;
+
+    @Option(names = "--segments", defaultValue = "0", description = "Checkpoint segments, 0 = off (default: ${DEFAULT-VALUE}).")
+    int segments;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or amp (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Warm-up steps per timing fork (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--iterations", defaultValue = "10", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--memory-forks", defaultValue = "2", description = "Memory forks (default: ${DEFAULT-VALUE}).")
+    int memoryForks;
+
+    @Option(names = "--out", description = "Directory for JMH's JSON and logs (default: a temporary directory).")
+    Path out;
+
+    @Option(names = "--format", defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        CellValidation.validate(model, batch, res, segments, precision, device);
+        MeasureSettings settings = new MeasureSettings(warmup, iterations, 1, 2, 3, memoryForks);
+        NativesMissingException.ensureEngine();
+        CellKey key = new CellKey(model, batch, res, segments, precision, device);
+        Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
+        PrintStream progress = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        CellResult r = new CellMeasurer(settings, dir, progress).measure(key);
+        PrintWriter w = spec.commandLine().getOut();
+        w.println(format == Format.json ? toJson(r) : toTable(r));
+        w.flush();
+        switch (r.status()) {
+            case OK:
+            case OOM:
+                return 0;
+            case UNSUPPORTED:
+                return Main.DATA;
+            default:
+                return ExitCodes.ERROR;
+        }
+    }
+
+    static String toJson(CellResult r) throws Exception {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode n = m.createObjectNode();
+        CellKey k = r.key();
+        n.put("model", k.model());
+        n.put("batch", k.batch());
+        n.put("res", k.res());
+        n.put("segments", k.segments());
+        n.put("precision", k.precision());
+        n.put("device", k.device());
+        n.put("status", r.status().label());
+        putOrNull(n, "peak_bytes", r.peakBytes());
+        n.put("memory_method", r.memoryMethod());
+        ArrayNode repeats = n.putArray("memory_repeats");
+        r.memoryRepeats().forEach(repeats::add);
+        putOrNull(n, "step_ms_median", r.stepMsMedian());
+        putOrNull(n, "step_ms_ci_low", r.stepMsCiLow());
+        putOrNull(n, "step_ms_ci_high", r.stepMsCiHigh());
+        n.put("step_ms_n", r.stepMsSamples().size());
+        putOrNull(n, "recompute_forward_ms", r.recomputeForwardMs());
+        n.put("message", r.message());
+        return m.writeValueAsString(n);
+    }
+
+    private static void putOrNull(ObjectNode n, String field, Number v) {
+        if (v == null) {
+            n.putNull(field);
+        } else if (v instanceof Long) {
+            n.put(field, v.longValue());
+        } else {
+            n.put(field, Math.round(v.doubleValue() * 100) / 100.0);
+        }
+    }
+
+    static String toTable(CellResult r) {
+        CellKey k = r.key();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(java.util.Locale.ROOT, "%s  batch %d  %d px  segments %d  %s  %s: %s%n", k.model(), k.batch(), k.res(),
+                k.segments(), k.precision(), k.device(), r.status().label()));
+        if (r.status() != CellStatus.OK) {
+            return sb.append(r.message()).toString();
+        }
+        sb.append(String.format(java.util.Locale.ROOT, "peak memory  %s (%s, per fork %s)%n",
+                r.peakBytes() == null ? "missing" : String.format(java.util.Locale.ROOT, "%.1f MiB", r.peakBytes() / 1048576.0),
+                r.memoryMethod(), r.memoryRepeats()));
+        sb.append(String.format(java.util.Locale.ROOT, "step time    %.1f ms median, 95%% CI [%.1f, %.1f], n=%d",
+                r.stepMsMedian(), r.stepMsCiLow(), r.stepMsCiHigh(), r.stepMsSamples().size()));
+        if (r.recomputeForwardMs() != null) {
+            sb.append(String.format(java.util.Locale.ROOT, "%nrecomputed forward  %.1f ms median", r.recomputeForwardMs()));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,59 @@
+package org.medfusion.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.medfusion.report.ReportDataException;
+import org.medfusion.report.Reporter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code report <run-dir>}: re-renders raw.csv, memory.csv, slowdown.csv, charts/, report.md and report.html of a
+ * run directory from its stored results, without measuring anything. Prints the terminal summary and the written
+ * paths (report.html last). Exit codes: {@link ExitCodes#OK}, {@link ExitCodes#USAGE} for a bad command line,
+ * {@link ExitCodes#DATA} for a missing run directory or corrupt files (one-line message on stderr).
+ */
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Re-render the tables, charts and report of a run directory without re-measuring.",
+        exitCodeOnInvalidInput = ExitCodes.USAGE)
+public final class ReportCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "<run-dir>", description = "a run directory (results/<run-id>/)")
+    Path runDir;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!Files.isDirectory(runDir)) {
+            err.println("report: run directory " + runDir + " does not exist");
+            err.flush();
+            return ExitCodes.DATA;
+        }
+        try {
+            Reporter.Rendered r = Reporter.render(runDir);
+            out.print(r.summary());
+            out.println();
+            for (var p : r.paths()) {
+                out.println(p);
+            }
+            out.flush();
+            return ExitCodes.OK;
+        } catch (ReportDataException e) {
+            err.println("report: " + e.getMessage());
+            err.flush();
+            return ExitCodes.DATA;
+        } catch (RuntimeException e) {
+            err.println("report: failed: " + e);
+            err.flush();
+            return ExitCodes.ERROR;
+        }
+    }
+}

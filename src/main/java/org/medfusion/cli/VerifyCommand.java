@@ -1,0 +1,113 @@
+package org.medfusion.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.medfusion.backbones.Backbone;
+import org.medfusion.backbones.BackboneOptions;
+import org.medfusion.backbones.BackboneRegistry;
+import org.medfusion.train.VerificationResult;
+import org.medfusion.train.Verifier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code verify}: one plain and one checkpointed training step (forward, loss, backward) from the
+ * same weights and input; prints loss, gradient and BatchNorm agreement. Exit 0 when they agree
+ * within tolerance, 1 when they do not, 2 on bad input.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Checks that checkpointed training gives the same loss, gradients and BatchNorm buffers as plain training.")
+public final class VerifyCommand implements Callable<Integer> {
+
+    enum Format { json, table }
+
+    @Option(names = "--model", required = true, description = "Model name (see list-models).")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "4", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--res", defaultValue = "64", description = "Input resolution in pixels (default: ${DEFAULT-VALUE}).")
+    int res;
+
+    @Option(names = "--segments", defaultValue = "4", description = "Checkpoint segments (default: ${DEFAULT-VALUE}).")
+    int segments;
+
+    @Option(names = "--classes", defaultValue = "1000", description = "Classifier width (default: ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of weights and input (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--format", defaultValue = "table", description = "json or table (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        }
+        BackboneRegistry.spec(model).inputRule().validate(model, res);
+        NativesMissingException.ensureEngine();
+        VerificationResult r;
+        try (Backbone b = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res)
+                .withNumClasses(classes).withSeed(seed))) {
+            if (segments < 1 || segments > b.blockCount()) {
+                throw new IllegalArgumentException("--segments for " + model + " must be between 1 and " + b.blockCount()
+                        + " (its checkpointable blocks), got " + segments);
+            }
+            r = Verifier.verify(b, batch, res, segments, seed);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (format == Format.json) {
+            out.println(toJson(r));
+        } else {
+            out.println(toTable(r));
+        }
+        out.flush();
+        return r.agrees() ? 0 : Main.CHECK_FAILED;
+    }
+
+    static String toJson(VerificationResult r) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode n = mapper.createObjectNode();
+        n.put("model", r.model());
+        n.put("batch", r.batch());
+        n.put("res", r.res());
+        n.put("segments", r.segments());
+        n.put("loss_plain", r.lossPlain());
+        n.put("loss_checkpointed", r.lossCheckpointed());
+        n.put("max_rel_grad_error", r.maxRelGradError());
+        n.put("bn_max_abs_diff", r.bnMaxAbsDiff());
+        n.put("bn_updated", r.buffersUpdated());
+        n.put("params_without_grad", r.paramsWithoutGrad().size());
+        n.put("step_ms_plain", Math.round(r.stepMsPlain() * 10) / 10.0);
+        n.put("step_ms_checkpointed", Math.round(r.stepMsCheckpointed() * 10) / 10.0);
+        n.put("tolerance", VerificationResult.REL_TOLERANCE);
+        n.put("agrees", r.agrees());
+        return mapper.writeValueAsString(n);
+    }
+
+    static String toTable(VerificationResult r) {
+        StringBuilder sb = new StringBuilder();
+        String row = "%-22s %s%n";
+        sb.append(String.format(java.util.Locale.ROOT, row, "model", r.model()));
+        sb.append(String.format(java.util.Locale.ROOT, row, "batch x res", r.batch() + " x " + r.res() + " px"));
+        sb.append(String.format(java.util.Locale.ROOT, row, "segments", r.segments()));
+        sb.append(String.format(java.util.Locale.ROOT, row, "loss plain", r.lossPlain()));
+        sb.append(String.format(java.util.Locale.ROOT, row, "loss checkpointed", r.lossCheckpointed()));
+        sb.append(String.format(java.util.Locale.ROOT, row, "max rel grad error", r.maxRelGradError()));
+        sb.append(String.format(java.util.Locale.ROOT, row, "BN max abs diff", r.bnMaxAbsDiff()));
+        sb.append(String.format(java.util.Locale.ROOT, row, "params without grad", r.paramsWithoutGrad().size()));
+        sb.append(String.format(java.util.Locale.ROOT, "%-22s %.1f ms plain, %.1f ms checkpointed (forward+backward, one step)%n",
+                "step time", r.stepMsPlain(), r.stepMsCheckpointed()));
+        sb.append(String.format(java.util.Locale.ROOT, row, "result", r.agrees() ? "AGREE (tolerance 1e-6 relative)" : "DISAGREE"));
+        return sb.toString().stripTrailing();
+    }
+}

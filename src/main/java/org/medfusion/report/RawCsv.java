@@ -1,0 +1,221 @@
+package org.medfusion.report;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * {@code raw.csv}: one row per cell, every parameter and metric, in the fixed column order {@link #COLUMNS}
+ * (sealed by the golden file {@code src/test/resources/golden/raw.csv}). Numbers are written with
+ * {@link Fmt#exact} (shortest round-trip decimal, {@link Locale#ROOT}); a missing value is an empty field,
+ * never 0. Lists ({@code memory_repeats}, {@code step_ms_samples}) are {@code ;}-joined. Units: bytes and
+ * milliseconds as the column names say. {@code recompute_overhead} is derived: (step median of this
+ * checkpointed cell - step median of the plain cell of the same run) / recompute_forward_ms.
+ *
+ * <p>{@link #read} parses the file back for {@code report} on old runs, with errors naming the line and column.
+ */
+public final class RawCsv {
+
+    public static final String FILE = "raw.csv";
+
+    public static final List<String> COLUMNS = List.of("model", "family", "batch", "res", "segments", "precision",
+            "device", "status", "message", "peak_bytes", "memory_method", "memory_repeats", "step_ms_median",
+            "step_ms_ci_low", "step_ms_ci_high", "step_ms_n", "step_ms_samples", "recompute_forward_ms",
+            "recompute_overhead");
+
+    private RawCsv() {
+    }
+
+    /** The CSV text of the cells (sorted by {@link CellKey#ORDER}). */
+    public static String render(List<CellResult> cells) {
+        CellIndex idx = new CellIndex(cells);
+        List<List<String>> rows = new ArrayList<>();
+        cells.stream().sorted((a, b) -> CellKey.ORDER.compare(a.key(), b.key())).forEach(r -> {
+            CellKey k = r.key();
+            CellResult plain = k.segments() == 0 ? null : idx.get(k.plain(), 0);
+            rows.add(List.of(k.model(), nz(r.family()), Integer.toString(k.batch()), Integer.toString(k.res()),
+                    Integer.toString(k.segments()), k.precision(), k.device(), r.status().label(), nz(r.message()),
+                    Fmt.exact(r.peakBytes()), nz(r.memoryMethod()), Fmt.joinLongs(r.memoryRepeats()),
+                    Fmt.exact(r.stepMsMedian()), Fmt.exact(r.stepMsCiLow()), Fmt.exact(r.stepMsCiHigh()),
+                    r.stepMsSamples().isEmpty() ? "" : Integer.toString(r.stepMsSamples().size()),
+                    Fmt.joinDoubles(r.stepMsSamples()), Fmt.exact(r.recomputeForwardMs()),
+                    plain == null ? "" : Fmt.exact(CellIndex.recomputeOverhead(plain, r))));
+        });
+        return Csv.render(COLUMNS, rows);
+    }
+
+    /** Writes {@code file} atomically. */
+    public static Path write(Path file, List<CellResult> cells) {
+        return AtomicFiles.writeString(file, render(cells));
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    /**
+     * Parses a raw.csv back into cells. {@code recompute_overhead} is derived and not read back.
+     *
+     * @throws ReportDataException "raw.csv line N, column C: ..." for a corrupt file, or a missing file
+     */
+    public static List<CellResult> read(Path file) {
+        try (Reader in = Files.newBufferedReader(file)) {
+            return read(in, file.toString());
+        } catch (NoSuchFileException e) {
+            throw new ReportDataException("missing " + file);
+        } catch (IOException e) {
+            throw new ReportDataException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static List<CellResult> read(Reader in, String name) throws IOException {
+        List<CellResult> out = new ArrayList<>();
+        long prevEnd = 0;
+        try (CSVParser p = CSVParser.builder().setReader(in).setFormat(Csv.FORMAT).get()) {
+            Iterator<CSVRecord> it = p.iterator();
+            boolean header = true;
+            while (true) {
+                CSVRecord rec;
+                try {
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                    rec = it.next();
+                } catch (UncheckedIOException | IllegalStateException e) {
+                    throw new ReportDataException(name + " line " + (prevEnd + 1) + ": malformed CSV ("
+                            + Json.oneLine(e.getCause() != null ? e.getCause() : e) + ")", e);
+                }
+                long line = prevEnd + 1;
+                prevEnd = p.getCurrentLineNumber();
+                if (header) {
+                    header = false;
+                    if (!rec.toList().equals(COLUMNS)) {
+                        throw new ReportDataException(name + " line 1: header is not the raw.csv columns; expected "
+                                + String.join(",", COLUMNS) + " got " + String.join(",", rec.toList()));
+                    }
+                    continue;
+                }
+                if (rec.size() == 1 && rec.get(0).isEmpty()) {
+                    continue; // blank line
+                }
+                if (rec.size() != COLUMNS.size()) {
+                    throw new ReportDataException(name + " line " + line + ": expected " + COLUMNS.size()
+                            + " fields, got " + rec.size());
+                }
+                out.add(new Row(rec, name, line).parse());
+            }
+            if (header) {
+                throw new ReportDataException(name + " line 1: empty file, no header");
+            }
+        }
+        return out;
+    }
+
+    /** One record being parsed, for error messages. */
+    private record Row(CSVRecord rec, String name, long line) {
+        String s(String col) {
+            return rec.get(COLUMNS.indexOf(col));
+        }
+
+        String opt(String col) {
+            String v = s(col);
+            return v.isEmpty() ? null : v;
+        }
+
+        ReportDataException err(String col, String what) {
+            return new ReportDataException(name + " line " + line + ", column " + col + ": " + what + ": '"
+                    + s(col) + "'");
+        }
+
+        int integer(String col) {
+            try {
+                return Integer.parseInt(s(col));
+            } catch (NumberFormatException e) {
+                throw err(col, "not an integer");
+            }
+        }
+
+        Long optLong(String col) {
+            String v = opt(col);
+            try {
+                return v == null ? null : Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw err(col, "not an integer");
+            }
+        }
+
+        Double optDouble(String col) {
+            String v = opt(col);
+            try {
+                return v == null ? null : Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw err(col, "not a number");
+            }
+        }
+
+        List<Long> longs(String col) {
+            List<Long> l = new ArrayList<>();
+            if (s(col).isEmpty()) {
+                return l;
+            }
+            try {
+                for (String x : s(col).split(";")) {
+                    l.add(Long.parseLong(x.trim()));
+                }
+            } catch (NumberFormatException e) {
+                throw err(col, "not a ;-joined list of integers");
+            }
+            return l;
+        }
+
+        List<Double> doubles(String col) {
+            List<Double> l = new ArrayList<>();
+            if (s(col).isEmpty()) {
+                return l;
+            }
+            try {
+                for (String x : s(col).split(";")) {
+                    l.add(Double.parseDouble(x.trim()));
+                }
+            } catch (NumberFormatException e) {
+                throw err(col, "not a ;-joined list of numbers");
+            }
+            return l;
+        }
+
+        String required(String col) {
+            if (s(col).isEmpty()) {
+                throw err(col, "must not be empty");
+            }
+            return s(col);
+        }
+
+        CellResult parse() {
+            CellStatus status;
+            try {
+                status = CellStatus.valueOf(required("status").toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw err("status", "not one of ok, oom, error, unsupported");
+            }
+            CellKey key = new CellKey(required("model"), integer("batch"), integer("res"), integer("segments"),
+                    required("precision"), required("device"));
+            List<Double> samples = doubles("step_ms_samples");
+            Long n = optLong("step_ms_n");
+            if (n != null && n != samples.size()) {
+                throw err("step_ms_n", "does not match the " + samples.size() + " samples in step_ms_samples");
+            }
+            return new CellResult(key, opt("family"), status, optLong("peak_bytes"), opt("memory_method"),
+                    longs("memory_repeats"), samples, optDouble("step_ms_median"), optDouble("step_ms_ci_low"),
+                    optDouble("step_ms_ci_high"), optDouble("recompute_forward_ms"), opt("message"));
+        }
+    }
+}

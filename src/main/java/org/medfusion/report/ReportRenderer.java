@@ -1,0 +1,227 @@
+package org.medfusion.report;
+
+import com.github.mustachejava.DefaultMustacheFactory;
+import com.github.mustachejava.Mustache;
+import com.github.mustachejava.MustacheNotFoundException;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders {@code report.md} and {@code report.html} with mustache.java from the classpath templates
+ * {@code report-templates/report.md.mustache} and {@code report-templates/report.html.mustache} (copied from the
+ * repository's {@code report-templates/} by the pom, so the jar renders from any directory). The HTML escapes
+ * every value and embeds the PNG charts as base64 data URIs: it is one self-contained file (the SVGs are linked
+ * alongside). The Markdown links the chart files in {@code charts/}.
+ *
+ * <p>Template data ({@link #model}): run id, config, cell counts, the memory / slowdown / seed tables (as
+ * {@link ReportTable}: {@code header}, {@code rowData[].cells}, and pre-rendered Markdown), charts, the
+ * measurement methods, cells without figures and the environment manifest.
+ */
+public final class ReportRenderer {
+
+    public static final String TEMPLATE_ROOT = "report-templates";
+    public static final String MD = "report.md";
+    public static final String HTML = "report.html";
+
+    /** What each chart shows, printed under it. */
+    static final Map<String, String> CHART_NOTES = Map.of(
+            "memory", "Bars: peak memory of one training step per segment count. A missing bar is a cell that ran "
+                    + "out of memory, failed or was not run (see the tables).",
+            "slowdown", "Step-time increase over the same model without checkpointing (0 at 0 segments). Error "
+                    + "bars: the larger side of the conservative interval in slowdown.csv. Points of different "
+                    + "models are shifted slightly sideways so their bars do not hide each other.",
+            "tradeoff", "Each point is one segment count (label; \"none\" = no checkpointing), both axes relative "
+                    + "to the same model without checkpointing; the dashed line is the model's Pareto front "
+                    + "(settings no other setting beats in both memory and time).");
+
+    private ReportRenderer() {
+    }
+
+    /** How each metric is measured (the same text in both templates). */
+    public static List<Map<String, String>> methods() {
+        return List.of(
+                method("cpu.rss.peak", "bytes", "peak resident-memory growth of one training step above the steady "
+                        + "state left by the warm-up steps. A fresh JVM runs with MALLOC_MMAP_THRESHOLD_=65536 (so "
+                        + "glibc returns freed blocks and RSS follows the allocations); before the step the "
+                        + "high-water mark is reset by writing 5 to /proc/self/clear_refs and VmRSS is read; after "
+                        + "the step the peak is VmHWM minus that pre-step VmRSS (/proc/self/status). Measured in "
+                        + "forks separate from the timing forks (the malloc setting slows steps); one figure per "
+                        + "memory fork (memory_repeats in raw.csv), the reported peak is their maximum."),
+                method("cuda.reserved.peak", "bytes", "growth of the GPU memory reserved by PyTorch's caching "
+                        + "allocator during one step: device memory in use after the step minus before it, in a "
+                        + "fresh fork with the allocator's cache emptied before the step (the allocator keeps what "
+                        + "it reserved, so the difference is the reserved peak)."),
+                method("cuda.allocated.peak", "bytes", "peak memory held by tensors during one step: the "
+                        + "high-water mark of the CUDA default memory pool (PYTORCH_CUDA_ALLOC_CONF="
+                        + "backend:cudaMallocAsync, CU_MEMPOOL_ATTR_USED_MEM_HIGH reset before the step) minus the "
+                        + "memory in use before the step."),
+                method("step time", "ms", "JMH single-shot time of one training step (forward, backward, "
+                        + "optimizer update) after explicit warm-up steps, in forks without the malloc setting; "
+                        + "the median of the measured steps with a distribution-free 95% confidence interval of "
+                        + "the median (order statistics, binomial; [min, max] when fewer than 6 steps, which then "
+                        + "covers less than 95%)."),
+                method("saving", "%", "1 − peak with checkpointing / peak without, from cells of the same run, "
+                        + "model, batch, resolution, precision and device, measured with the same memory method."),
+                method("increase", "%", "median step time with checkpointing / median without − 1 (same run); the "
+                        + "bracketed bounds divide the CI bounds crosswise (low / high − 1, high / low − 1), "
+                        + "a conservative interval."),
+                method("recompute overhead", "ratio", "(checkpointed median − plain median) / forward time of the "
+                        + "recomputed segments: 1.0 means the extra time is exactly the recomputation."));
+    }
+
+    private static Map<String, String> method(String metric, String unit, String how) {
+        return Map.of("metric", metric, "unit", unit, "how", how);
+    }
+
+    /** The environment manifest as a two-column table; a note when there is no manifest. */
+    public static ReportTable environmentTable(RunManifest m) {
+        List<List<String>> rows = new ArrayList<>();
+        if (m == null) {
+            rows.add(List.of("manifest", "missing: manifest.json was not found, the environment is unknown"));
+            return new ReportTable(List.of("field", "value"), rows);
+        }
+        Environment e = m.environment();
+        add(rows, "run id", m.runId());
+        add(rows, "config", m.configName());
+        add(rows, "config hash", m.configHash());
+        add(rows, "shard", m.shard() == null ? "none (whole matrix)" : m.shard());
+        add(rows, "started", m.startedAt());
+        add(rows, "finished", m.finishedAt() == null ? "not finished" : m.finishedAt());
+        add(rows, "command", m.commandLine());
+        add(rows, "git commit", m.gitCommit());
+        add(rows, "CPU", e.cpuModel());
+        add(rows, "cores", Integer.toString(e.cores()));
+        add(rows, "memory", e.memoryBytes() == null ? "unknown" : Fmt.gib(e.memoryBytes()) + " GiB");
+        add(rows, "GPU", e.gpuName());
+        add(rows, "GPU driver", e.gpuDriver());
+        add(rows, "CUDA", e.cudaVersion());
+        add(rows, "JVM", e.jvm());
+        add(rows, "OS", e.os());
+        add(rows, "DJL", e.djlVersion());
+        add(rows, "libtorch", e.libtorchVersion());
+        return new ReportTable(List.of("field", "value"), rows);
+    }
+
+    private static void add(List<List<String>> rows, String k, String v) {
+        rows.add(List.of(k, v == null ? "" : v));
+    }
+
+    /** The template data of a run. {@code charts} paths must lie under {@code runDir}. */
+    public static Map<String, Object> model(Path runDir, RunManifest manifest, List<CellResult> cells, MemoryTable memory,
+            SlowdownTable slowdown, List<Charts.ChartFile> charts, List<String> files) {
+        Map<String, Object> d = new HashMap<>();
+        d.put("runId", manifest != null ? manifest.runId() : runDir.toAbsolutePath().normalize().getFileName().toString());
+        d.put("configName", manifest != null ? manifest.configName() : "unknown");
+        d.put("configHash", manifest != null ? manifest.configHash() : "no manifest");
+        long ok = cells.stream().filter(c -> c.status() == CellStatus.OK).count();
+        d.put("cellsTotal", manifest != null ? Math.max(manifest.cells().size(), cells.size()) : cells.size());
+        d.put("cellsOk", ok);
+        d.put("cellsOom", cells.stream().filter(c -> c.status() == CellStatus.OOM).count());
+        d.put("cellsError", cells.stream().filter(c -> c.status() == CellStatus.ERROR).count());
+        d.put("cellsUnsupported", cells.stream().filter(c -> c.status() == CellStatus.UNSUPPORTED).count());
+        if (manifest != null) {
+            var done = cells.stream().map(CellResult::key).toList();
+            long missing = manifest.cells().stream().filter(k -> !done.contains(k)).count();
+            d.put("cellsMissing", missing == 0 ? null : missing);
+        }
+        ReportTable mt = memory.display();
+        ReportTable st = slowdown.display();
+        d.put("memoryTable", mt);
+        d.put("memoryMarkdown", mt.isEmpty() ? "No cell has a memory figure.\n" : mt.markdown());
+        d.put("slowdownTable", st);
+        d.put("slowdownMarkdown", st.isEmpty() ? "No cell has a step time.\n" : st.markdown());
+        List<Map<String, Object>> ch = new ArrayList<>();
+        for (Charts.ChartFile c : charts) {
+            Map<String, Object> m = new HashMap<>();
+            m.put("name", c.name());
+            m.put("title", c.title());
+            m.put("png", rel(runDir, c.png()));
+            m.put("svg", rel(runDir, c.svg()));
+            m.put("note", CHART_NOTES.getOrDefault(c.name(), ""));
+            try {
+                m.put("dataUri", Base64.getEncoder().encodeToString(Files.readAllBytes(c.png())));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read chart " + c.png() + ": " + e.getMessage(), e);
+            }
+            ch.add(m);
+        }
+        d.put("charts", ch);
+        ReportTable sm = SeedComparison.memory(cells);
+        ReportTable stime = SeedComparison.time(cells);
+        d.put("seedMemory", sm);
+        d.put("seedTime", stime);
+        d.put("seedMemoryMarkdown", sm.markdown());
+        d.put("seedTimeMarkdown", stime.markdown());
+        d.put("seedNote", SeedComparison.anyMatch(cells)
+                ? "Our columns come from cells of this run with the seed's configuration (batch 32, 224 px, GPU)."
+                : "No cell of this run has the seed's configuration (batch 32, 224 px, GPU): the seed's figures are "
+                        + "shown alone. Run the seed-table config on a GPU to fill our columns.");
+        d.put("seedAssumptions", List.of(
+                "The seed's memory table does not state its segment count; it is taken as the guide's default "
+                        + "(4 for CNNs and ConvNeXt, 12 = one per layer for ViT-B/16) and ours uses the same count.",
+                "The seed's times are seconds of an unspecified workload; only the relative increase is comparable "
+                        + "with our per-step increase.",
+                "The seed reports GB without defining it; ours are GiB (2^30 bytes) of the memory method shown."));
+        d.put("methods", methods());
+        List<List<String>> failed = new ArrayList<>();
+        for (CellResult c : cells) {
+            if (c.status() != CellStatus.OK) {
+                failed.add(List.of(c.key().id(), c.status().label(), c.message() == null ? "" : c.message()));
+            }
+        }
+        ReportTable ft = new ReportTable(List.of("cell", "status", "message"), failed);
+        d.put("hasFailedCells", !failed.isEmpty());
+        d.put("failedTable", ft);
+        d.put("failedMarkdown", ft.markdown());
+        ReportTable et = environmentTable(manifest);
+        d.put("environmentTable", et);
+        d.put("environmentMarkdown", et.markdown());
+        d.put("files", files);
+        return d;
+    }
+
+    static String rel(Path runDir, Path p) {
+        return runDir.toAbsolutePath().normalize().relativize(p.toAbsolutePath().normalize()).toString()
+                .replace('\\', '/');
+    }
+
+    /** Renders a classpath template ({@code report-templates/<name>}); {@code html} selects HTML escaping. */
+    public static String render(String template, Map<String, Object> data, boolean html) {
+        DefaultMustacheFactory f = html ? new DefaultMustacheFactory(TEMPLATE_ROOT)
+                : new DefaultMustacheFactory(TEMPLATE_ROOT) {
+                    @Override
+                    public void encode(String value, Writer writer) {
+                        try {
+                            writer.write(value); // Markdown: no HTML escaping
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                };
+        Mustache m;
+        try {
+            m = f.compile(template);
+        } catch (MustacheNotFoundException e) {
+            throw new IllegalStateException("template " + TEMPLATE_ROOT + "/" + template
+                    + " is not on the classpath (is report-templates/ packaged?)", e);
+        }
+        StringWriter w = new StringWriter();
+        m.execute(w, data);
+        return w.toString();
+    }
+
+    /** Writes report.md and report.html into the run directory, atomically; returns [md, html]. */
+    public static List<Path> write(Path runDir, Map<String, Object> data) {
+        return List.of(AtomicFiles.writeString(runDir.resolve(MD), render("report.md.mustache", data, false)),
+                AtomicFiles.writeString(runDir.resolve(HTML), render("report.html.mustache", data, true)));
+    }
+}

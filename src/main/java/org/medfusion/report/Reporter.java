@@ -1,0 +1,128 @@
+package org.medfusion.report;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders a run directory: reads its cells (the {@code cells/} JSON files written during the run, or, for runs
+ * that only kept it, {@code raw.csv}) and {@code manifest.json}, then writes, each atomically, {@code raw.csv}
+ * (unless it was the source), {@code memory.csv}, {@code slowdown.csv}, {@code charts/*.png|svg},
+ * {@code report.md} and {@code report.html}. Nothing is measured: re-rendering an old run is cheap.
+ */
+public final class Reporter {
+
+    public static final String CHARTS_DIR = "charts";
+
+    /** What {@link #render} wrote, plus the terminal summary. */
+    public record Rendered(Path runDir, Path rawCsv, Path memoryCsv, Path slowdownCsv, List<Charts.ChartFile> charts,
+            Path reportMd, Path reportHtml, String summary) {
+
+        /** Every written file (raw.csv included even when it was the source). */
+        public List<Path> paths() {
+            List<Path> l = new ArrayList<>(List.of(rawCsv, memoryCsv, slowdownCsv));
+            charts.forEach(c -> {
+                l.add(c.png());
+                l.add(c.svg());
+            });
+            l.add(reportMd);
+            l.add(reportHtml);
+            return l;
+        }
+    }
+
+    private Reporter() {
+    }
+
+    /**
+     * Loads the run's cells and manifest (a missing manifest is noted in the report, not an error).
+     *
+     * @throws ReportDataException the directory does not exist, has no results, or a file is corrupt
+     */
+    public static Rendered render(Path runDir) {
+        if (!Files.isDirectory(runDir)) {
+            throw new ReportDataException("run directory " + runDir + " does not exist");
+        }
+        RunManifest manifest = RunManifest.exists(runDir) ? RunManifest.read(runDir) : null;
+        List<CellResult> cells = CellStore.load(runDir);
+        Path raw = runDir.resolve(RawCsv.FILE);
+        boolean fromRaw = false;
+        if (cells.isEmpty()) {
+            if (Files.isRegularFile(raw)) {
+                cells = RawCsv.read(raw);
+                fromRaw = true;
+            } else if (manifest == null) {
+                throw new ReportDataException("no results in " + runDir + ": neither " + CellStore.CELLS_DIR
+                        + "/ nor " + RawCsv.FILE + " nor " + RunManifest.FILE);
+            }
+        }
+        return render(runDir, manifest, cells, !fromRaw);
+    }
+
+    /** Renders given cells into {@code runDir} (which must exist); {@code writeRaw} false keeps raw.csv as is. */
+    public static Rendered render(Path runDir, RunManifest manifest, List<CellResult> cells, boolean writeRaw) {
+        Path raw = runDir.resolve(RawCsv.FILE);
+        if (writeRaw) {
+            RawCsv.write(raw, cells);
+        }
+        MemoryTable mt = MemoryTable.of(cells);
+        SlowdownTable st = SlowdownTable.of(cells);
+        Path mem = mt.write(runDir.resolve(MemoryTable.FILE));
+        Path slow = st.write(runDir.resolve(SlowdownTable.FILE));
+        List<Charts.ChartFile> charts = Charts.writeAll(runDir.resolve(CHARTS_DIR), mt, st);
+        List<String> files = new ArrayList<>(List.of(RawCsv.FILE, MemoryTable.FILE, SlowdownTable.FILE));
+        if (manifest != null) {
+            files.add(RunManifest.FILE);
+        }
+        charts.forEach(c -> {
+            files.add(ReportRenderer.rel(runDir, c.png()));
+            files.add(ReportRenderer.rel(runDir, c.svg()));
+        });
+        Map<String, Object> data = ReportRenderer.model(runDir, manifest, cells, mt, st, charts, files);
+        List<Path> reports = ReportRenderer.write(runDir, data);
+        return new Rendered(runDir, raw.toAbsolutePath(), mem, slow, charts, reports.get(0), reports.get(1),
+                summary(cells));
+    }
+
+    /**
+     * A short fixed-width table for the terminal: per group, the plain peak (MiB) and step (ms), then per segment
+     * count the memory change and time change in % (e.g. {@code -34.1} / {@code +15.0}); status for failed cells.
+     */
+    public static String summary(List<CellResult> cells) {
+        MemoryTable mt = MemoryTable.of(cells);
+        SlowdownTable st = SlowdownTable.of(cells);
+        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "prec", "dev", "MiB", "ms"));
+        for (int s : mt.segments()) {
+            h.add("s" + s + " mem");
+            h.add("s" + s + " time");
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (int i = 0; i < mt.rows().size(); i++) {
+            MemoryTable.Row m = mt.rows().get(i);
+            SlowdownTable.Row s = st.rows().get(i);
+            CellKey g = m.group();
+            List<String> r = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
+                    g.precision(), g.device(), MemoryTable.cellText(m.cells().get(0), Fmt.mib(m.peakBytes().get(0))),
+                    MemoryTable.cellText(m.cells().get(0), Fmt.fixed(s.entries().get(0).median(), 1))));
+            for (int seg : mt.segments()) {
+                CellResult c = m.cells().get(seg);
+                Double sv = m.savingPct().get(seg);
+                Double inc = s.entries().get(seg).increasePct();
+                r.add(MemoryTable.cellText(c, sv == null ? "" : signed(-sv)));
+                r.add(MemoryTable.cellText(c, inc == null ? "" : signed(inc)));
+            }
+            rows.add(r.stream().map(x -> x.replace('\u2013', '-')).toList()); // ASCII for any terminal
+        }
+        if (rows.isEmpty()) {
+            return "no finished cells\n";
+        }
+        return new ReportTable(h, rows).fixedWidth()
+                + "mem / time: change vs no checkpointing in % (same run); OOM/ERROR: cell status\n";
+    }
+
+    private static String signed(double v) {
+        return (v >= 0 ? "+" : "") + Fmt.fixed(v, 1) + "%";
+    }
+}

@@ -1,0 +1,111 @@
+package org.medfusion.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * {@code <runDir>/manifest.json}: what was run, where and how. Written atomically at the start of a run
+ * (and again at its end with {@code finishedAt}); the report prints it as the environment section, and
+ * {@link Merger} compares it between shards.
+ *
+ * @param runId the run's identifier (usually the run directory's name)
+ * @param configName name of the benchmark config (e.g. {@code smoke})
+ * @param configHash {@code sha256:<hex>} of the config file's content ({@link #hash})
+ * @param cells every cell this run (or shard) is meant to measure, in {@link CellKey#ORDER}
+ * @param environment the machine and software
+ * @param gitCommit {@code git rev-parse HEAD} of the working directory, {@code unknown} outside a repository
+ * @param commandLine the exact command that started the run
+ * @param shard {@code k/n} when the run is one shard of a matrix, else null
+ * @param startedAt ISO-8601 instant
+ * @param finishedAt ISO-8601 instant, null while running (or after a kill)
+ */
+public record RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
+        Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
+        String finishedAt) {
+
+    public static final String FILE = "manifest.json";
+
+    public RunManifest {
+        cells = cells == null ? List.of() : List.copyOf(cells);
+    }
+
+    /**
+     * A new manifest for a run starting now, with the environment detected on this machine
+     * ({@link Environment#detect()}) and the git commit of the working directory.
+     */
+    public static RunManifest start(String runId, String configName, String configContent, List<CellKey> cells,
+            String commandLine, String shard) {
+        return start(runId, configName, configContent, cells, commandLine, shard, Environment.detect());
+    }
+
+    /** As {@link #start(String, String, String, List, String, String)} with a given environment. */
+    public static RunManifest start(String runId, String configName, String configContent, List<CellKey> cells,
+            String commandLine, String shard, Environment environment) {
+        List<CellKey> sorted = cells.stream().sorted(CellKey.ORDER).toList();
+        return new RunManifest(runId, configName, hash(configContent), sorted, environment, Environment.gitCommit(),
+                commandLine, shard, Instant.now().toString(), null);
+    }
+
+    /** This manifest with {@code finishedAt} set to now. */
+    public RunManifest finished() {
+        return new RunManifest(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard,
+                startedAt, Instant.now().toString());
+    }
+
+    /** {@code sha256:<hex>} of the UTF-8 content. */
+    public static String hash(String content) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8));
+            return "sha256:" + HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Path file(Path runDir) {
+        return runDir.resolve(FILE);
+    }
+
+    /** Writes {@code <runDir>/manifest.json} atomically. */
+    public Path write(Path runDir) {
+        try {
+            return AtomicFiles.writeString(file(runDir), Json.MAPPER.writeValueAsString(this) + "\n");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize manifest: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads {@code <runDir>/manifest.json}; one-line {@link ReportDataException} naming the file otherwise. */
+    public static RunManifest read(Path runDir) {
+        if (!Files.isDirectory(runDir)) {
+            throw new ReportDataException("run directory " + runDir + " does not exist");
+        }
+        Path f = file(runDir);
+        RunManifest m;
+        try {
+            m = Json.MAPPER.readValue(Files.readString(f), RunManifest.class);
+        } catch (NoSuchFileException e) {
+            throw new ReportDataException("missing manifest " + f);
+        } catch (IOException e) {
+            throw new ReportDataException("corrupt manifest " + f + ": " + Json.oneLine(e), e);
+        }
+        if (m == null || m.environment() == null) {
+            throw new ReportDataException("corrupt manifest " + f + ": no environment");
+        }
+        return m;
+    }
+
+    /** True when {@code <runDir>/manifest.json} exists. */
+    public static boolean exists(Path runDir) {
+        return Files.isRegularFile(file(runDir));
+    }
+}

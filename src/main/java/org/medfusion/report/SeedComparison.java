@@ -1,0 +1,138 @@
+package org.medfusion.report;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * The seed guide's published tables (GPU, batch 32, 224 px; classpath resource {@code /seed-published.csv},
+ * long format: table, model, seed_label, batch, res, device, segments, metric, value, unit) next to this run's
+ * figures where the configuration matches: same model, batch 32, 224 px, device gpu (fp32 preferred, else amp).
+ *
+ * <p>The seed's memory table does not say how many segments it used; the resource assumes the guide's default
+ * (4 for CNNs and ConvNeXt, one per layer = 12 for ViT-B/16), and our column uses the same segment count. The
+ * seed's time table is in seconds of an unspecified workload, so only its relative increase is comparable with
+ * our per-step increase. The seed's "GB" is compared with our GiB as published (the unit is not stated).
+ */
+public final class SeedComparison {
+
+    /** One published figure. */
+    public record Figure(String table, String model, String seedLabel, int batch, int res, String device,
+            int segments, String metric, double value, String unit) {
+    }
+
+    private SeedComparison() {
+    }
+
+    public static List<Figure> published() {
+        try (InputStream in = SeedComparison.class.getResourceAsStream("/seed-published.csv")) {
+            if (in == null) {
+                throw new IllegalStateException("resource /seed-published.csv is missing from the classpath");
+            }
+            List<Figure> out = new ArrayList<>();
+            try (CSVParser p = CSVParser.builder().setReader(new InputStreamReader(in, StandardCharsets.UTF_8))
+                    .setFormat(Csv.FORMAT.builder().setHeader().setSkipHeaderRecord(true).get()).get()) {
+                for (CSVRecord r : p) {
+                    out.add(new Figure(r.get("table"), r.get("model"), r.get("seed_label"),
+                            Integer.parseInt(r.get("batch")), Integer.parseInt(r.get("res")), r.get("device"),
+                            Integer.parseInt(r.get("segments")), r.get("metric"), Double.parseDouble(r.get("value")),
+                            r.get("unit")));
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Figure find(List<Figure> f, String table, String model, int s, String metric) {
+        return f.stream().filter(x -> x.table().equals(table) && x.model().equals(model) && x.segments() == s
+                && x.metric().equals(metric)).findFirst().orElse(null);
+    }
+
+    /** Our group matching a seed model, or null. */
+    static CellKey match(CellIndex idx, String model) {
+        CellKey fp32 = new CellKey(model, 32, 224, 0, "fp32", "gpu");
+        if (idx.groups.containsKey(fp32)) {
+            return fp32;
+        }
+        CellKey amp = new CellKey(model, 32, 224, 0, "amp", "gpu");
+        return idx.groups.containsKey(amp) ? amp : null;
+    }
+
+    /** Memory: seed plain / checkpointed / saving, ours the same where a cell matches. */
+    public static ReportTable memory(List<CellResult> cells) {
+        CellIndex idx = new CellIndex(cells);
+        List<Figure> f = published();
+        Map<String, Figure> models = new LinkedHashMap<>();
+        f.stream().filter(x -> x.table().equals("memory")).forEach(x -> models.putIfAbsent(x.model(), x));
+        List<List<String>> rows = new ArrayList<>();
+        for (Figure m : models.values()) {
+            int s = f.stream().filter(x -> x.table().equals("memory") && x.model().equals(m.model())
+                    && x.segments() > 0).mapToInt(Figure::segments).findFirst().orElse(4);
+            Figure plain = find(f, "memory", m.model(), 0, "peak");
+            Figure ck = find(f, "memory", m.model(), s, "peak");
+            Figure sv = find(f, "memory", m.model(), s, "saving");
+            CellKey g = match(idx, m.model());
+            CellResult op = g == null ? null : idx.get(g, 0);
+            CellResult oc = g == null ? null : idx.get(g, s);
+            Double saving = CellIndex.savingPct(op, oc);
+            rows.add(List.of(m.seedLabel(), Integer.toString(s), num(plain), num(ck), sv == null ? "" : num(sv) + " %",
+                    g == null ? "not measured" : g.precision(),
+                    g == null ? "–" : MemoryTable.cellText(op, Fmt.gib(CellIndex.peak(op))),
+                    g == null ? "–" : MemoryTable.cellText(oc, Fmt.gib(CellIndex.peak(oc))),
+                    saving == null ? "–" : Fmt.fixed(saving, 1) + " %"));
+        }
+        return new ReportTable(List.of("model", "segments", "seed: no ckpt (GB)", "seed: ckpt (GB)", "seed: saving",
+                "ours: precision", "ours: no ckpt (GiB)", "ours: ckpt (GiB)", "ours: saving"), rows);
+    }
+
+    /** Time: seed seconds at 0/4/8 segments and increase; our per-step increase at 4 and 8 segments. */
+    public static ReportTable time(List<CellResult> cells) {
+        CellIndex idx = new CellIndex(cells);
+        List<Figure> f = published();
+        Map<String, Figure> models = new LinkedHashMap<>();
+        f.stream().filter(x -> x.table().equals("time")).forEach(x -> models.putIfAbsent(x.model(), x));
+        List<List<String>> rows = new ArrayList<>();
+        for (Figure m : models.values()) {
+            Figure p = find(f, "time", m.model(), 0, "time");
+            Figure s4 = find(f, "time", m.model(), 4, "time");
+            Figure s8 = find(f, "time", m.model(), 8, "time");
+            CellKey g = match(idx, m.model());
+            CellResult op = g == null ? null : idx.get(g, 0);
+            rows.add(List.of(m.seedLabel(), num(p), num(s4), num(s8), inc(p, s4), inc(p, s8),
+                    g == null ? "not measured" : g.precision(),
+                    g == null ? "–" : pct(CellIndex.increasePct(op, idx.get(g, 4))),
+                    g == null ? "–" : pct(CellIndex.increasePct(op, idx.get(g, 8)))));
+        }
+        return new ReportTable(List.of("model", "seed: none (s)", "seed: 4 seg (s)", "seed: 8 seg (s)",
+                "seed: +4 seg", "seed: +8 seg", "ours: precision", "ours: +4 seg", "ours: +8 seg"), rows);
+    }
+
+    /** True when at least one of our groups matches a seed configuration. */
+    public static boolean anyMatch(List<CellResult> cells) {
+        CellIndex idx = new CellIndex(cells);
+        return published().stream().map(Figure::model).distinct().anyMatch(m -> match(idx, m) != null);
+    }
+
+    private static String num(Figure x) {
+        return x == null ? "" : Fmt.exact(x.value());
+    }
+
+    private static String inc(Figure p, Figure c) {
+        return p == null || c == null ? "" : Fmt.fixed((c.value() / p.value() - 1) * 100, 0) + " %";
+    }
+
+    private static String pct(Double d) {
+        return d == null ? "–" : Fmt.fixed(d, 1) + " %";
+    }
+
+}

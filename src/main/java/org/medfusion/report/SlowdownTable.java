@@ -1,0 +1,139 @@
+package org.medfusion.report;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code slowdown.csv}, the seed's time table: one row per (model, batch, res, precision, device) group of ONE
+ * run. Columns: the plain cell's step-time median and 95% CI (ms); then for every segment count S run:
+ * {@code step_ms_s<S>_median/_ci_low/_ci_high}, {@code increase_s<S>_pct} = (median_S / median_plain - 1) x 100
+ * with conservative bounds {@code increase_s<S>_pct_low} = (ciLow_S / ciHigh_plain - 1) x 100 and
+ * {@code increase_s<S>_pct_high} = (ciHigh_S / ciLow_plain - 1) x 100 (the ratio of two independent 95%
+ * intervals: at least ~90% joint coverage, wider than an exact interval of the ratio), and
+ * {@code recompute_overhead_s<S>} = (median_S - median_plain) / recompute_forward_ms (1.0: the extra time is
+ * exactly the recomputed forward pass; above 1: extra cost beyond recompute). Missing figures stay empty.
+ */
+public final class SlowdownTable {
+
+    public static final String FILE = "slowdown.csv";
+
+    /** Figures of one segment count of a group (S = 0 is the plain cell: increase fields null). */
+    public record Entry(CellResult cell, Double median, Double ciLow, Double ciHigh, Double increasePct,
+            Double increaseLowPct, Double increaseHighPct, Double recomputeOverhead) {
+    }
+
+    public record Row(CellKey group, String label, Map<Integer, Entry> entries) {
+    }
+
+    private final List<Integer> segments;
+    private final List<Row> rows = new ArrayList<>();
+
+    private SlowdownTable(CellIndex idx) {
+        segments = idx.segments;
+        for (var e : idx.groups.entrySet()) {
+            Map<Integer, CellResult> g = e.getValue();
+            CellResult plain = g.get(0);
+            Map<Integer, Entry> m = new LinkedHashMap<>();
+            m.put(0, entry(null, plain));
+            for (int s : segments) {
+                m.put(s, entry(plain, g.get(s)));
+            }
+            rows.add(new Row(e.getKey(), idx.label(e.getKey()), m));
+        }
+    }
+
+    private static Entry entry(CellResult plain, CellResult c) {
+        boolean ok = CellIndex.ok(c);
+        Double[] b = plain == null ? new Double[2] : CellIndex.increaseBoundsPct(plain, c);
+        return new Entry(c, ok ? c.stepMsMedian() : null, ok ? c.stepMsCiLow() : null, ok ? c.stepMsCiHigh() : null,
+                plain == null ? null : CellIndex.increasePct(plain, c), b[0], b[1],
+                plain == null ? null : CellIndex.recomputeOverhead(plain, c));
+    }
+
+    public static SlowdownTable of(List<CellResult> cells) {
+        return new SlowdownTable(new CellIndex(cells));
+    }
+
+    public List<Integer> segments() {
+        return segments;
+    }
+
+    public List<Row> rows() {
+        return rows;
+    }
+
+    public List<String> header() {
+        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device",
+                "step_ms_plain_median", "step_ms_plain_ci_low", "step_ms_plain_ci_high"));
+        for (int s : segments) {
+            String p = "s" + s;
+            h.addAll(List.of("step_ms_" + p + "_median", "step_ms_" + p + "_ci_low", "step_ms_" + p + "_ci_high",
+                    "increase_" + p + "_pct", "increase_" + p + "_pct_low", "increase_" + p + "_pct_high",
+                    "recompute_overhead_" + p));
+        }
+        return h;
+    }
+
+    public List<List<String>> csvRows() {
+        List<List<String>> out = new ArrayList<>();
+        for (Row r : rows) {
+            CellKey g = r.group();
+            Entry p = r.entries().get(0);
+            List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
+                    g.precision(), g.device(), Fmt.fixed(p.median(), 3), Fmt.fixed(p.ciLow(), 3),
+                    Fmt.fixed(p.ciHigh(), 3)));
+            for (int s : segments) {
+                Entry e = r.entries().get(s);
+                l.addAll(List.of(Fmt.fixed(e.median(), 3), Fmt.fixed(e.ciLow(), 3), Fmt.fixed(e.ciHigh(), 3),
+                        Fmt.fixed(e.increasePct(), 2), Fmt.fixed(e.increaseLowPct(), 2),
+                        Fmt.fixed(e.increaseHighPct(), 2), Fmt.fixed(e.recomputeOverhead(), 3)));
+            }
+            out.add(l);
+        }
+        return out;
+    }
+
+    public String toCsv() {
+        return Csv.render(header(), csvRows());
+    }
+
+    public Path write(Path file) {
+        return AtomicFiles.writeString(file, toCsv());
+    }
+
+    /** Human table: median [CI] ms per segment count, increase % [bounds]. */
+    public ReportTable display() {
+        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device",
+                "no ckpt (ms)"));
+        for (int s : segments) {
+            h.add(s + " seg (ms)");
+            h.add(s + " seg increase");
+        }
+        List<List<String>> body = new ArrayList<>();
+        for (Row r : rows) {
+            CellKey g = r.group();
+            List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()),
+                    Integer.toString(g.res()), g.precision(), g.device(), ms(r.entries().get(0))));
+            for (int s : segments) {
+                Entry e = r.entries().get(s);
+                l.add(ms(e));
+                l.add(e.increasePct() == null ? "–"
+                        : Fmt.fixed(e.increasePct(), 1) + " %" + (e.increaseLowPct() == null ? ""
+                                : " [" + Fmt.fixed(e.increaseLowPct(), 1) + ", " + Fmt.fixed(e.increaseHighPct(), 1)
+                                        + "]"));
+            }
+            body.add(l);
+        }
+        return new ReportTable(h, body);
+    }
+
+    private static String ms(Entry e) {
+        String fig = e.median() == null ? ""
+                : Fmt.fixed(e.median(), 1) + (e.ciLow() == null ? ""
+                        : " [" + Fmt.fixed(e.ciLow(), 1) + ", " + Fmt.fixed(e.ciHigh(), 1) + "]");
+        return MemoryTable.cellText(e.cell(), fig);
+    }
+}

@@ -1,0 +1,65 @@
+package org.medfusion.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.medfusion.report.CellKey;
+
+class MatrixConfigTest {
+
+    static final String GOOD = String.join("\n",
+            "name: tiny",
+            "device: cpu",
+            "precision: [fp32]",
+            "models: [resnet18, resnet50]",
+            "batch_sizes: [2, 4]",
+            "resolutions: [32]",
+            "segments: [0, 4]",
+            "timing: {warmup: 1, iterations: 6, forks: 1}",
+            "memory: {warmup: 1, iterations: 2, forks: 2}",
+            "");
+
+    @Test
+    void validConfigExpandsToTheCartesianProduct() {
+        MatrixConfig c = MatrixConfig.parse("tiny.yaml", GOOD);
+        List<CellKey> cells = c.cells();
+        assertEquals(8, cells.size());
+        assertEquals(new CellKey("resnet18", 2, 32, 0, "fp32", "cpu"), cells.get(0));
+        assertEquals(new MeasureSettings(1, 6, 1, 1, 2, 2), c.settings());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"smoke", "seed-table", "zoo-cpu"})
+    void builtInConfigsAreValid(String name) throws Exception {
+        assertTrue(MatrixConfig.builtIn(name).cells().size() > 0);
+    }
+
+    static String error(String yaml) {
+        return assertThrows(IllegalArgumentException.class, () -> MatrixConfig.parse("m.yaml", yaml)).getMessage();
+    }
+
+    @Test
+    void errorsNameFileLineValueAndWhatIsAllowed() {
+        assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, models, batch_sizes, resolutions, segments, timing, memory",
+                error(GOOD.replace("models:", "modles:")));
+        String unknownModel = error(GOOD.replace("resnet50]", "resnet51]"));
+        assertTrue(unknownModel.startsWith("m.yaml:4: unknown model 'resnet51'; allowed: resnet18, resnet34"), unknownModel);
+        assertEquals("m.yaml:7: segments 99 is impossible for resnet18: allowed 0 (off) or 1..10 (its checkpointable blocks)",
+                error(GOOD.replace("[0, 4]", "[0, 99]")));
+        assertEquals("m.yaml:5: batch size must be >= 1, got 0", error(GOOD.replace("[2, 4]", "[2, 0]")));
+        assertEquals("m.yaml:5: batch size must be an integer >= 1, got 'big'", error(GOOD.replace("[2, 4]", "[2, big]")));
+        assertEquals("m.yaml:6: resnet18 needs a resolution >= 32, got 16", error(GOOD.replace("[32]", "[16]")));
+        assertEquals("m.yaml:2: unknown device 'tpu'; allowed: [cpu, gpu]", error(GOOD.replace("device: cpu", "device: tpu")));
+        assertEquals("m.yaml:8: unknown key 'repeats'; allowed: warmup, iterations, forks", error(GOOD.replace("forks: 1}", "repeats: 1}")));
+        assertTrue(error("models: [resnet18]\n").startsWith("m.yaml: missing key 'batch_sizes'"));
+        assertTrue(error("models: [resnet18\n").startsWith("m.yaml:2: not valid YAML"));
+        for (String msg : List.of(unknownModel, error("x: 1\n"))) {
+            assertTrue(!msg.contains("\n"), "one line: " + msg);
+        }
+    }
+}

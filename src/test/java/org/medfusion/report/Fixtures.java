@@ -1,0 +1,64 @@
+package org.medfusion.report;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Fake cells for tests only (the numbers are invented, shaped like real runs). */
+final class Fixtures {
+    private Fixtures() {
+    }
+
+    static final long MIB = 1024L * 1024L;
+
+    static CellKey key(String model, int s) {
+        return new CellKey(model, 32, 224, s, "fp32", "gpu");
+    }
+
+    static List<Double> samples(double base, int n) {
+        List<Double> l = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            l.add(base + ((i * 7) % 11) * base * 0.004);
+        }
+        return l;
+    }
+
+    static CellResult ok(CellKey k, String family, long peakMib, double stepMs, Double recompute) {
+        List<Double> s = samples(stepMs, 9);
+        Stats.Summary sum = Stats.summarize(s);
+        long peak = peakMib * MIB;
+        return new CellResult(k, family, CellStatus.OK, peak, "cuda.allocated.peak", List.of(peak, peak + 4096), s,
+                sum.median(), sum.ciLow(), sum.ciHigh(), recompute, null);
+    }
+
+    /** resnet50, vit_b_16 and convnext_base at b32/224/gpu with plain, 2, 4 and 8 segments; resnet152 OOM plain. */
+    static List<CellResult> run() {
+        List<CellResult> l = new ArrayList<>();
+        l.add(ok(key("resnet50", 0), "resnet", 8200, 310.0, null));
+        l.add(ok(key("resnet50", 2), "resnet", 6900, 330.0, 80.0));
+        l.add(ok(key("resnet50", 4), "resnet", 5400, 356.0, 120.0));
+        l.add(ok(key("resnet50", 8), "resnet", 4700, 395.0, 140.0));
+        l.add(ok(key("vit_b_16", 0), "vit", 10500, 420.0, null));
+        l.add(ok(key("vit_b_16", 4), "vit", 5800, 482.0, 160.0));
+        l.add(ok(key("vit_b_16", 8), "vit", 5100, 530.0, 180.0));
+        l.add(ok(key("convnext_base", 0), "convnext", 9800, 380.0, null));
+        l.add(ok(key("convnext_base", 2), "convnext", 8300, 400.0, 90.0));
+        l.add(ok(key("convnext_base", 4), "convnext", 6200, 430.0, 130.0));
+        l.add(CellResult.failed(key("convnext_base", 8), "convnext", CellStatus.ERROR,
+                "segments 8 > 4 stages, \"quoted\", comma"));
+        l.add(CellResult.failed(key("resnet152", 0), "resnet", CellStatus.OOM, "CUDA out of memory"));
+        l.add(ok(key("resnet152", 4), "resnet", 11000, 700.0, 250.0));
+        return l;
+    }
+
+    static Environment env() {
+        return new Environment("Test CPU @ 2.0GHz", 16, 128L << 30, "NVIDIA H100 80GB HBM3", "550.54", "12.4",
+                "Eclipse Adoptium 17.0.15+6 (OpenJDK 64-Bit Server VM)", "Linux 6.1 amd64", "0.36.0", "2.7.1");
+    }
+
+    static RunManifest manifest(List<CellResult> cells, String shard) {
+        return new RunManifest("run-test", "seed-table", RunManifest.hash("model: resnet50\n"),
+                cells.stream().map(CellResult::key).sorted(CellKey.ORDER).toList(), env(),
+                "0123456789abcdef0123456789abcdef01234567", "java -jar benchmarks.jar run --config seed-table.yaml",
+                shard, "2026-11-27T06:00:00Z", "2026-11-27T06:30:00Z");
+    }
+}

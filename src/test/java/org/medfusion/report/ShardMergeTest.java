@@ -1,0 +1,130 @@
+package org.medfusion.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShardMergeTest {
+
+    @TempDir
+    Path tmp;
+
+    static List<CellKey> matrix() {
+        List<CellKey> l = new ArrayList<>();
+        for (String m : List.of("resnet18", "resnet50", "vit_b_16", "mobilenet_v2", "convnext_tiny")) {
+            for (int b : List.of(8, 16)) {
+                for (int s : List.of(0, 2, 4, 8)) {
+                    l.add(new CellKey(m, b, 112, s, "fp32", "cpu"));
+                }
+            }
+        }
+        return l;
+    }
+
+    @Test
+    void shardsPartitionTheMatrixAndKeepGroupsTogether() {
+        List<CellKey> all = matrix();
+        List<CellKey> shuffled = new ArrayList<>(all);
+        java.util.Collections.shuffle(shuffled, new java.util.Random(1));
+        Set<CellKey> union = new HashSet<>();
+        int n = 3;
+        for (int k = 1; k <= n; k++) {
+            List<CellKey> shard = Shards.select(all, k, n);
+            assertEquals(shard, Shards.select(shuffled, k, n), "independent of input order");
+            for (CellKey c : shard) {
+                assertTrue(union.add(c), "cell in two shards: " + c);
+                for (int s : List.of(0, 2, 4, 8)) {
+                    assertTrue(shard.contains(new CellKey(c.model(), c.batch(), c.res(), s, c.precision(), c.device())),
+                            "group split: " + c);
+                }
+            }
+            assertTrue(shard.size() >= 12 && shard.size() <= 16, "balanced: " + shard.size());
+        }
+        assertEquals(new HashSet<>(all), union);
+    }
+
+    @Test
+    void parseShardSpec() {
+        assertEquals(new Shards.Shard(2, 4), Shards.parse("2/4"));
+        assertEquals("2/4", Shards.parse(" 2 / 4 ").toString());
+        assertEquals("--shard must be k/n with 1 <= k <= n, got 3/2",
+                assertThrows(IllegalArgumentException.class, () -> Shards.parse("3/2")).getMessage());
+        assertEquals("--shard must be k/n with 1 <= k <= n, got 0/2",
+                assertThrows(IllegalArgumentException.class, () -> Shards.parse("0/2")).getMessage());
+        assertEquals("--shard must be k/n with 1 <= k <= n, got two",
+                assertThrows(IllegalArgumentException.class, () -> Shards.parse("two")).getMessage());
+    }
+
+    /** Writes a shard run dir holding the fixture cells of shard k/n. */
+    Path shardDir(String name, int k, int n, RunManifest base) {
+        Path d = tmp.resolve(name);
+        List<CellKey> keys = Shards.select(Fixtures.run().stream().map(CellResult::key).toList(), k, n);
+        Fixtures.run().stream().filter(c -> keys.contains(c.key())).forEach(c -> CellStore.save(d, c));
+        new RunManifest(base.runId() + "-" + k, base.configName(), base.configHash(), keys, base.environment(),
+                base.gitCommit(), base.commandLine() + " --shard " + k + "/" + n, k + "/" + n, base.startedAt(),
+                base.finishedAt()).write(d);
+        return d;
+    }
+
+    @Test
+    void mergeCombinesShards() {
+        RunManifest base = Fixtures.manifest(Fixtures.run(), null);
+        Path a = shardDir("a", 1, 2, base);
+        Path b = shardDir("b", 2, 2, base);
+        Path out = tmp.resolve("merged");
+        RunManifest m = Merger.merge(List.of(a, b), out);
+        List<CellResult> expected = new ArrayList<>(Fixtures.run());
+        expected.sort((x, y) -> CellKey.ORDER.compare(x.key(), y.key()));
+        assertEquals(expected, CellStore.load(out));
+        assertEquals(m, RunManifest.read(out));
+        assertEquals(null, m.shard());
+        assertEquals(base.configHash(), m.configHash());
+        assertEquals(Fixtures.run().size(), m.cells().size());
+        // the merged directory renders like any run
+        assertTrue(Reporter.render(out).reportHtml().toFile().isFile());
+    }
+
+    @Test
+    void mergeRefusesDifferentConfigOrEnvironmentOrDuplicates() {
+        RunManifest base = Fixtures.manifest(Fixtures.run(), null);
+        Path a = shardDir("a", 1, 2, base);
+        RunManifest otherCfg = new RunManifest(base.runId(), base.configName(), RunManifest.hash("other"),
+                base.cells(), base.environment(), base.gitCommit(), base.commandLine(), null, base.startedAt(),
+                base.finishedAt());
+        Path b = shardDir("b", 2, 2, otherCfg);
+        ReportDataException e = assertThrows(ReportDataException.class,
+                () -> Merger.merge(List.of(a, b), tmp.resolve("m1")));
+        assertTrue(e.getMessage().startsWith("cannot merge: configHash differs between " + a), e.getMessage());
+
+        Environment env = base.environment();
+        Environment otherGpu = new Environment(env.cpuModel(), env.cores(), env.memoryBytes(), "NVIDIA A100-SXM4-40GB",
+                env.gpuDriver(), env.cudaVersion(), env.jvm(), env.os(), env.djlVersion(), env.libtorchVersion());
+        Path c = shardDir("c", 2, 2, new RunManifest(base.runId(), base.configName(), base.configHash(), base.cells(),
+                otherGpu, base.gitCommit(), base.commandLine(), null, base.startedAt(), base.finishedAt()));
+        e = assertThrows(ReportDataException.class, () -> Merger.merge(List.of(a, c), tmp.resolve("m2")));
+        assertEquals("cannot merge: environment.gpuName differs between " + a + " (NVIDIA H100 80GB HBM3) and " + c
+                + " (NVIDIA A100-SXM4-40GB)", e.getMessage());
+
+        Path a2 = shardDir("a2", 1, 2, base);
+        e = assertThrows(ReportDataException.class, () -> Merger.merge(List.of(a, a2), tmp.resolve("m3")));
+        assertTrue(e.getMessage().startsWith("cannot merge: cell "), e.getMessage());
+        assertTrue(e.getMessage().contains(" is in both " + a + " and " + a2), e.getMessage());
+    }
+
+    @Test
+    void mergeRefusesMissingManifest() {
+        Path a = tmp.resolve("nomanifest");
+        CellStore.save(a, Fixtures.run().get(0));
+        ReportDataException e = assertThrows(ReportDataException.class,
+                () -> Merger.merge(List.of(a), tmp.resolve("m")));
+        assertEquals("missing manifest " + a.resolve("manifest.json"), e.getMessage());
+    }
+}
