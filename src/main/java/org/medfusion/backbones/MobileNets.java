@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.medfusion.backbones.layers.Layers;
 import org.medfusion.backbones.layers.Layers.Act;
-import org.medfusion.backbones.layers.MobileActivations;
 import org.medfusion.backbones.layers.MobileBlocks;
 import org.medfusion.backbones.layers.MobileBlocks.Norm;
 
@@ -124,7 +123,7 @@ public final class MobileNets {
         blocks.add(new SequentialBlock()
                 .add(Layers.globalAvgPoolFlatten())
                 .add(Layers.linear(v.lastChannel()))
-                .add(MobileActivations.block(Act.HARDSWISH))
+                .add(Act.HARDSWISH.block())
                 .add(Dropout.builder().optRate(DROPOUT).build())
                 .add(Layers.linear(o.outputDim())));
         return new ModelParts(blocks, Backbone.DEFAULT_SEGMENTS);

@@ -16,7 +16,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.medfusion.backbones.layers.Layers;
 import org.medfusion.backbones.layers.Layers.Act;
-import org.medfusion.backbones.layers.MobileActivations;
 import org.medfusion.backbones.layers.MobileBlocks;
 import org.medfusion.train.TrainingStep;
 import org.medfusion.train.VerificationResult;
@@ -60,31 +59,9 @@ class MobileNetFamiliesTest {
         }
     }
 
-    /**
-     * Checkpointed training equals plain training (loss, every gradient, BN statistics updated once).
-     * MobileNetV2 runs at 64 px and batch 4: at 32 px / batch 2 the BatchNorm shifts (beta) of its
-     * last projections get an exactly zero gradient (the next BatchNorm removes any per-channel
-     * shift, and two-sample means are exact), which is true of torchvision's model as well.
-     */
-    @ParameterizedTest
-    @CsvSource({"mobilenet_v3_small, 4, 32, 2", "mobilenet_v2, 4, 64, 4", "efficientnet_b0, 4, 32, 2",
-            "efficientnet_b0, 8, 32, 2", "efficientnet_v2_s, 4, 32, 2"})
-    void checkpointedTrainingStepEqualsPlain(String name, int segments, int res, int batch) {
-        BackboneOptions o = BackboneOptions.defaults().withNumClasses(10).withImageSize(res);
-        try (Backbone b = BackboneRegistry.create(name, o)) {
-            VerificationResult r = Verifier.verify(b, batch, res, segments, 5);
-            assertTrue(r.buffersUpdated(), "the plain step must update BatchNorm running statistics");
-            assertTrue(r.lossRelDiff() <= 1e-6, "loss " + r.lossPlain() + " vs " + r.lossCheckpointed());
-            assertTrue(r.maxRelGradError() <= 1e-6, "max relative gradient error: " + r);
-            assertTrue(r.bnMaxAbsDiff() <= 1e-6, "BN running stats differ by " + r.bnMaxAbsDiff());
-            assertTrue(r.paramsWithoutGrad().isEmpty(), "no gradient: " + r.paramsWithoutGrad());
-            assertTrue(r.agrees());
-        }
-    }
-
     /** Training steps (squeeze-excitation, dropout, stochastic depth) leave no arrays in the model's manager. */
     @ParameterizedTest
-    @ValueSource(strings = {"mobilenet_v3_small", "efficientnet_b0", "efficientnet_v2_s"})
+    @ValueSource(strings = {"mobilenet_v3_small", "efficientnet_b0"})
     void trainingStepsLeaveNoArraysBehind(String name) {
         BackboneOptions o = BackboneOptions.defaults().withNumClasses(10).withImageSize(32);
         try (Backbone b = BackboneRegistry.create(name, o); NDManager data = b.manager().newSubManager()) {
@@ -106,7 +83,7 @@ class MobileNetFamiliesTest {
      * The activations of these families stay exact while the garbage collector runs between forward
      * and backward (a thread calls System.gc() continuously). DJL's own SiLU / ReLU6 / hard-sigmoid
      * wrap Java numbers in tensors over Java direct buffers that autograd keeps for backward; with
-     * them this check fails in almost every verification (see {@link MobileActivations}).
+     * them this check fails in almost every verification (hence {@link Layers#scalar} and clamp in {@link Layers.Act}).
      */
     @ParameterizedTest
     @ValueSource(strings = {"SILU", "RELU6", "HARDSWISH", "HARDSIGMOID"})

@@ -53,12 +53,12 @@ public final class MobileBlocks {
 
     /**
      * Conv2dNormActivation: bias-free convolution with "same" padding, BatchNorm with the given
-     * settings, activation from {@link MobileActivations} (none for {@code Act.NONE}).
+     * settings, activation from {@link Layers.Act} (none for {@code Act.NONE}).
      */
     public static SequentialBlock convBnAct(int out, int kernel, int stride, int groups, Act act, Norm norm) {
         SequentialBlock b = new SequentialBlock().add(Layers.conv(out, kernel, stride, groups, false)).add(norm.create());
         if (act != Act.NONE) {
-            b.add(MobileActivations.block(act));
+            b.add(act.block());
         }
         return b;
     }

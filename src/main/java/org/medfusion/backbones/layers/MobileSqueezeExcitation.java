@@ -43,9 +43,9 @@ public final class MobileSqueezeExcitation extends AbstractBlock {
         Shape shape = x.getShape();
         NDArray scale = Pool.globalAvgPool2d(x).reshape(shape.get(0), shape.get(1), 1, 1);
         scale = fc1.forward(ps, new NDList(scale), training, params).singletonOrThrow();
-        scale = MobileActivations.apply(act, scale);
+        scale = act.apply(scale);
         scale = fc2.forward(ps, new NDList(scale), training, params).singletonOrThrow();
-        scale = MobileActivations.apply(scaleAct, scale);
+        scale = scaleAct.apply(scale);
         return new NDList(x.mul(scale));
     }
 
