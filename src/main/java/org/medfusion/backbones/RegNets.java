@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.medfusion.backbones.layers.Layers;
 import org.medfusion.backbones.layers.Layers.Act;
-import org.medfusion.backbones.layers.RegNetSqueezeExcitation;
+import org.medfusion.backbones.layers.SqueezeExcitation;
 import org.medfusion.backbones.layers.Residual;
 
 /**
@@ -115,7 +115,7 @@ public final class RegNets {
         Block main = new SequentialBlock()
                 .add(Layers.convBnAct(widthOut, 1, 1, 1, Act.RELU))
                 .add(Layers.convBnAct(widthOut, 3, stride, groups, Act.RELU))
-                .add(new RegNetSqueezeExcitation(widthOut, squeeze))
+                .add(new SqueezeExcitation(widthOut, squeeze, Act.RELU, Act.SIGMOID))
                 .add(Layers.convBnAct(widthOut, 1, 1, 1, Act.NONE));
         Block shortcut = widthIn != widthOut || stride != 1
                 ? Layers.convBnAct(widthOut, 1, stride, 1, Act.NONE)

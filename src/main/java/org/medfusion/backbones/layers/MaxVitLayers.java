@@ -69,7 +69,7 @@ public final class MaxVitLayers {
                 .add(batchNorm())
                 .add(Layers.convBnAct(mid, 1, 1, 1, Layers.Act.GELU, batchNorm()))
                 .add(Layers.convBnAct(mid, 3, stride, mid, Layers.Act.GELU, batchNorm()))
-                .add(new SqueezeExcitation(mid, sqz))
+                .add(new SqueezeExcitation(mid, sqz, Layers.Act.SILU, Layers.Act.SIGMOID))
                 .add(Layers.conv(out, 1, 1, 1, true));
         Block shortcut = null;
         if (stride != 1 || in != out) {
@@ -80,45 +80,6 @@ public final class MaxVitLayers {
             shortcut = proj.add(Layers.conv(out, 1, 1, 1, true));
         }
         return new Residual(main, shortcut, Layers.Act.NONE, dropPath);
-    }
-
-    /**
-     * torchvision's {@code SqueezeExcitation(channels, squeeze, activation=SiLU)}: x * sigmoid(fc2(silu(fc1(avgpool(x))))),
-     * fc1/fc2 being 1x1 convolutions with bias.
-     */
-    public static final class SqueezeExcitation extends AbstractBlock {
-
-        private final Conv2d fc1;
-        private final Conv2d fc2;
-        private final int squeeze;
-
-        public SqueezeExcitation(int channels, int squeeze) {
-            this.squeeze = squeeze;
-            this.fc1 = addChildBlock("fc1", Layers.conv(squeeze, 1, 1, 1, true));
-            this.fc2 = addChildBlock("fc2", Layers.conv(channels, 1, 1, 1, true));
-        }
-
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDArray x = inputs.singletonOrThrow();
-            NDArray s = x.mean(new int[] {3}, true).mean(new int[] {2}, true);
-            s = fc1.forward(ps, new NDList(s), training, params).singletonOrThrow();
-            s = s.mul(Activation.sigmoid(s)); // SiLU without a scalar operand (see RelativePositionAttention)
-            s = fc2.forward(ps, new NDList(s), training, params).singletonOrThrow();
-            return new NDList(x.mul(Activation.sigmoid(s)));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] inputShapes) {
-            return new Shape[] {inputShapes[0]};
-        }
-
-        @Override
-        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-            Shape in = inputShapes[0];
-            fc1.initialize(manager, dataType, new Shape(in.get(0), in.get(1), 1, 1));
-            fc2.initialize(manager, dataType, new Shape(in.get(0), squeeze, 1, 1));
-        }
     }
 
     /**

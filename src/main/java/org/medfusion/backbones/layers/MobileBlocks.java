@@ -91,7 +91,7 @@ public final class MobileBlocks {
         }
         main.add(convBnAct(expanded, kernel, stride, expanded, act, norm));
         if (se) {
-            main.add(new MobileSqueezeExcitation(expanded, makeDivisible(expanded / 4, 8), Act.RELU, Act.HARDSIGMOID));
+            main.add(new SqueezeExcitation(expanded, makeDivisible(expanded / 4, 8), Act.RELU, Act.HARDSIGMOID));
         }
         main.add(convBnAct(out, 1, 1, 1, Act.NONE, norm));
         return wrap(main, stride == 1 && in == out, 0f);
@@ -109,7 +109,7 @@ public final class MobileBlocks {
             main.add(convBnAct(expanded, 1, 1, 1, Act.SILU, norm));
         }
         main.add(convBnAct(expanded, kernel, stride, expanded, Act.SILU, norm));
-        main.add(new MobileSqueezeExcitation(expanded, Math.max(1, in / 4), Act.SILU, Act.SIGMOID));
+        main.add(new SqueezeExcitation(expanded, Math.max(1, in / 4), Act.SILU, Act.SIGMOID));
         main.add(convBnAct(out, 1, 1, 1, Act.NONE, norm));
         return wrap(main, stride == 1 && in == out, sdProb);
     }

@@ -12,12 +12,12 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * torchvision's {@code ops.misc.SqueezeExcitation} as the MobileNetV3 / EfficientNet families use
- * it: {@code x * scaleAct(fc2(act(fc1(avgpool(x)))))}, where fc1 and fc2 are 1x1 convolutions
- * with bias ({@code channels -> squeeze -> channels}). MobileNetV3 uses ReLU / hard-sigmoid,
- * EfficientNet SiLU / sigmoid. Every op keeps the activation as first operand.
+ * torchvision's {@code SqueezeExcitation}, shared by MobileNetV3 (ReLU, hard-sigmoid), EfficientNet
+ * and MaxViT (SiLU, sigmoid) and RegNetY (ReLU, sigmoid): global average pool, 1x1 conv with bias to
+ * the squeezed width, activation, 1x1 conv with bias back to the input width, scale activation, and
+ * the input scaled channel-wise. The input is the first operand of every op (leak rule).
  */
-public final class MobileSqueezeExcitation extends AbstractBlock {
+public final class SqueezeExcitation extends AbstractBlock {
 
     private final Conv2d fc1;
     private final Conv2d fc2;
@@ -30,7 +30,7 @@ public final class MobileSqueezeExcitation extends AbstractBlock {
      * @param act activation between the two 1x1 convolutions
      * @param scaleAct activation producing the per-channel scale
      */
-    public MobileSqueezeExcitation(int channels, int squeezeChannels, Layers.Act act, Layers.Act scaleAct) {
+    public SqueezeExcitation(int channels, int squeezeChannels, Layers.Act act, Layers.Act scaleAct) {
         this.fc1 = addChildBlock("fc1", Layers.conv(squeezeChannels, 1, 1, 1, true));
         this.fc2 = addChildBlock("fc2", Layers.conv(channels, 1, 1, 1, true));
         this.act = act;
