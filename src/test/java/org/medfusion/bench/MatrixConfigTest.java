@@ -34,7 +34,7 @@ class MatrixConfigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"smoke", "seed-table", "zoo-cpu"})
+    @ValueSource(strings = {"smoke", "seed-table", "zoo-cpu", "zoo-cpu-maxvit"})
     void builtInConfigsAreValid(String name) throws Exception {
         assertTrue(MatrixConfig.builtIn(name).cells().size() > 0);
     }
