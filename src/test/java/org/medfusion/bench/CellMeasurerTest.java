@@ -27,6 +27,11 @@ class CellMeasurerTest {
         CellMeasurer m = new CellMeasurer(MeasureSettings.defaults(), dir, null);
         CellResult amp = m.measure(new CellKey("resnet18", 2, 32, 0, "amp", "cpu"));
         assertEquals(CellStatus.UNSUPPORTED, amp.status());
+        if (!CudaMemory.hasGpu()) {
+            CellResult gpu = m.measure(new CellKey("resnet18", 2, 32, 0, "fp32", "gpu"));
+            assertEquals(CellStatus.UNSUPPORTED, gpu.status());
+            assertEquals("no CUDA GPU visible to this build (see README: GPU build)", gpu.message());
+        }
         CellResult bad = m.measure(new CellKey("resnet18", 2, 32, 11, "fp32", "cpu"));
         assertEquals(CellStatus.ERROR, bad.status());
         assertEquals("segments for resnet18 must be 0 (off) or between 1 and 10 (its checkpointable blocks), got 11", bad.message());
