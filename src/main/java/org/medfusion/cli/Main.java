@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         description = "Measures what gradient checkpointing buys: peak training memory saved and step time paid,"
                 + " per model, batch size and segment count.",
         subcommands = {RunCommand.class, MeasureCommand.class, VerifyCommand.class, ListModelsCommand.class, ReportCommand.class,
-                MergeCommand.class, CommandLine.HelpCommand.class})
+                MergeCommand.class, GateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for a check that ran and failed (e.g. verify found a mismatch). */
