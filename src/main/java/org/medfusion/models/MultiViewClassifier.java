@@ -1,0 +1,151 @@
+package org.medfusion.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.medfusion.backbones.Backbone;
+import org.medfusion.backbones.BackboneOptions;
+import org.medfusion.backbones.BackboneRegistry;
+import org.medfusion.checkpoint.GradMode;
+import org.medfusion.checkpoint.SequenceForward;
+
+/**
+ * MedFusion's multi-view classifier (the seed's scenario 4): input (B, views, C, H, W); every view
+ * goes through one shared backbone (features of width {@code featureDim}), the views are
+ * aggregated (mean, max, or attention: a learned score per view, softmax over views, weighted sum)
+ * and a linear layer gives the class scores. Checkpointing is switched on the backbone
+ * ({@link #backbone()}), as in the seed ({@code model.backbone.enable_gradient_checkpointing()}).
+ */
+public final class MultiViewClassifier implements TrainableModel, AutoCloseable {
+
+    /** How the per-view features are combined. */
+    public enum Aggregation { MEAN, MAX, ATTENTION }
+
+    private final Backbone backbone;
+    private final int numViews;
+    private final Aggregation aggregation;
+    private final Linear attentionScore;
+    private final Linear classifier;
+
+    /**
+     * @param backboneName a registered model name
+     * @param featureDim width of the backbone's feature projection (the seed uses 128)
+     */
+    public MultiViewClassifier(String backboneName, int numClasses, int numViews, String aggregation, int featureDim,
+            BackboneOptions options) {
+        if (numViews < 1) {
+            throw new IllegalArgumentException("numViews must be >= 1, got " + numViews);
+        }
+        if (numClasses < 1) {
+            throw new IllegalArgumentException("numClasses must be >= 1, got " + numClasses);
+        }
+        if (featureDim < 1) {
+            throw new IllegalArgumentException("featureDim must be >= 1, got " + featureDim);
+        }
+        try {
+            this.aggregation = Aggregation.valueOf(aggregation.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("aggregation must be one of mean, max, attention, got '" + aggregation + "'");
+        }
+        this.numViews = numViews;
+        this.backbone = BackboneRegistry.create(backboneName, options.withFeatureDim(featureDim));
+        this.attentionScore = this.aggregation == Aggregation.ATTENTION ? Linear.builder().setUnits(1).build() : null;
+        this.classifier = Linear.builder().setUnits(numClasses).build();
+        NDManager m = backbone.manager();
+        if (attentionScore != null) {
+            attentionScore.initialize(m, DataType.FLOAT32, new Shape(1, numViews, featureDim));
+        }
+        classifier.initialize(m, DataType.FLOAT32, new Shape(1, featureDim));
+    }
+
+    public Backbone backbone() {
+        return backbone;
+    }
+
+    public int numViews() {
+        return numViews;
+    }
+
+    @Override
+    public SequenceForward forwardTraining(ParameterStore ps, NDArray input, long step, NDManager stepManager) {
+        Shape s = checkShape(input);
+        SequenceForward features = backbone.forwardTraining(ps, input.reshape(s.get(0) * s.get(1), s.get(2), s.get(3), s.get(4)),
+                step, stepManager);
+        NDArray logits;
+        try (GradMode g = GradMode.enabled()) {
+            logits = head(ps, features.output(), s.get(0), true);
+        }
+        return new SequenceForward() {
+            @Override
+            public NDArray output() {
+                return logits;
+            }
+
+            @Override
+            public void backward(NDArray loss) {
+                features.backward(loss); // the loss's graph runs through the head into the backbone's last segment
+            }
+        };
+    }
+
+    @Override
+    public NDArray forwardInference(ParameterStore ps, NDArray input, NDManager resultManager) {
+        Shape s = checkShape(input);
+        NDArray f = backbone.forwardInference(ps, input.reshape(s.get(0) * s.get(1), s.get(2), s.get(3), s.get(4)), resultManager);
+        try (GradMode g = GradMode.disabled()) {
+            return head(ps, f, s.get(0), false);
+        }
+    }
+
+    private NDArray head(ParameterStore ps, NDArray flatFeatures, long batch, boolean training) {
+        NDArray f = flatFeatures.reshape(batch, numViews, flatFeatures.getShape().get(1));
+        NDArray pooled;
+        switch (aggregation) {
+            case MEAN:
+                pooled = f.mean(new int[] {1});
+                break;
+            case MAX:
+                pooled = f.max(new int[] {1});
+                break;
+            default:
+                NDArray weights = attentionScore.forward(ps, new NDList(f), training).singletonOrThrow().softmax(1);
+                pooled = f.mul(weights).sum(new int[] {1});
+        }
+        return classifier.forward(ps, new NDList(pooled), training).singletonOrThrow();
+    }
+
+    private Shape checkShape(NDArray input) {
+        Shape s = input.getShape();
+        if (s.dimension() != 5 || s.get(1) != numViews) {
+            throw new IllegalArgumentException("input must be (batch, " + numViews + " views, channels, height, width), got " + s);
+        }
+        return s;
+    }
+
+    @Override
+    public List<Parameter> trainableParameters() {
+        List<Parameter> out = new ArrayList<>(backbone.trainableParameters());
+        List<Block> head = attentionScore == null ? List.of(classifier) : List.of(attentionScore, classifier);
+        for (Block b : head) {
+            for (Pair<String, Parameter> p : b.getParameters()) {
+                out.add(p.getValue());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        backbone.close();
+    }
+}
