@@ -148,6 +148,12 @@ public final class Backbone implements TrainableModel, AutoCloseable {
         sequence.enable(segments);
     }
 
+    /** As {@link #enableGradientCheckpointing(int)}, with the segment boundaries chosen by {@code policy}. */
+    public void enableGradientCheckpointing(int segments, org.medfusion.checkpoint.SplitPolicy policy) {
+        enableGradientCheckpointing(segments);
+        sequence.enable(segments, policy);
+    }
+
     public void disableGradientCheckpointing() {
         sequence.disable();
     }

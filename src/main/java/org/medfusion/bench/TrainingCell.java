@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import org.medfusion.backbones.Backbone;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
+import org.medfusion.checkpoint.SplitPolicy;
 import org.medfusion.train.TrainingStep;
 import org.medfusion.train.Verifier;
 import org.openjdk.jmh.annotations.Level;
@@ -42,6 +43,10 @@ public class TrainingCell {
     @Param("cpu")
     public String device;
 
+    /** Segment boundaries: {@code uniform} (default) or {@code torch} (checkpoint_sequential's). */
+    @Param("uniform")
+    public String split;
+
     Backbone backbone;
     TrainingStep step;
     NDManager data;
@@ -54,7 +59,7 @@ public class TrainingCell {
         Device dev = "gpu".equals(device) ? Device.gpu() : Device.cpu();
         backbone = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), dev);
         if (segments > 0) {
-            backbone.enableGradientCheckpointing(segments);
+            backbone.enableGradientCheckpointing(segments, SplitPolicy.named(split));
         }
         data = backbone.manager().newSubManager();
         NDArray[] xy = Verifier.randomBatch(data, batch, res, backbone.options().outputDim(), 42);

@@ -53,7 +53,12 @@ public final class CheckpointedSequence {
 
     /** Turns checkpointing on with {@code segments} segments (1..number of blocks). */
     public void enable(int segments) {
-        plan = splitPolicy.plan(blocks.size(), segments);
+        enable(segments, splitPolicy);
+    }
+
+    /** Turns checkpointing on with {@code segments} segments cut by {@code policy}. */
+    public void enable(int segments, SplitPolicy policy) {
+        plan = policy.plan(blocks.size(), segments);
     }
 
     public void disable() {

@@ -4,8 +4,35 @@ package org.medfusion.checkpoint;
 @FunctionalInterface
 public interface SplitPolicy {
 
-    /** Equal block counts per segment. */
+    /** Equal block counts per segment (sizes differ by at most one). */
     SplitPolicy UNIFORM = SegmentPlan::uniform;
+
+    /**
+     * PyTorch's {@code checkpoint_sequential}: the first S-1 segments get n/S blocks each (integer
+     * division) and the last segment, which runs without checkpointing, the rest.
+     */
+    SplitPolicy TORCH_SEQUENTIAL = (n, s) -> {
+        SegmentPlan.uniform(n, s); // same bounds check and message
+        int size = n / s;
+        java.util.List<SegmentPlan.Range> ranges = new java.util.ArrayList<>();
+        for (int k = 0; k < s - 1; k++) {
+            ranges.add(new SegmentPlan.Range(k * size, (k + 1) * size));
+        }
+        ranges.add(new SegmentPlan.Range((s - 1) * size, n));
+        return SegmentPlan.of(ranges);
+    };
+
+    /** A policy by name: {@code uniform} or {@code torch}. */
+    static SplitPolicy named(String name) {
+        switch (name) {
+            case "uniform":
+                return UNIFORM;
+            case "torch":
+                return TORCH_SEQUENTIAL;
+            default:
+                throw new IllegalArgumentException("split policy must be uniform or torch, got '" + name + "'");
+        }
+    }
 
     SegmentPlan plan(int blockCount, int segments);
 }

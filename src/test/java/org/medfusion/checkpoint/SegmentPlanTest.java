@@ -27,6 +27,15 @@ class SegmentPlanTest {
     }
 
     @Test
+    void torchPolicyPutsTheRemainderInTheLastSegment() {
+        assertEquals(List.of(new SegmentPlan.Range(0, 4), new SegmentPlan.Range(4, 8), new SegmentPlan.Range(8, 12),
+                new SegmentPlan.Range(12, 18)), SplitPolicy.TORCH_SEQUENTIAL.plan(18, 4).ranges());
+        assertEquals(SplitPolicy.TORCH_SEQUENTIAL, SplitPolicy.named("torch"));
+        assertThrows(IllegalArgumentException.class, () -> SplitPolicy.named("greedy"));
+        assertThrows(IllegalArgumentException.class, () -> SplitPolicy.TORCH_SEQUENTIAL.plan(18, 19));
+    }
+
+    @Test
     void impossibleSegmentCountsNameTheValueAndTheRange() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SegmentPlan.uniform(18, 0));
         assertEquals("segments must be between 1 and 18 (the number of blocks), got 0", e.getMessage());
