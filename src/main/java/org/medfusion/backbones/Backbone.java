@@ -141,16 +141,15 @@ public final class Backbone implements TrainableModel, AutoCloseable {
      * @throws IllegalArgumentException unless 1 &lt;= segments &lt;= {@link #blockCount()}
      */
     public void enableGradientCheckpointing(int segments) {
+        enableGradientCheckpointing(segments, SplitPolicy.UNIFORM);
+    }
+
+    /** As {@link #enableGradientCheckpointing(int)}, with the segment boundaries chosen by {@code policy}. */
+    public void enableGradientCheckpointing(int segments, SplitPolicy policy) {
         if (segments < 1 || segments > blockCount()) {
             throw new IllegalArgumentException("segments for " + name() + " must be between 1 and "
                     + blockCount() + " (its checkpointable blocks), got " + segments);
         }
-        sequence.enable(segments);
-    }
-
-    /** As {@link #enableGradientCheckpointing(int)}, with the segment boundaries chosen by {@code policy}. */
-    public void enableGradientCheckpointing(int segments, org.medfusion.checkpoint.SplitPolicy policy) {
-        enableGradientCheckpointing(segments);
         sequence.enable(segments, policy);
     }
 
@@ -188,8 +187,13 @@ public final class Backbone implements TrainableModel, AutoCloseable {
 
     @Override
     public List<Parameter> trainableParameters() {
+        return trainableParameters(blocks());
+    }
+
+    /** The parameters of {@code blocks} (children included) that receive a gradient, in order. */
+    public static List<Parameter> trainableParameters(List<? extends Block> blocks) {
         List<Parameter> out = new ArrayList<>();
-        for (Block b : blocks()) {
+        for (Block b : blocks) {
             for (Pair<String, Parameter> p : b.getParameters()) {
                 if (p.getValue().requiresGradient()) {
                     out.add(p.getValue());

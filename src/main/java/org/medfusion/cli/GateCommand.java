@@ -6,10 +6,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.medfusion.report.CellResult;
-import org.medfusion.report.CellStore;
-import org.medfusion.report.RawCsv;
 import org.medfusion.report.RegressionGate;
 import org.medfusion.report.ReportDataException;
+import org.medfusion.report.Reporter;
 import org.medfusion.report.RunManifest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,8 +47,8 @@ public final class GateCommand implements Callable<Integer> {
         List<CellResult> base = load(baseline);
         List<CellResult> cand = load(candidate);
         if (RunManifest.exists(baseline) && RunManifest.exists(candidate)) {
-            String a = RunManifest.read(baseline).environment().cpuModel() + " / " + RunManifest.read(baseline).environment().gpuName();
-            String b = RunManifest.read(candidate).environment().cpuModel() + " / " + RunManifest.read(candidate).environment().gpuName();
+            String a = machine(RunManifest.read(baseline));
+            String b = machine(RunManifest.read(candidate));
             if (!a.equals(b)) {
                 err.println("warning: runs come from different machines (" + a + " vs " + b + "); time comparisons are not meaningful");
             }
@@ -62,14 +61,15 @@ public final class GateCommand implements Callable<Integer> {
         return v.passed() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
+    private static String machine(RunManifest m) {
+        return m.environment().cpuModel() + " / " + m.environment().gpuName();
+    }
+
     private static List<CellResult> load(Path runDir) {
         if (!Files.isDirectory(runDir)) {
             throw new ReportDataException("run directory " + runDir + " does not exist");
         }
-        List<CellResult> cells = CellStore.load(runDir);
-        if (cells.isEmpty() && Files.isRegularFile(runDir.resolve(RawCsv.FILE))) {
-            cells = RawCsv.read(runDir.resolve(RawCsv.FILE));
-        }
+        List<CellResult> cells = Reporter.storedCells(runDir).cells();
         if (cells.isEmpty()) {
             throw new ReportDataException("no results in " + runDir);
         }

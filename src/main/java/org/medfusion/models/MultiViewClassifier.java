@@ -5,11 +5,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -135,12 +133,7 @@ public final class MultiViewClassifier implements TrainableModel, AutoCloseable 
     @Override
     public List<Parameter> trainableParameters() {
         List<Parameter> out = new ArrayList<>(backbone.trainableParameters());
-        List<Block> head = attentionScore == null ? List.of(classifier) : List.of(attentionScore, classifier);
-        for (Block b : head) {
-            for (Pair<String, Parameter> p : b.getParameters()) {
-                out.add(p.getValue());
-            }
-        }
+        out.addAll(Backbone.trainableParameters(attentionScore == null ? List.of(classifier) : List.of(attentionScore, classifier)));
         return out;
     }
 

@@ -46,19 +46,29 @@ public final class Reporter {
             throw new ReportDataException("run directory " + runDir + " does not exist");
         }
         RunManifest manifest = RunManifest.exists(runDir) ? RunManifest.read(runDir) : null;
+        Stored stored = storedCells(runDir);
+        if (stored.cells().isEmpty() && manifest == null) {
+            throw new ReportDataException("no results in " + runDir + ": neither " + CellStore.CELLS_DIR
+                    + "/ nor " + RawCsv.FILE + " nor " + RunManifest.FILE);
+        }
+        return render(runDir, manifest, stored.cells(), !stored.fromRawCsv());
+    }
+
+    /** A run's measured cells and whether they came from raw.csv rather than cells/. */
+    public record Stored(List<CellResult> cells, boolean fromRawCsv) {
+    }
+
+    /**
+     * The measured cells of a run: its {@code cells/} JSON files, or {@code raw.csv} for runs that kept
+     * only that; empty when it has neither.
+     */
+    public static Stored storedCells(Path runDir) {
         List<CellResult> cells = CellStore.load(runDir);
         Path raw = runDir.resolve(RawCsv.FILE);
-        boolean fromRaw = false;
-        if (cells.isEmpty()) {
-            if (Files.isRegularFile(raw)) {
-                cells = RawCsv.read(raw);
-                fromRaw = true;
-            } else if (manifest == null) {
-                throw new ReportDataException("no results in " + runDir + ": neither " + CellStore.CELLS_DIR
-                        + "/ nor " + RawCsv.FILE + " nor " + RunManifest.FILE);
-            }
+        if (cells.isEmpty() && Files.isRegularFile(raw)) {
+            return new Stored(RawCsv.read(raw), true);
         }
-        return render(runDir, manifest, cells, !fromRaw);
+        return new Stored(cells, false);
     }
 
     /** Renders given cells into {@code runDir} (which must exist); {@code writeRaw} false keeps raw.csv as is. */

@@ -41,26 +41,14 @@ public final class Verifier {
             step.zeroGradients();
 
             model.disableGradientCheckpointing();
-            long t0 = System.nanoTime();
-            float lossPlain = step.computeGradients(xy[0], xy[1]);
-            double msPlain = (System.nanoTime() - t0) / 1e6;
-            GradientComparison gPlain = GradientComparison.capture(model.trainableParameters());
-            List<float[]> afterPlain = copy(buffers);
-            initial.restore();
-            step.zeroGradients();
-
+            Pass plain = pass(model, step, xy, buffers, initial);
             model.enableGradientCheckpointing(segments);
-            t0 = System.nanoTime();
-            float lossCkpt = step.computeGradients(xy[0], xy[1]);
-            double msCkpt = (System.nanoTime() - t0) / 1e6;
-            GradientComparison gCkpt = GradientComparison.capture(model.trainableParameters());
-            List<float[]> afterCkpt = copy(buffers);
-            initial.restore();
-            step.zeroGradients();
+            Pass ckpt = pass(model, step, xy, buffers, initial);
 
-            return new VerificationResult(model.name(), batch, res, segments, lossPlain, lossCkpt,
-                    gPlain.maxRelativeError(gCkpt), maxAbsDiff(afterPlain, afterCkpt),
-                    maxAbsDiff(before, afterPlain) > 0, gCkpt.withoutGradient(), gPlain.withoutGradient(), msPlain, msCkpt);
+            return new VerificationResult(model.name(), batch, res, segments, plain.loss, ckpt.loss,
+                    plain.grads.maxRelativeError(ckpt.grads), maxAbsDiff(plain.buffers, ckpt.buffers),
+                    maxAbsDiff(before, plain.buffers) > 0, ckpt.grads.withoutGradient(), plain.grads.withoutGradient(),
+                    plain.ms, ckpt.ms);
         } finally {
             if (wasEnabled) {
                 model.enableGradientCheckpointing(previousSegments);
@@ -68,6 +56,21 @@ public final class Verifier {
                 model.disableGradientCheckpointing();
             }
         }
+    }
+
+    /** What one gradient computation left behind: loss, time, gradients and buffers. */
+    private record Pass(float loss, double ms, GradientComparison grads, List<float[]> buffers) {
+    }
+
+    /** One forward+backward from the snapshot state; afterwards buffers and gradients are reset. */
+    private static Pass pass(Backbone model, TrainingStep step, NDArray[] xy, List<NDArray> buffers, BufferSnapshot initial) {
+        long t0 = System.nanoTime();
+        float loss = step.computeGradients(xy[0], xy[1]);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        Pass p = new Pass(loss, ms, GradientComparison.capture(model.trainableParameters()), copy(buffers));
+        initial.restore();
+        step.zeroGradients();
+        return p;
     }
 
     private static List<float[]> copy(List<NDArray> arrays) {
