@@ -29,7 +29,6 @@ import java.util.List;
 import org.medfusion.checkpoint.CheckpointedSequence;
 import org.medfusion.checkpoint.SequenceForward;
 import org.medfusion.checkpoint.SplitPolicy;
-import org.medfusion.models.TrainableModel;
 
 /**
  * A backbone network built from an ordered list of checkpointable blocks (the last is the head),

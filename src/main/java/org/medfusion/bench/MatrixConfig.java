@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.backbones.ModelSpec;
-import org.medfusion.report.CellKey;
+import org.medfusion.results.CellKey;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;

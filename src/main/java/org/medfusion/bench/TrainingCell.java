@@ -1,5 +1,6 @@
 package org.medfusion.bench;
 
+import org.medfusion.train.SyntheticBatch;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,7 +9,6 @@ import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.checkpoint.SplitPolicy;
 import org.medfusion.train.TrainingStep;
-import org.medfusion.train.Verifier;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -62,9 +62,9 @@ public class TrainingCell {
             backbone.enableGradientCheckpointing(segments, SplitPolicy.named(split));
         }
         data = backbone.manager().newSubManager();
-        NDArray[] xy = Verifier.randomBatch(data, batch, res, backbone.options().outputDim(), 42);
-        images = xy[0];
-        labels = xy[1];
+        SyntheticBatch input = SyntheticBatch.create(data, batch, res, backbone.options().outputDim(), 42);
+        images = input.images();
+        labels = input.labels();
         step = new TrainingStep(backbone, backbone.manager());
     }
 

@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.medfusion.report.CellResult;
-import org.medfusion.report.RegressionGate;
-import org.medfusion.report.ReportDataException;
-import org.medfusion.report.Reporter;
-import org.medfusion.report.RunManifest;
+import org.medfusion.results.CellResult;
+import org.medfusion.gate.RegressionGate;
+import org.medfusion.results.ReportDataException;
+import org.medfusion.results.StoredCells;
+import org.medfusion.results.RunManifest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -69,7 +69,7 @@ public final class GateCommand implements Callable<Integer> {
         if (!Files.isDirectory(runDir)) {
             throw new ReportDataException("run directory " + runDir + " does not exist");
         }
-        List<CellResult> cells = Reporter.storedCells(runDir).cells();
+        List<CellResult> cells = StoredCells.load(runDir).cells();
         if (cells.isEmpty()) {
             throw new ReportDataException("no results in " + runDir);
         }

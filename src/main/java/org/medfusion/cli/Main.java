@@ -64,7 +64,7 @@ public final class Main implements Runnable {
                 commandLine.getErr().println("error: " + ex.getMessage());
                 return USAGE;
             }
-            if (ex instanceof org.medfusion.report.ReportDataException) {
+            if (ex instanceof org.medfusion.results.ReportDataException) {
                 commandLine.getErr().println("error: " + ex.getMessage());
                 return DATA;
             }

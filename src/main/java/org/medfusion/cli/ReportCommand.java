@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.medfusion.report.ReportDataException;
+import org.medfusion.results.ReportDataException;
 import org.medfusion.report.Reporter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

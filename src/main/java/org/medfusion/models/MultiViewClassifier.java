@@ -1,5 +1,6 @@
 package org.medfusion.models;
 
+import org.medfusion.backbones.TrainableModel;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

@@ -1,5 +1,12 @@
 package org.medfusion.report;
 
+import org.medfusion.results.CellIndex;
+import org.medfusion.results.Fmt;
+import org.medfusion.results.Csv;
+import org.medfusion.results.AtomicFiles;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.CellStatus;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,8 +33,8 @@ public final class MemoryTable {
     private final List<Row> rows = new ArrayList<>();
 
     private MemoryTable(CellIndex idx) {
-        segments = idx.segments;
-        for (var e : idx.groups.entrySet()) {
+        segments = idx.segments();
+        for (var e : idx.groups().entrySet()) {
             Map<Integer, CellResult> g = e.getValue();
             CellResult plain = g.get(0);
             Map<Integer, Long> peaks = new LinkedHashMap<>();

@@ -1,5 +1,11 @@
 package org.medfusion.report;
 
+import org.medfusion.results.Fmt;
+import org.medfusion.results.AtomicFiles;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.CellStatus;
+import org.medfusion.results.Environment;
+import org.medfusion.results.RunManifest;
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
 import com.github.mustachejava.MustacheNotFoundException;

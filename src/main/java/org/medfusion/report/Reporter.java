@@ -1,5 +1,13 @@
 package org.medfusion.report;
 
+import org.medfusion.results.Fmt;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.CellStore;
+import org.medfusion.results.ReportDataException;
+import org.medfusion.results.RunManifest;
+import org.medfusion.results.StoredCells;
+import org.medfusion.results.RawCsv;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,29 +54,12 @@ public final class Reporter {
             throw new ReportDataException("run directory " + runDir + " does not exist");
         }
         RunManifest manifest = RunManifest.exists(runDir) ? RunManifest.read(runDir) : null;
-        Stored stored = storedCells(runDir);
+        StoredCells stored = StoredCells.load(runDir);
         if (stored.cells().isEmpty() && manifest == null) {
             throw new ReportDataException("no results in " + runDir + ": neither " + CellStore.CELLS_DIR
                     + "/ nor " + RawCsv.FILE + " nor " + RunManifest.FILE);
         }
         return render(runDir, manifest, stored.cells(), !stored.fromRawCsv());
-    }
-
-    /** A run's measured cells and whether they came from raw.csv rather than cells/. */
-    public record Stored(List<CellResult> cells, boolean fromRawCsv) {
-    }
-
-    /**
-     * The measured cells of a run: its {@code cells/} JSON files, or {@code raw.csv} for runs that kept
-     * only that; empty when it has neither.
-     */
-    public static Stored storedCells(Path runDir) {
-        List<CellResult> cells = CellStore.load(runDir);
-        Path raw = runDir.resolve(RawCsv.FILE);
-        if (cells.isEmpty() && Files.isRegularFile(raw)) {
-            return new Stored(RawCsv.read(raw), true);
-        }
-        return new Stored(cells, false);
     }
 
     /** Renders given cells into {@code runDir} (which must exist); {@code writeRaw} false keeps raw.csv as is. */

@@ -1,5 +1,10 @@
 package org.medfusion.report;
 
+import org.medfusion.results.CellIndex;
+import org.medfusion.results.Fmt;
+import org.medfusion.results.Csv;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -61,11 +66,11 @@ public final class SeedComparison {
     /** Our group matching a seed model, or null. */
     static CellKey match(CellIndex idx, String model) {
         CellKey fp32 = new CellKey(model, 32, 224, 0, "fp32", "gpu");
-        if (idx.groups.containsKey(fp32)) {
+        if (idx.groups().containsKey(fp32)) {
             return fp32;
         }
         CellKey amp = new CellKey(model, 32, 224, 0, "amp", "gpu");
-        return idx.groups.containsKey(amp) ? amp : null;
+        return idx.groups().containsKey(amp) ? amp : null;
     }
 
     /** Memory: seed plain / checkpointed / saving, ours the same where a cell matches. */

@@ -1,5 +1,11 @@
 package org.medfusion.report;
 
+import org.medfusion.results.CellIndex;
+import org.medfusion.results.Fmt;
+import org.medfusion.results.Csv;
+import org.medfusion.results.AtomicFiles;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,8 +38,8 @@ public final class SlowdownTable {
     private final List<Row> rows = new ArrayList<>();
 
     private SlowdownTable(CellIndex idx) {
-        segments = idx.segments;
-        for (var e : idx.groups.entrySet()) {
+        segments = idx.segments();
+        for (var e : idx.groups().entrySet()) {
             Map<Integer, CellResult> g = e.getValue();
             CellResult plain = g.get(0);
             Map<Integer, Entry> m = new LinkedHashMap<>();

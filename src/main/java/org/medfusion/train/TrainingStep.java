@@ -10,7 +10,7 @@ import ai.djl.training.optimizer.Optimizer;
 import java.util.List;
 import org.medfusion.checkpoint.GradMode;
 import org.medfusion.checkpoint.SequenceForward;
-import org.medfusion.models.TrainableModel;
+import org.medfusion.backbones.TrainableModel;
 
 /**
  * One training step of a model, exactly as MedFusion trains: forward (checkpointed or plain, as the

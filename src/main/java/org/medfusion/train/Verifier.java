@@ -21,19 +21,12 @@ public final class Verifier {
     private Verifier() {
     }
 
-    /** Random input (seeded normal images, uniform labels) of the given size. */
-    public static NDArray[] randomBatch(NDManager m, int batch, int res, int classes, long seed) {
-        JniUtils.setSeed(seed);
-        NDArray x = m.randomNormal(new Shape(batch, 3, res, res));
-        NDArray y = m.randomInteger(0, classes, new Shape(batch), DataType.INT64);
-        return new NDArray[] {x, y};
-    }
-
     public static VerificationResult verify(Backbone model, int batch, int res, int segments, long seed) {
         boolean wasEnabled = model.isGradientCheckpointingEnabled();
         int previousSegments = model.segments();
         try (NDManager m = model.manager().newSubManager()) {
-            NDArray[] xy = randomBatch(m, batch, res, model.options().outputDim(), seed);
+            SyntheticBatch batchData = SyntheticBatch.create(m, batch, res, model.options().outputDim(), seed);
+            NDArray[] xy = {batchData.images(), batchData.labels()};
             TrainingStep step = new TrainingStep(model, m);
             List<NDArray> buffers = BufferSnapshot.buffersOf(model.blocks());
             BufferSnapshot initial = BufferSnapshot.take(buffers, m);

@@ -1,5 +1,6 @@
 package org.medfusion.backbones;
 
+import org.medfusion.train.SyntheticBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medfusion.checkpoint.BufferSnapshot;
-import org.medfusion.train.Verifier;
 
 class BackboneApiTest {
 
@@ -62,7 +62,7 @@ class BackboneApiTest {
     void featureDimReplacesTheClassifierWithAProjection() {
         try (Backbone b = BackboneRegistry.create("resnet18", SMALL.withFeatureDim(128));
                 NDManager m = b.manager().newSubManager()) {
-            NDArray x = Verifier.randomBatch(m, 2, 32, 10, 1)[0];
+            NDArray x = SyntheticBatch.create(m, 2, 32, 10, 1).images();
             NDArray y = b.forwardInference(new ParameterStore(m, false), x, m);
             assertEquals(new ai.djl.ndarray.types.Shape(2, 128), y.getShape());
         }
@@ -71,7 +71,7 @@ class BackboneApiTest {
     @Test
     void evalModeIsInertAndLeavesBuffersAlone() {
         try (Backbone b = BackboneRegistry.create("resnet18", SMALL); NDManager m = b.manager().newSubManager()) {
-            NDArray x = Verifier.randomBatch(m, 2, 32, 10, 1)[0];
+            NDArray x = SyntheticBatch.create(m, 2, 32, 10, 1).images();
             ParameterStore ps = new ParameterStore(m, false);
             float[] plain = b.forwardInference(ps, x, m).toFloatArray();
             float[] buffersBefore = flatten(b);
@@ -88,12 +88,12 @@ class BackboneApiTest {
         float[] expected;
         try (Backbone trained = BackboneRegistry.create("resnet18", SMALL.withSeed(5)); NDManager m = trained.manager().newSubManager()) {
             trained.saveWeights(Backbone.weightsFile(dir, "resnet18"));
-            NDArray x = Verifier.randomBatch(m, 2, 32, 10, 1)[0];
+            NDArray x = SyntheticBatch.create(m, 2, 32, 10, 1).images();
             expected = trained.forwardInference(new ParameterStore(m, false), x, m).toFloatArray();
         }
         try (Backbone loaded = BackboneRegistry.create("resnet18", SMALL.withSeed(6).withWeightsDir(dir).withPretrained(true));
                 NDManager m = loaded.manager().newSubManager()) {
-            NDArray x = Verifier.randomBatch(m, 2, 32, 10, 1)[0];
+            NDArray x = SyntheticBatch.create(m, 2, 32, 10, 1).images();
             assertArrayEquals(expected, loaded.forwardInference(new ParameterStore(m, false), x, m).toFloatArray());
         }
         UncheckedIOException e = assertThrows(UncheckedIOException.class,

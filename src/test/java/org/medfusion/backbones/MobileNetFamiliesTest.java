@@ -1,5 +1,6 @@
 package org.medfusion.backbones;
 
+import org.medfusion.train.SyntheticBatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,7 +67,8 @@ class MobileNetFamiliesTest {
         BackboneOptions o = BackboneOptions.defaults().withNumClasses(10).withImageSize(32);
         try (Backbone b = BackboneRegistry.create(name, o); NDManager data = b.manager().newSubManager()) {
             b.enableGradientCheckpointing();
-            NDArray[] xy = Verifier.randomBatch(data, 2, 32, 10, 3);
+            SyntheticBatch xyBatch = SyntheticBatch.create(data, 2, 32, 10, 3);
+        NDArray[] xy = {xyBatch.images(), xyBatch.labels()};
             TrainingStep step = new TrainingStep(b, b.manager());
             int live = 0;
             for (int i = 1; i <= 6; i++) {

@@ -1,5 +1,6 @@
 package org.medfusion.backbones;
 
+import org.medfusion.train.SyntheticBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,7 +16,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.medfusion.train.TrainingStep;
 import org.medfusion.train.VerificationResult;
-import org.medfusion.train.Verifier;
 
 /** RegNetY and ConvNeXt: stage quantisation, block layout and small-resolution inference shapes. */
 class RegNetConvNeXtTest {
@@ -79,7 +79,8 @@ class RegNetConvNeXtTest {
         try (Backbone b = BackboneRegistry.create(name, small(10, 0).withImageSize(32))) {
             b.enableGradientCheckpointing();
             try (NDManager data = b.manager().newSubManager()) {
-                NDArray[] xy = Verifier.randomBatch(data, 2, 32, 10, 3);
+                SyntheticBatch xyBatch = SyntheticBatch.create(data, 2, 32, 10, 3);
+        NDArray[] xy = {xyBatch.images(), xyBatch.labels()};
                 TrainingStep step = new TrainingStep(b, b.manager());
                 int after = 0;
                 for (int i = 1; i <= 6; i++) {

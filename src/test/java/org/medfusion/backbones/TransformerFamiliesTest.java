@@ -1,5 +1,6 @@
 package org.medfusion.backbones;
 
+import org.medfusion.train.SyntheticBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,7 +15,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.medfusion.train.TrainingStep;
 import org.medfusion.train.VerificationResult;
-import org.medfusion.train.Verifier;
 
 /** ViT and Swin: block layout, small-resolution inference shapes, input rules, window helpers, exactness. */
 class TransformerFamiliesTest {
@@ -152,7 +152,8 @@ class TransformerFamiliesTest {
         try (Backbone b = BackboneRegistry.create(name, small(32, 10, 0))) {
             b.enableGradientCheckpointing();
             try (NDManager data = b.manager().newSubManager()) {
-                NDArray[] xy = Verifier.randomBatch(data, 2, 32, 10, 3);
+                SyntheticBatch xyBatch = SyntheticBatch.create(data, 2, 32, 10, 3);
+        NDArray[] xy = {xyBatch.images(), xyBatch.labels()};
                 TrainingStep step = new TrainingStep(b, b.manager());
                 int after = 0;
                 for (int i = 1; i <= 4; i++) {

@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.medfusion.report.CellKey;
+import org.medfusion.results.CellKey;
 
 class MatrixConfigTest {
 

@@ -11,13 +11,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medfusion.report.CellKey;
-import org.medfusion.report.CellResult;
-import org.medfusion.report.CellStatus;
-import org.medfusion.report.CellStore;
-import org.medfusion.report.Environment;
-import org.medfusion.report.RawCsv;
-import org.medfusion.report.RunManifest;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.CellStatus;
+import org.medfusion.results.CellStore;
+import org.medfusion.results.Environment;
+import org.medfusion.results.RawCsv;
+import org.medfusion.results.RunManifest;
 import picocli.CommandLine;
 
 class ReportMergeCommandTest {

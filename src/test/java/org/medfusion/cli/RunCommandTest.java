@@ -11,9 +11,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medfusion.report.CellResult;
-import org.medfusion.report.CellStatus;
-import org.medfusion.report.CellStore;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.CellStatus;
+import org.medfusion.results.CellStore;
 
 /**
  * End to end on CPU with a tiny matrix: {@code run} measures every cell in real forks, writes the

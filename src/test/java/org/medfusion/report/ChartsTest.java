@@ -1,5 +1,7 @@
 package org.medfusion.report;
 
+import org.medfusion.results.Fixtures;
+import org.medfusion.results.CellResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

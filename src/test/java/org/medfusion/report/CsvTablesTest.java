@@ -1,5 +1,10 @@
 package org.medfusion.report;
 
+import org.medfusion.results.RawCsv;
+import org.medfusion.results.Fixtures;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.ReportDataException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -40,7 +40,8 @@ class GradientAccumulationTest {
     void accumulatedMicroBatchesGiveTheFullBatchGradient() {
         try (Backbone model = Backbone.create(NO_BN, BackboneOptions.defaults().withNumClasses(3).withImageSize(32));
                 NDManager m = model.manager().newSubManager()) {
-            NDArray[] xy = Verifier.randomBatch(m, 4, 32, 3, 9);
+            SyntheticBatch xyBatch = SyntheticBatch.create(m, 4, 32, 3, 9);
+        NDArray[] xy = {xyBatch.images(), xyBatch.labels()};
             TrainingStep whole = new TrainingStep(model, OptimizerConfig.adamW(), 1, m);
             float lossWhole = whole.computeGradients(xy[0], xy[1]);
             GradientComparison g1 = GradientComparison.capture(model.trainableParameters());

@@ -30,7 +30,8 @@ class NoLeakTest {
                 model.enableGradientCheckpointing(segments);
             }
             try (NDManager data = model.manager().newSubManager()) {
-                NDArray[] xy = Verifier.randomBatch(data, 2, 32, 10, 3);
+                SyntheticBatch xyBatch = SyntheticBatch.create(data, 2, 32, 10, 3);
+        NDArray[] xy = {xyBatch.images(), xyBatch.labels()};
                 TrainingStep step = new TrainingStep(model, model.manager());
                 int arraysAfterWarmup = 0;
                 long[] nativeBytes = new long[11];

@@ -1,5 +1,6 @@
-package org.medfusion.report;
+package org.medfusion.results;
 
+import org.medfusion.report.Reporter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.medfusion.report;
+package org.medfusion.results;
 
 /**
  * Bad or corrupt result data (a cell JSON, manifest, raw.csv, or shards that cannot be merged). The message

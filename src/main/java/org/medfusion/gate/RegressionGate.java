@@ -1,5 +1,8 @@
-package org.medfusion.report;
+package org.medfusion.gate;
 
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.CellStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

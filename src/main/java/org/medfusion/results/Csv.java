@@ -1,4 +1,4 @@
-package org.medfusion.report;
+package org.medfusion.results;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -8,13 +8,13 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
 /** Commons CSV format of every file written here: RFC 4180 quoting, {@code \n} line ends. */
-final class Csv {
-    static final CSVFormat FORMAT = CSVFormat.DEFAULT.builder().setRecordSeparator("\n").get();
+public final class Csv {
+    public static final CSVFormat FORMAT = CSVFormat.DEFAULT.builder().setRecordSeparator("\n").get();
 
     private Csv() {
     }
 
-    static String render(List<String> header, List<List<String>> rows) {
+    public static String render(List<String> header, List<List<String>> rows) {
         StringWriter w = new StringWriter();
         try (CSVPrinter p = new CSVPrinter(w, FORMAT)) {
             p.printRecord(header);

@@ -1,4 +1,4 @@
-package org.medfusion.report;
+package org.medfusion.results;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.medfusion.report;
+package org.medfusion.results;
 
 /** Outcome of measuring one cell: an out-of-memory is a result, not a crash. */
 public enum CellStatus {

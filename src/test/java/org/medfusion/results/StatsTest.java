@@ -1,4 +1,4 @@
-package org.medfusion.report;
+package org.medfusion.results;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.medfusion.report;
+package org.medfusion.results;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,8 @@
-package org.medfusion.report;
+package org.medfusion.results;
 
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.CellStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,12 +14,12 @@ import java.util.TreeSet;
  * mapping segment count to result (0 = no checkpointing). Savings and slowdowns are only computed inside a
  * group, so never across runs or machines. Also holds the figures derived from a plain/checkpointed pair.
  */
-final class CellIndex {
+public final class CellIndex {
 
-    final Map<CellKey, Map<Integer, CellResult>> groups = new TreeMap<>(CellKey.ORDER);
-    final List<Integer> segments;
+    private final Map<CellKey, Map<Integer, CellResult>> groups = new TreeMap<>(CellKey.ORDER);
+    private final List<Integer> segments;
 
-    CellIndex(List<CellResult> cells) {
+    public CellIndex(List<CellResult> cells) {
         TreeSet<Integer> s = new TreeSet<>();
         for (CellResult r : cells) {
             groups.computeIfAbsent(r.key().plain(), g -> new TreeMap<>()).put(r.key().segments(), r);
@@ -27,20 +30,30 @@ final class CellIndex {
         segments = new ArrayList<>(s);
     }
 
-    static boolean ok(CellResult r) {
+    /** Cells grouped by their plain key (model, batch, res, precision, device), each by segment count. */
+    public Map<CellKey, Map<Integer, CellResult>> groups() {
+        return java.util.Collections.unmodifiableMap(groups);
+    }
+
+    /** Every checkpointed segment count present, ascending. */
+    public List<Integer> segments() {
+        return segments;
+    }
+
+    public static boolean ok(CellResult r) {
         return r != null && r.status() == CellStatus.OK;
     }
 
-    static Long peak(CellResult r) {
+    public static Long peak(CellResult r) {
         return ok(r) ? r.peakBytes() : null;
     }
 
-    static Double stepMedian(CellResult r) {
+    public static Double stepMedian(CellResult r) {
         return ok(r) ? r.stepMsMedian() : null;
     }
 
     /** 1 - ckpt/plain in percent, when both peaks exist with the same method and plain > 0. */
-    static Double savingPct(CellResult plain, CellResult ckpt) {
+    public static Double savingPct(CellResult plain, CellResult ckpt) {
         Long p = peak(plain);
         Long c = peak(ckpt);
         if (p == null || c == null || p <= 0 || !java.util.Objects.equals(plain.memoryMethod(), ckpt.memoryMethod())) {
@@ -50,14 +63,14 @@ final class CellIndex {
     }
 
     /** ckpt/plain - 1 of the step-time medians, in percent. */
-    static Double increasePct(CellResult plain, CellResult ckpt) {
+    public static Double increasePct(CellResult plain, CellResult ckpt) {
         Double p = stepMedian(plain);
         Double c = stepMedian(ckpt);
         return p == null || c == null || p <= 0 ? null : (c / p - 1.0) * 100.0;
     }
 
     /** Conservative bounds of the increase: ckptLow/plainHigh - 1 and ckptHigh/plainLow - 1, in percent. */
-    static Double[] increaseBoundsPct(CellResult plain, CellResult ckpt) {
+    public static Double[] increaseBoundsPct(CellResult plain, CellResult ckpt) {
         if (!ok(plain) || !ok(ckpt) || plain.stepMsCiLow() == null || plain.stepMsCiHigh() == null
                 || ckpt.stepMsCiLow() == null || ckpt.stepMsCiHigh() == null || plain.stepMsCiLow() <= 0) {
             return new Double[] {null, null};
@@ -67,7 +80,7 @@ final class CellIndex {
     }
 
     /** (ckpt - plain) / recomputeForwardMs: 1.0 means the extra time is exactly the recomputed forward. */
-    static Double recomputeOverhead(CellResult plain, CellResult ckpt) {
+    public static Double recomputeOverhead(CellResult plain, CellResult ckpt) {
         Double p = stepMedian(plain);
         Double c = stepMedian(ckpt);
         if (p == null || c == null || ckpt.recomputeForwardMs() == null || ckpt.recomputeForwardMs() <= 0) {
@@ -76,7 +89,7 @@ final class CellIndex {
         return (c - p) / ckpt.recomputeForwardMs();
     }
 
-    CellResult get(CellKey group, int s) {
+    public CellResult get(CellKey group, int s) {
         Map<Integer, CellResult> g = groups.get(group);
         return g == null ? null : g.get(s);
     }
@@ -85,7 +98,7 @@ final class CellIndex {
      * A short label of a group: the model, plus those of batch, resolution, precision and device that vary
      * between the groups of this run (conditions common to all groups are said once in the report).
      */
-    String label(CellKey group) {
+    public String label(CellKey group) {
         StringBuilder sb = new StringBuilder(group.model());
         if (varies(CellKey::batch)) {
             sb.append(" b").append(group.batch());

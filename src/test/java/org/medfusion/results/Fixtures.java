@@ -1,20 +1,20 @@
-package org.medfusion.report;
+package org.medfusion.results;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** Fake cells for tests only (the numbers are invented, shaped like real runs). */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {
     }
 
-    static final long MIB = 1024L * 1024L;
+    public static final long MIB = 1024L * 1024L;
 
-    static CellKey key(String model, int s) {
+    public static CellKey key(String model, int s) {
         return new CellKey(model, 32, 224, s, "fp32", "gpu");
     }
 
-    static List<Double> samples(double base, int n) {
+    public static List<Double> samples(double base, int n) {
         List<Double> l = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             l.add(base + ((i * 7) % 11) * base * 0.004);
@@ -22,7 +22,7 @@ final class Fixtures {
         return l;
     }
 
-    static CellResult ok(CellKey k, String family, long peakMib, double stepMs, Double recompute) {
+    public static CellResult ok(CellKey k, String family, long peakMib, double stepMs, Double recompute) {
         List<Double> s = samples(stepMs, 9);
         Stats.Summary sum = Stats.summarize(s);
         long peak = peakMib * MIB;
@@ -31,7 +31,7 @@ final class Fixtures {
     }
 
     /** resnet50, vit_b_16 and convnext_base at b32/224/gpu with plain, 2, 4 and 8 segments; resnet152 OOM plain. */
-    static List<CellResult> run() {
+    public static List<CellResult> run() {
         List<CellResult> l = new ArrayList<>();
         l.add(ok(key("resnet50", 0), "resnet", 8200, 310.0, null));
         l.add(ok(key("resnet50", 2), "resnet", 6900, 330.0, 80.0));
@@ -50,12 +50,12 @@ final class Fixtures {
         return l;
     }
 
-    static Environment env() {
+    public static Environment env() {
         return new Environment("Test CPU @ 2.0GHz", 16, 128L << 30, "NVIDIA H100 80GB HBM3", "550.54", "12.4",
                 "Eclipse Adoptium 17.0.15+6 (OpenJDK 64-Bit Server VM)", "Linux 6.1 amd64", "0.36.0", "2.7.1");
     }
 
-    static RunManifest manifest(List<CellResult> cells, String shard) {
+    public static RunManifest manifest(List<CellResult> cells, String shard) {
         return new RunManifest("run-test", "seed-table", RunManifest.hash("model: resnet50\n"),
                 cells.stream().map(CellResult::key).sorted(CellKey.ORDER).toList(), env(),
                 "0123456789abcdef0123456789abcdef01234567", "java -jar benchmarks.jar run --config seed-table.yaml",

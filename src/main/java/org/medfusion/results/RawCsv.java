@@ -1,5 +1,11 @@
-package org.medfusion.report;
+package org.medfusion.results;
 
+import org.medfusion.results.AtomicFiles;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.CellStatus;
+import org.medfusion.results.Json;
+import org.medfusion.results.ReportDataException;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;

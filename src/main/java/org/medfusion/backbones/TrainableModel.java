@@ -1,4 +1,4 @@
-package org.medfusion.models;
+package org.medfusion.backbones;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,0 +1,24 @@
+package org.medfusion.results;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The measured cells of a run directory, as report, gate and merge read them: its {@code cells/} JSON files
+ * ({@link CellStore}), or {@code raw.csv} ({@link RawCsv}) for runs that kept only that.
+ *
+ * @param cells the cells, sorted by {@link CellKey#ORDER}; empty when the run has neither
+ * @param fromRawCsv whether they came from raw.csv rather than cells/
+ */
+public record StoredCells(List<CellResult> cells, boolean fromRawCsv) {
+
+    public static StoredCells load(Path runDir) {
+        List<CellResult> cells = CellStore.load(runDir);
+        Path raw = runDir.resolve(RawCsv.FILE);
+        if (cells.isEmpty() && Files.isRegularFile(raw)) {
+            return new StoredCells(RawCsv.read(raw), true);
+        }
+        return new StoredCells(cells, false);
+    }
+}
