@@ -15,6 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.results.CellKey;
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import org.medfusion.results.Stats;
@@ -63,16 +65,16 @@ public final class CellMeasurer {
     public CellResult measure(CellKey key) {
         String family;
         try {
-            CellValidation.validate(key.model(), key.batch(), key.res(), key.segments(), key.precision(), key.device());
+            CellValidation.validate(key);
             family = BackboneRegistry.spec(key.model()).family();
         } catch (IllegalArgumentException e) {
             return CellResult.failed(key, "", CellStatus.ERROR, e.getMessage());
         }
-        if ("amp".equals(key.precision())) {
+        if (key.precision() == Precision.AMP) {
             return CellResult.failed(key, family, CellStatus.UNSUPPORTED,
                     "mixed precision is not measured: DJL 0.36 exposes no autocast or gradient scaler");
         }
-        if ("gpu".equals(key.device()) && !CudaMemory.hasGpu()) {
+        if (key.device() == Device.GPU && !CudaMemory.hasGpu()) {
             return CellResult.failed(key, family, CellStatus.UNSUPPORTED, "no CUDA GPU visible to this build (see README: GPU build)");
         }
         try {
@@ -118,7 +120,7 @@ public final class CellMeasurer {
 
     /** The memory figure of the cell: allocated (exact) on a GPU when available, else reserved; RSS on CPU. */
     private static String memoryMethod(CellKey key, List<RunResult> memory) {
-        if (!"gpu".equals(key.device())) {
+        if (key.device() != Device.GPU) {
             return PeakMemoryProfiler.CPU_RSS;
         }
         for (RunResult rr : memory) {
@@ -154,8 +156,9 @@ public final class CellMeasurer {
                     .param("batch", Integer.toString(key.batch()))
                     .param("res", Integer.toString(key.res()))
                     .param("segments", Integer.toString(key.segments()))
-                    .param("precision", key.precision())
-                    .param("device", key.device())
+                    .param("split", key.split().label())
+                    .param("precision", key.precision().label())
+                    .param("device", key.device().label())
                     .mode(Mode.SingleShotTime)
                     .timeUnit(TimeUnit.MILLISECONDS)
                     .warmupIterations(warmup).warmupBatchSize(1)

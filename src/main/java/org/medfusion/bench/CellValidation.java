@@ -1,9 +1,9 @@
 package org.medfusion.bench;
 
-import java.util.List;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.backbones.ModelSpec;
+import org.medfusion.results.CellKey;
 
 /**
  * Checks one cell's coordinates before anything is built or forked, with one-line errors naming
@@ -11,13 +11,14 @@ import org.medfusion.backbones.ModelSpec;
  */
 public final class CellValidation {
 
-    public static final List<String> DEVICES = List.of("cpu", "gpu");
-    public static final List<String> PRECISIONS = List.of("fp32", "amp");
-
     private CellValidation() {
     }
 
-    public static void validate(String model, int batch, int res, int segments, String precision, String device) {
+    public static void validate(CellKey key) {
+        validate(key.model(), key.batch(), key.res(), key.segments());
+    }
+
+    public static void validate(String model, int batch, int res, int segments) {
         ModelSpec spec = BackboneRegistry.spec(model);
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be >= 1, got " + batch);
@@ -27,12 +28,6 @@ public final class CellValidation {
         if (segments < 0 || segments > blocks) {
             throw new IllegalArgumentException("segments for " + model + " must be 0 (off) or between 1 and " + blocks
                     + " (its checkpointable blocks), got " + segments);
-        }
-        if (!DEVICES.contains(device)) {
-            throw new IllegalArgumentException("device must be one of " + DEVICES + ", got '" + device + "'");
-        }
-        if (!PRECISIONS.contains(precision)) {
-            throw new IllegalArgumentException("precision must be one of " + PRECISIONS + ", got '" + precision + "'");
         }
     }
 

@@ -13,7 +13,10 @@ import java.util.Map;
 import java.util.Set;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.backbones.ModelSpec;
+import org.medfusion.checkpoint.Split;
 import org.medfusion.results.CellKey;
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -34,6 +37,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * name: smoke
  * device: cpu                 # cpu | gpu
  * precision: [fp32]           # fp32 | amp
+ * split: [uniform]            # uniform | torch (segment boundaries; default uniform)
  * models: [resnet50]
  * batch_sizes: [16]
  * resolutions: [112]
@@ -42,23 +46,28 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * memory: {warmup: 2, iterations: 3, forks: 2}
  * </pre>
  */
-public record MatrixConfig(String name, String device, List<String> precisions, List<String> models, List<Integer> batchSizes,
-        List<Integer> resolutions, List<Integer> segments, MeasureSettings settings, String source) {
+public record MatrixConfig(String name, Device device, List<Precision> precisions, List<Split> splits, List<String> models,
+        List<Integer> batchSizes, List<Integer> resolutions, List<Integer> segments, MeasureSettings settings, String source) {
 
-    static final List<String> KEYS = List.of("name", "device", "precision", "models", "batch_sizes", "resolutions", "segments",
+    static final List<String> KEYS = List.of("name", "device", "precision", "split", "models", "batch_sizes", "resolutions", "segments",
             "timing", "memory");
     static final List<String> REQUIRED = List.of("models", "batch_sizes", "resolutions", "segments");
     static final List<String> RUN_KEYS = List.of("warmup", "iterations", "forks");
 
-    /** Every cell of the matrix, in a stable order. */
+    /** Every cell of the matrix, in a stable order; a plain cell (segments 0) once, whatever the splits. */
     public List<CellKey> cells() {
         List<CellKey> out = new ArrayList<>();
         for (String m : models) {
             for (int b : batchSizes) {
                 for (int r : resolutions) {
-                    for (String p : precisions) {
-                        for (int s : segments) {
-                            out.add(new CellKey(m, b, r, s, p, device));
+                    for (Precision p : precisions) {
+                        for (Split split : splits) {
+                            for (int s : segments) {
+                                CellKey k = new CellKey(m, b, r, s, split, p, device);
+                                if (!out.contains(k)) {
+                                    out.add(k);
+                                }
+                            }
                         }
                     }
                 }
@@ -106,22 +115,9 @@ public record MatrixConfig(String name, String device, List<String> precisions, 
             }
         }
         String name = map.containsKey("name") ? scalar(fileName, map.get("name")) : fileName.replaceAll(".*/|\\.ya?ml$", "");
-        String device = map.containsKey("device") ? scalar(fileName, map.get("device")) : "cpu";
-        if (!CellValidation.DEVICES.contains(device)) {
-            throw new IllegalArgumentException(at(fileName, map.get("device")) + "unknown device '" + device + "'; allowed: " + CellValidation.DEVICES);
-        }
-        List<String> precisions = new ArrayList<>();
-        if (map.containsKey("precision")) {
-            for (Node n : list(fileName, map.get("precision"))) {
-                String p = scalar(fileName, n);
-                if (!CellValidation.PRECISIONS.contains(p)) {
-                    throw new IllegalArgumentException(at(fileName, n) + "unknown precision '" + p + "'; allowed: " + CellValidation.PRECISIONS);
-                }
-                precisions.add(p);
-            }
-        } else {
-            precisions.add("fp32");
-        }
+        Device device = map.containsKey("device") ? parsed(fileName, map.get("device"), Device::parse) : Device.CPU;
+        List<Precision> precisions = labels(fileName, map.get("precision"), Precision::parse, Precision.FP32);
+        List<Split> splits = labels(fileName, map.get("split"), Split::parse, Split.UNIFORM);
         List<String> models = new ArrayList<>();
         List<Node> modelNodes = list(fileName, map.get("models"));
         for (Node n : modelNodes) {
@@ -161,7 +157,28 @@ public record MatrixConfig(String name, String device, List<String> precisions, 
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(fileName + ": " + e.getMessage());
         }
-        return new MatrixConfig(name, device, precisions, models, batches, resolutions, segments, settings, text);
+        return new MatrixConfig(name, device, precisions, splits, models, batches, resolutions, segments, settings, text);
+    }
+
+    /** A scalar parsed by an enum's label parser; its one-line error gains the file and line. */
+    private static <T> T parsed(String file, Node node, java.util.function.Function<String, T> parser) {
+        try {
+            return parser.apply(scalar(file, node));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(at(file, node) + e.getMessage());
+        }
+    }
+
+    /** A list of labels (absent: the default alone). */
+    private static <T> List<T> labels(String file, Node node, java.util.function.Function<String, T> parser, T absent) {
+        if (node == null) {
+            return List.of(absent);
+        }
+        List<T> out = new ArrayList<>();
+        for (Node n : list(file, node)) {
+            out.add(parsed(file, n, parser));
+        }
+        return out;
     }
 
     private static int[] runSettings(String file, Node node, int warmup, int iterations, int forks) {

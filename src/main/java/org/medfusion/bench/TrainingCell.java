@@ -7,7 +7,8 @@ import ai.djl.ndarray.NDManager;
 import org.medfusion.backbones.Backbone;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
-import org.medfusion.checkpoint.SplitPolicy;
+import org.medfusion.checkpoint.Split;
+import org.medfusion.results.Precision;
 import org.medfusion.train.TrainingStep;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -55,11 +56,12 @@ public class TrainingCell {
 
     @Setup(Level.Trial)
     public void setUp() {
-        CellValidation.validate(model, batch, res, segments, precision, device);
-        Device dev = "gpu".equals(device) ? Device.gpu() : Device.cpu();
+        CellValidation.validate(model, batch, res, segments);
+        Precision.parse(precision);
+        Device dev = org.medfusion.results.Device.parse(device).djl();
         backbone = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), dev);
         if (segments > 0) {
-            backbone.enableGradientCheckpointing(segments, SplitPolicy.named(split));
+            backbone.enableGradientCheckpointing(segments, Split.parse(split).policy());
         }
         data = backbone.manager().newSubManager();
         SyntheticBatch input = SyntheticBatch.create(data, batch, res, backbone.options().outputDim(), 42);

@@ -1,6 +1,9 @@
 package org.medfusion.checkpoint;
 
-/** Chooses the segment boundaries for a block list; {@link #UNIFORM} is PyTorch's checkpoint_sequential rule. */
+/**
+ * Chooses the segment boundaries for a block list: {@link #UNIFORM} cuts equal block counts,
+ * {@link #TORCH_SEQUENTIAL} is PyTorch's {@code checkpoint_sequential} rule. Cells name them through {@link Split}.
+ */
 @FunctionalInterface
 public interface SplitPolicy {
 
@@ -22,16 +25,9 @@ public interface SplitPolicy {
         return SegmentPlan.of(ranges);
     };
 
-    /** A policy by name: {@code uniform} or {@code torch}. */
+    /** A policy by its {@link Split} label: {@code uniform} or {@code torch}. */
     static SplitPolicy named(String name) {
-        switch (name) {
-            case "uniform":
-                return UNIFORM;
-            case "torch":
-                return TORCH_SEQUENTIAL;
-            default:
-                throw new IllegalArgumentException("split policy must be uniform or torch, got '" + name + "'");
-        }
+        return Split.parse(name).policy();
     }
 
     SegmentPlan plan(int blockCount, int segments);

@@ -11,7 +11,10 @@ import java.util.concurrent.Callable;
 import org.medfusion.bench.CellMeasurer;
 import org.medfusion.bench.CellValidation;
 import org.medfusion.bench.MeasureSettings;
+import org.medfusion.checkpoint.Split;
 import org.medfusion.results.CellKey;
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import picocli.CommandLine.Command;
@@ -42,6 +45,9 @@ public final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--segments", defaultValue = "0", description = "Checkpoint segments, 0 = off (default: ${DEFAULT-VALUE}).")
     int segments;
 
+    @Option(names = "--split", defaultValue = "uniform", description = "Segment boundaries: uniform or torch (PyTorch's checkpoint_sequential) (default: ${DEFAULT-VALUE}).")
+    String split;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
@@ -68,10 +74,10 @@ public final class MeasureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CellValidation.validate(model, batch, res, segments, precision, device);
+        CellKey key = new CellKey(model, batch, res, segments, Split.parse(split), Precision.parse(precision), Device.parse(device));
+        CellValidation.validate(key);
         MeasureSettings settings = new MeasureSettings(warmup, iterations, 1, 2, 3, memoryForks);
         NativesMissingException.ensureEngine();
-        CellKey key = new CellKey(model, batch, res, segments, precision, device);
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
         PrintStream progress = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
         CellResult r = new CellMeasurer(settings, dir, progress).measure(key);
@@ -97,8 +103,9 @@ public final class MeasureCommand implements Callable<Integer> {
         n.put("batch", k.batch());
         n.put("res", k.res());
         n.put("segments", k.segments());
-        n.put("precision", k.precision());
-        n.put("device", k.device());
+        n.put("split", k.split().label());
+        n.put("precision", k.precision().label());
+        n.put("device", k.device().label());
         n.put("status", r.status().label());
         putOrNull(n, "peak_bytes", r.peakBytes());
         n.put("memory_method", r.memoryMethod());
@@ -126,8 +133,8 @@ public final class MeasureCommand implements Callable<Integer> {
     static String toTable(CellResult r) {
         CellKey k = r.key();
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(java.util.Locale.ROOT, "%s  batch %d  %d px  segments %d  %s  %s: %s%n", k.model(), k.batch(), k.res(),
-                k.segments(), k.precision(), k.device(), r.status().label()));
+        sb.append(String.format(java.util.Locale.ROOT, "%s  batch %d  %d px  segments %d (%s split)  %s  %s: %s%n", k.model(), k.batch(),
+                k.res(), k.segments(), k.split().label(), k.precision().label(), k.device().label(), r.status().label()));
         if (r.status() != CellStatus.OK) {
             return sb.append(r.message()).toString();
         }

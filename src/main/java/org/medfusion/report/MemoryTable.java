@@ -25,7 +25,7 @@ public final class MemoryTable {
     public static final String FILE = "memory.csv";
 
     /** One group: peaks by segment count (0 = plain) and savings by segment count (S > 0). */
-    public record Row(CellKey group, String label, String memoryMethod, Map<Integer, CellResult> cells,
+    public record Row(CellIndex.Group group, String label, String memoryMethod, Map<Integer, CellResult> cells,
             Map<Integer, Long> peakBytes, Map<Integer, Double> savingPct) {
     }
 
@@ -64,7 +64,7 @@ public final class MemoryTable {
     }
 
     public List<String> header() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "memory_method",
+        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split", "memory_method",
                 "peak_plain_bytes"));
         for (int s : segments) {
             h.add("peak_s" + s + "_bytes");
@@ -76,9 +76,9 @@ public final class MemoryTable {
     public List<List<String>> csvRows() {
         List<List<String>> out = new ArrayList<>();
         for (Row r : rows) {
-            CellKey g = r.group();
+            CellIndex.Group g = r.group();
             List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
-                    g.precision(), g.device(), r.memoryMethod() == null ? "" : r.memoryMethod(),
+                    g.precision().label(), g.device().label(), g.split().label(), r.memoryMethod() == null ? "" : r.memoryMethod(),
                     Fmt.exact(r.peakBytes().get(0))));
             for (int s : segments) {
                 l.add(Fmt.exact(r.peakBytes().get(s)));
@@ -99,7 +99,7 @@ public final class MemoryTable {
 
     /** Human table for the report: MiB, savings in %, and the status of cells without a figure. */
     public ReportTable display() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "method",
+        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split", "method",
                 "no ckpt (MiB)"));
         for (int s : segments) {
             h.add(s + " seg (MiB)");
@@ -107,9 +107,9 @@ public final class MemoryTable {
         }
         List<List<String>> body = new ArrayList<>();
         for (Row r : rows) {
-            CellKey g = r.group();
+            CellIndex.Group g = r.group();
             List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()),
-                    Integer.toString(g.res()), g.precision(), g.device(), r.memoryMethod() == null ? "" : r.memoryMethod(),
+                    Integer.toString(g.res()), g.precision().label(), g.device().label(), g.split().label(), r.memoryMethod() == null ? "" : r.memoryMethod(),
                     cellText(r.cells().get(0), Fmt.mib(r.peakBytes().get(0)))));
             for (int s : segments) {
                 l.add(cellText(r.cells().get(s), Fmt.mib(r.peakBytes().get(s))));

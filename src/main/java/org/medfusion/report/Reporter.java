@@ -1,5 +1,6 @@
 package org.medfusion.report;
 
+import org.medfusion.results.CellIndex;
 import org.medfusion.results.Fmt;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
@@ -94,7 +95,7 @@ public final class Reporter {
     public static String summary(List<CellResult> cells) {
         MemoryTable mt = MemoryTable.of(cells);
         SlowdownTable st = SlowdownTable.of(cells);
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "prec", "dev", "MiB", "ms"));
+        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "prec", "dev", "split", "MiB", "ms"));
         for (int s : mt.segments()) {
             h.add("s" + s + " mem");
             h.add("s" + s + " time");
@@ -103,9 +104,9 @@ public final class Reporter {
         for (int i = 0; i < mt.rows().size(); i++) {
             MemoryTable.Row m = mt.rows().get(i);
             SlowdownTable.Row s = st.rows().get(i);
-            CellKey g = m.group();
+            CellIndex.Group g = m.group();
             List<String> r = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
-                    g.precision(), g.device(), MemoryTable.cellText(m.cells().get(0), Fmt.mib(m.peakBytes().get(0))),
+                    g.precision().label(), g.device().label(), g.split().label(), MemoryTable.cellText(m.cells().get(0), Fmt.mib(m.peakBytes().get(0))),
                     MemoryTable.cellText(m.cells().get(0), Fmt.fixed(s.entries().get(0).median(), 1))));
             for (int seg : mt.segments()) {
                 CellResult c = m.cells().get(seg);

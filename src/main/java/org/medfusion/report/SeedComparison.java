@@ -1,5 +1,8 @@
 package org.medfusion.report;
 
+import org.medfusion.results.Precision;
+import org.medfusion.results.Device;
+import org.medfusion.checkpoint.Split;
 import org.medfusion.results.CellIndex;
 import org.medfusion.results.Fmt;
 import org.medfusion.results.Csv;
@@ -64,12 +67,12 @@ public final class SeedComparison {
     }
 
     /** Our group matching a seed model, or null. */
-    static CellKey match(CellIndex idx, String model) {
-        CellKey fp32 = new CellKey(model, 32, 224, 0, "fp32", "gpu");
+    static CellIndex.Group match(CellIndex idx, String model) {
+        CellIndex.Group fp32 = new CellIndex.Group(new CellKey(model, 32, 224, 0, Precision.FP32, Device.GPU), Split.UNIFORM);
         if (idx.groups().containsKey(fp32)) {
             return fp32;
         }
-        CellKey amp = new CellKey(model, 32, 224, 0, "amp", "gpu");
+        CellIndex.Group amp = new CellIndex.Group(new CellKey(model, 32, 224, 0, Precision.AMP, Device.GPU), Split.UNIFORM);
         return idx.groups().containsKey(amp) ? amp : null;
     }
 
@@ -86,12 +89,12 @@ public final class SeedComparison {
             Figure plain = find(f, "memory", m.model(), 0, "peak");
             Figure ck = find(f, "memory", m.model(), s, "peak");
             Figure sv = find(f, "memory", m.model(), s, "saving");
-            CellKey g = match(idx, m.model());
+            CellIndex.Group g = match(idx, m.model());
             CellResult op = g == null ? null : idx.get(g, 0);
             CellResult oc = g == null ? null : idx.get(g, s);
             Double saving = CellIndex.savingPct(op, oc);
             rows.add(List.of(m.seedLabel(), Integer.toString(s), num(plain), num(ck), sv == null ? "" : num(sv) + " %",
-                    g == null ? "not measured" : g.precision(),
+                    g == null ? "not measured" : g.precision().label(),
                     g == null ? "–" : MemoryTable.cellText(op, Fmt.gib(CellIndex.peak(op))),
                     g == null ? "–" : MemoryTable.cellText(oc, Fmt.gib(CellIndex.peak(oc))),
                     saving == null ? "–" : Fmt.fixed(saving, 1) + " %"));
@@ -111,10 +114,10 @@ public final class SeedComparison {
             Figure p = find(f, "time", m.model(), 0, "time");
             Figure s4 = find(f, "time", m.model(), 4, "time");
             Figure s8 = find(f, "time", m.model(), 8, "time");
-            CellKey g = match(idx, m.model());
+            CellIndex.Group g = match(idx, m.model());
             CellResult op = g == null ? null : idx.get(g, 0);
             rows.add(List.of(m.seedLabel(), num(p), num(s4), num(s8), inc(p, s4), inc(p, s8),
-                    g == null ? "not measured" : g.precision(),
+                    g == null ? "not measured" : g.precision().label(),
                     g == null ? "–" : pct(CellIndex.increasePct(op, idx.get(g, 4))),
                     g == null ? "–" : pct(CellIndex.increasePct(op, idx.get(g, 8)))));
         }

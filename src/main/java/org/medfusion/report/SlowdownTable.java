@@ -31,7 +31,7 @@ public final class SlowdownTable {
             Double increaseLowPct, Double increaseHighPct, Double recomputeOverhead) {
     }
 
-    public record Row(CellKey group, String label, Map<Integer, Entry> entries) {
+    public record Row(CellIndex.Group group, String label, Map<Integer, Entry> entries) {
     }
 
     private final List<Integer> segments;
@@ -72,7 +72,7 @@ public final class SlowdownTable {
     }
 
     public List<String> header() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device",
+        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split",
                 "step_ms_plain_median", "step_ms_plain_ci_low", "step_ms_plain_ci_high"));
         for (int s : segments) {
             String p = "s" + s;
@@ -86,10 +86,10 @@ public final class SlowdownTable {
     public List<List<String>> csvRows() {
         List<List<String>> out = new ArrayList<>();
         for (Row r : rows) {
-            CellKey g = r.group();
+            CellIndex.Group g = r.group();
             Entry p = r.entries().get(0);
             List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
-                    g.precision(), g.device(), Fmt.fixed(p.median(), 3), Fmt.fixed(p.ciLow(), 3),
+                    g.precision().label(), g.device().label(), g.split().label(), Fmt.fixed(p.median(), 3), Fmt.fixed(p.ciLow(), 3),
                     Fmt.fixed(p.ciHigh(), 3)));
             for (int s : segments) {
                 Entry e = r.entries().get(s);
@@ -112,7 +112,7 @@ public final class SlowdownTable {
 
     /** Human table: median [CI] ms per segment count, increase % [bounds]. */
     public ReportTable display() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device",
+        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split",
                 "no ckpt (ms)"));
         for (int s : segments) {
             h.add(s + " seg (ms)");
@@ -120,9 +120,9 @@ public final class SlowdownTable {
         }
         List<List<String>> body = new ArrayList<>();
         for (Row r : rows) {
-            CellKey g = r.group();
+            CellIndex.Group g = r.group();
             List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()),
-                    Integer.toString(g.res()), g.precision(), g.device(), ms(r.entries().get(0))));
+                    Integer.toString(g.res()), g.precision().label(), g.device().label(), g.split().label(), ms(r.entries().get(0))));
             for (int s : segments) {
                 Entry e = r.entries().get(s);
                 l.add(ms(e));

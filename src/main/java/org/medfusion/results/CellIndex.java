@@ -4,6 +4,9 @@ import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import org.medfusion.checkpoint.Split;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,22 +19,66 @@ import java.util.TreeSet;
  */
 public final class CellIndex {
 
-    private final Map<CellKey, Map<Integer, CellResult>> groups = new TreeMap<>(CellKey.ORDER);
+    /**
+     * One row of the report's tables: the cells of one plain key (model, batch, res, precision, device) and one
+     * split, by segment count; the plain cell (segment count 0) belongs to every split's group.
+     */
+    public record Group(CellKey plain, Split split) {
+        static final Comparator<Group> ORDER = Comparator.comparing(Group::plain, CellKey.ORDER).thenComparing(Group::split);
+
+        public String model() {
+            return plain.model();
+        }
+
+        public int batch() {
+            return plain.batch();
+        }
+
+        public int res() {
+            return plain.res();
+        }
+
+        public Precision precision() {
+            return plain.precision();
+        }
+
+        public Device device() {
+            return plain.device();
+        }
+    }
+
+    private final Map<Group, Map<Integer, CellResult>> groups = new TreeMap<>(Group.ORDER);
     private final List<Integer> segments;
+    private final Map<CellKey, CellResult> plains = new HashMap<>();
 
     public CellIndex(List<CellResult> cells) {
         TreeSet<Integer> s = new TreeSet<>();
         for (CellResult r : cells) {
-            groups.computeIfAbsent(r.key().plain(), g -> new TreeMap<>()).put(r.key().segments(), r);
-            if (r.key().segments() > 0) {
+            if (r.key().segments() == 0) {
+                plains.put(r.key(), r);
+            } else {
+                groups.computeIfAbsent(new Group(r.key().plain(), r.key().split()), g -> new TreeMap<>())
+                        .put(r.key().segments(), r);
                 s.add(r.key().segments());
+            }
+        }
+        for (CellResult plain : plains.values()) {
+            boolean placed = false;
+            for (Map.Entry<Group, Map<Integer, CellResult>> e : groups.entrySet()) {
+                if (e.getKey().plain().equals(plain.key())) {
+                    e.getValue().put(0, plain);
+                    placed = true;
+                }
+            }
+            if (!placed) {
+                groups.computeIfAbsent(new Group(plain.key(), Split.UNIFORM), g -> new TreeMap<>()).put(0, plain);
             }
         }
         segments = new ArrayList<>(s);
     }
 
-    /** Cells grouped by their plain key (model, batch, res, precision, device), each by segment count. */
-    public Map<CellKey, Map<Integer, CellResult>> groups() {
+    /** Cells grouped by plain key and split, each by segment count. */
+    public Map<Group, Map<Integer, CellResult>> groups() {
         return java.util.Collections.unmodifiableMap(groups);
     }
 
@@ -89,7 +136,12 @@ public final class CellIndex {
         return (c - p) / ckpt.recomputeForwardMs();
     }
 
-    public CellResult get(CellKey group, int s) {
+    /** The plain cell (no checkpointing) of a cell's group, or null when the run has none. */
+    public CellResult plainOf(CellKey key) {
+        return plains.get(key.plain());
+    }
+
+    public CellResult get(Group group, int s) {
         Map<Integer, CellResult> g = groups.get(group);
         return g == null ? null : g.get(s);
     }
@@ -98,24 +150,27 @@ public final class CellIndex {
      * A short label of a group: the model, plus those of batch, resolution, precision and device that vary
      * between the groups of this run (conditions common to all groups are said once in the report).
      */
-    public String label(CellKey group) {
+    public String label(Group group) {
         StringBuilder sb = new StringBuilder(group.model());
-        if (varies(CellKey::batch)) {
+        if (varies(Group::batch)) {
             sb.append(" b").append(group.batch());
         }
-        if (varies(CellKey::res)) {
+        if (varies(Group::res)) {
             sb.append(' ').append(group.res()).append("px");
         }
-        if (varies(CellKey::precision)) {
-            sb.append(' ').append(group.precision());
+        if (varies(Group::precision)) {
+            sb.append(' ').append(group.precision().label());
         }
-        if (varies(CellKey::device)) {
-            sb.append(' ').append(group.device());
+        if (varies(Group::device)) {
+            sb.append(' ').append(group.device().label());
+        }
+        if (varies(Group::split)) {
+            sb.append(' ').append(group.split().label()).append(" split");
         }
         return sb.toString();
     }
 
-    private boolean varies(java.util.function.Function<CellKey, Object> f) {
+    private boolean varies(java.util.function.Function<Group, Object> f) {
         return groups.keySet().stream().map(f).distinct().count() > 1;
     }
 }

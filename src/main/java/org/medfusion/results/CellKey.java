@@ -1,27 +1,44 @@
 package org.medfusion.results;
 
 import java.util.Comparator;
+import org.medfusion.checkpoint.Split;
 
 /**
- * The coordinates of one cell of a benchmark matrix. {@code segments} 0 means checkpointing off.
- *
- * @param device {@code cpu} or {@code gpu}
- * @param precision {@code fp32} (the only precision measured on CPU) or {@code amp}
+ * The coordinates of one cell of a benchmark matrix. {@code segments} 0 means checkpointing off; such a plain
+ * cell has no split, so its split is always {@link Split#UNIFORM} (a null split, as in cells stored before the
+ * split was a coordinate, reads as uniform too).
  */
-public record CellKey(String model, int batch, int res, int segments, String precision, String device) {
+public record CellKey(String model, int batch, int res, int segments, Split split, Precision precision, Device device) {
 
     public static final Comparator<CellKey> ORDER = Comparator.comparing(CellKey::model)
             .thenComparingInt(CellKey::batch).thenComparingInt(CellKey::res)
             .thenComparing(CellKey::precision).thenComparing(CellKey::device)
+            .thenComparing(CellKey::split)
             .thenComparingInt(CellKey::segments);
 
-    /** A stable identifier, usable in file names: {@code resnet50_b16_r112_s4_fp32_cpu}. */
+    public CellKey {
+        if (split == null || segments == 0) {
+            split = Split.UNIFORM;
+        }
+    }
+
+    /** A uniform-split cell. */
+    public CellKey(String model, int batch, int res, int segments, Precision precision, Device device) {
+        this(model, batch, res, segments, Split.UNIFORM, precision, device);
+    }
+
+    /**
+     * A stable identifier, usable in file names: {@code resnet50_b16_r112_s4_fp32_cpu}; a non-uniform split adds its
+     * label after the segment count ({@code resnet50_b16_r112_s4_torch_fp32_cpu}), so uniform cells keep the ids
+     * they had before the split was a coordinate.
+     */
     public String id() {
-        return model + "_b" + batch + "_r" + res + "_s" + segments + "_" + precision + "_" + device;
+        return model + "_b" + batch + "_r" + res + "_s" + segments + (split == Split.UNIFORM ? "" : "_" + split.label())
+                + "_" + precision.label() + "_" + device.label();
     }
 
     /** The same cell without checkpointing: the baseline of savings and slowdowns. */
     public CellKey plain() {
-        return new CellKey(model, batch, res, 0, precision, device);
+        return new CellKey(model, batch, res, 0, Split.UNIFORM, precision, device);
     }
 }

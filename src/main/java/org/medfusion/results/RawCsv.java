@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import org.medfusion.checkpoint.Split;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
@@ -33,10 +34,14 @@ public final class RawCsv {
 
     public static final String FILE = "raw.csv";
 
-    public static final List<String> COLUMNS = List.of("model", "family", "batch", "res", "segments", "precision",
+    public static final List<String> COLUMNS = List.of("model", "family", "batch", "res", "segments", "split", "precision",
             "device", "status", "message", "peak_bytes", "memory_method", "memory_repeats", "step_ms_median",
             "step_ms_ci_low", "step_ms_ci_high", "step_ms_n", "step_ms_samples", "recompute_forward_ms",
             "recompute_overhead");
+
+    /** The columns of raw.csv files written before the split was a cell coordinate: they read as uniform. */
+    static final List<String> LEGACY_COLUMNS = COLUMNS.stream().filter(c -> !c.equals("split")).toList();
+    private static final java.util.Map<String, String> LEGACY_DEFAULTS = java.util.Map.of("split", "uniform");
 
     private RawCsv() {
     }
@@ -47,9 +52,9 @@ public final class RawCsv {
         List<List<String>> rows = new ArrayList<>();
         cells.stream().sorted((a, b) -> CellKey.ORDER.compare(a.key(), b.key())).forEach(r -> {
             CellKey k = r.key();
-            CellResult plain = k.segments() == 0 ? null : idx.get(k.plain(), 0);
+            CellResult plain = k.segments() == 0 ? null : idx.plainOf(k);
             rows.add(List.of(k.model(), nz(r.family()), Integer.toString(k.batch()), Integer.toString(k.res()),
-                    Integer.toString(k.segments()), k.precision(), k.device(), r.status().label(), nz(r.message()),
+                    Integer.toString(k.segments()), k.split().label(), k.precision().label(), k.device().label(), r.status().label(), nz(r.message()),
                     Fmt.exact(r.peakBytes()), nz(r.memoryMethod()), Fmt.joinLongs(r.memoryRepeats()),
                     Fmt.exact(r.stepMsMedian()), Fmt.exact(r.stepMsCiLow()), Fmt.exact(r.stepMsCiHigh()),
                     r.stepMsSamples().isEmpty() ? "" : Integer.toString(r.stepMsSamples().size()),
@@ -89,6 +94,7 @@ public final class RawCsv {
         try (CSVParser p = CSVParser.builder().setReader(in).setFormat(Csv.FORMAT).get()) {
             Iterator<CSVRecord> it = p.iterator();
             boolean header = true;
+            List<String> columns = COLUMNS;
             while (true) {
                 CSVRecord rec;
                 try {
@@ -104,6 +110,10 @@ public final class RawCsv {
                 prevEnd = p.getCurrentLineNumber();
                 if (header) {
                     header = false;
+                    if (rec.toList().equals(LEGACY_COLUMNS)) {
+                        columns = LEGACY_COLUMNS;
+                        continue;
+                    }
                     if (!rec.toList().equals(COLUMNS)) {
                         throw new ReportDataException(name + " line 1: header is not the raw.csv columns; expected "
                                 + String.join(",", COLUMNS) + " got " + String.join(",", rec.toList()));
@@ -113,11 +123,11 @@ public final class RawCsv {
                 if (rec.size() == 1 && rec.get(0).isEmpty()) {
                     continue; // blank line
                 }
-                if (rec.size() != COLUMNS.size()) {
-                    throw new ReportDataException(name + " line " + line + ": expected " + COLUMNS.size()
+                if (rec.size() != columns.size()) {
+                    throw new ReportDataException(name + " line " + line + ": expected " + columns.size()
                             + " fields, got " + rec.size());
                 }
-                out.add(new Row(rec, name, line).parse());
+                out.add(new Row(rec, columns, name, line).parse());
             }
             if (header) {
                 throw new ReportDataException(name + " line 1: empty file, no header");
@@ -127,9 +137,10 @@ public final class RawCsv {
     }
 
     /** One record being parsed, for error messages. */
-    private record Row(CSVRecord rec, String name, long line) {
+    private record Row(CSVRecord rec, List<String> columns, String name, long line) {
         String s(String col) {
-            return rec.get(COLUMNS.indexOf(col));
+            int i = columns.indexOf(col);
+            return i < 0 ? LEGACY_DEFAULTS.get(col) : rec.get(i);
         }
 
         String opt(String col) {
@@ -198,6 +209,14 @@ public final class RawCsv {
             return l;
         }
 
+        <T> T parsed(String col, java.util.function.Function<String, T> parser) {
+            try {
+                return parser.apply(required(col));
+            } catch (IllegalArgumentException e) {
+                throw err(col, e.getMessage().replaceFirst(", got .*$", ""));
+            }
+        }
+
         String required(String col) {
             if (s(col).isEmpty()) {
                 throw err(col, "must not be empty");
@@ -213,7 +232,7 @@ public final class RawCsv {
                 throw err("status", "not one of ok, oom, error, unsupported");
             }
             CellKey key = new CellKey(required("model"), integer("batch"), integer("res"), integer("segments"),
-                    required("precision"), required("device"));
+                    parsed("split", Split::parse), parsed("precision", Precision::parse), parsed("device", Device::parse));
             List<Double> samples = doubles("step_ms_samples");
             Long n = optLong("step_ms_n");
             if (n != null && n != samples.size()) {

@@ -1,5 +1,7 @@
 package org.medfusion.bench;
 
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
@@ -25,14 +27,14 @@ class CellMeasurerTest {
     @Test
     void unsupportedCellsAreRecordedNotMeasured(@TempDir Path dir) {
         CellMeasurer m = new CellMeasurer(MeasureSettings.defaults(), dir, null);
-        CellResult amp = m.measure(new CellKey("resnet18", 2, 32, 0, "amp", "cpu"));
+        CellResult amp = m.measure(new CellKey("resnet18", 2, 32, 0, Precision.AMP, Device.CPU));
         assertEquals(CellStatus.UNSUPPORTED, amp.status());
         if (!CudaMemory.hasGpu()) {
-            CellResult gpu = m.measure(new CellKey("resnet18", 2, 32, 0, "fp32", "gpu"));
+            CellResult gpu = m.measure(new CellKey("resnet18", 2, 32, 0, Precision.FP32, Device.GPU));
             assertEquals(CellStatus.UNSUPPORTED, gpu.status());
             assertEquals("no CUDA GPU visible to this build (see README: GPU build)", gpu.message());
         }
-        CellResult bad = m.measure(new CellKey("resnet18", 2, 32, 11, "fp32", "cpu"));
+        CellResult bad = m.measure(new CellKey("resnet18", 2, 32, 11, Precision.FP32, Device.CPU));
         assertEquals(CellStatus.ERROR, bad.status());
         assertEquals("segments for resnet18 must be 0 (off) or between 1 and 10 (its checkpointable blocks), got 11", bad.message());
     }

@@ -1,5 +1,8 @@
 package org.medfusion.bench;
 
+import org.medfusion.checkpoint.Split;
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,8 +32,19 @@ class MatrixConfigTest {
         MatrixConfig c = MatrixConfig.parse("tiny.yaml", GOOD);
         List<CellKey> cells = c.cells();
         assertEquals(8, cells.size());
-        assertEquals(new CellKey("resnet18", 2, 32, 0, "fp32", "cpu"), cells.get(0));
+        assertEquals(new CellKey("resnet18", 2, 32, 0, Precision.FP32, Device.CPU), cells.get(0));
         assertEquals(new MeasureSettings(1, 6, 1, 1, 2, 2), c.settings());
+    }
+
+    @Test
+    void splitIsACoordinateAndPlainCellsAreNotRepeated() {
+        MatrixConfig c = MatrixConfig.parse("tiny.yaml", GOOD.replace("device: cpu", "device: cpu\nsplit: [uniform, torch]"));
+        List<CellKey> cells = c.cells();
+        // 2 models x 2 batches x (1 plain + 2 splits x 1 checkpointed count)
+        assertEquals(12, cells.size());
+        assertTrue(cells.contains(new CellKey("resnet18", 2, 32, 4, Split.TORCH, Precision.FP32, Device.CPU)));
+        assertEquals("resnet18_b2_r32_s4_torch_fp32_cpu", new CellKey("resnet18", 2, 32, 4, Split.TORCH, Precision.FP32, Device.CPU).id());
+        assertEquals("resnet18_b2_r32_s0_fp32_cpu", new CellKey("resnet18", 2, 32, 0, Split.TORCH, Precision.FP32, Device.CPU).id());
     }
 
     @ParameterizedTest
@@ -45,7 +59,7 @@ class MatrixConfigTest {
 
     @Test
     void errorsNameFileLineValueAndWhatIsAllowed() {
-        assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, models, batch_sizes, resolutions, segments, timing, memory",
+        assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, timing, memory",
                 error(GOOD.replace("models:", "modles:")));
         String unknownModel = error(GOOD.replace("resnet50]", "resnet51]"));
         assertTrue(unknownModel.startsWith("m.yaml:4: unknown model 'resnet51'; allowed: resnet18, resnet34"), unknownModel);
@@ -54,7 +68,9 @@ class MatrixConfigTest {
         assertEquals("m.yaml:5: batch size must be >= 1, got 0", error(GOOD.replace("[2, 4]", "[2, 0]")));
         assertEquals("m.yaml:5: batch size must be an integer >= 1, got 'big'", error(GOOD.replace("[2, 4]", "[2, big]")));
         assertEquals("m.yaml:6: resnet18 needs a resolution >= 32, got 16", error(GOOD.replace("[32]", "[16]")));
-        assertEquals("m.yaml:2: unknown device 'tpu'; allowed: [cpu, gpu]", error(GOOD.replace("device: cpu", "device: tpu")));
+        assertEquals("m.yaml:2: device must be one of cpu, gpu, got 'tpu'", error(GOOD.replace("device: cpu", "device: tpu")));
+        assertEquals("m.yaml:3: split must be one of uniform, torch, got 'greedy'",
+                error(GOOD.replace("device: cpu", "device: cpu\nsplit: [uniform, greedy]")));
         assertEquals("m.yaml:8: unknown key 'repeats'; allowed: warmup, iterations, forks", error(GOOD.replace("forks: 1}", "repeats: 1}")));
         assertTrue(error("models: [resnet18]\n").startsWith("m.yaml: missing key 'batch_sizes'"));
         assertTrue(error("models: [resnet18\n").startsWith("m.yaml:2: not valid YAML"));

@@ -1,5 +1,7 @@
 package org.medfusion.cli;
 
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +41,7 @@ class ReportMergeCommandTest {
     }
 
     static CellResult cell(String model, int s, long peak, double ms) {
-        return new CellResult(new CellKey(model, 2, 64, s, "fp32", "cpu"), "resnet", CellStatus.OK, peak,
+        return new CellResult(new CellKey(model, 2, 64, s, Precision.FP32, Device.CPU), "resnet", CellStatus.OK, peak,
                 "cpu.rss.peak", List.of(peak), List.of(ms, ms + 1, ms + 2, ms + 3, ms + 4, ms + 5, ms + 6),
                 ms + 3, ms, ms + 6, s == 0 ? null : 10.0, null);
     }
@@ -76,7 +78,7 @@ class ReportMergeCommandTest {
 
         Path bad = Files.createDirectories(tmp.resolve("bad"));
         Files.writeString(bad.resolve("raw.csv"), String.join(",", RawCsv.COLUMNS) + "\n"
-                + "resnet18,resnet,2,64,0,fp32,cpu,ok,,12x,cpu.rss.peak,,,,,,,,\n");
+                + "resnet18,resnet,2,64,0,uniform,fp32,cpu,ok,,12x,cpu.rss.peak,,,,,,,,\n");
         Result corrupt = run(new ReportCommand(), bad.toString());
         assertEquals(ExitCodes.DATA, corrupt.code());
         assertEquals("report: " + bad.resolve("raw.csv") + " line 2, column peak_bytes: not an integer: '12x'\n",

@@ -1,5 +1,7 @@
 package org.medfusion.gate;
 
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
@@ -13,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class RegressionGateTest {
 
     static CellResult ok(int segments, long peak, double median, double lo, double hi) {
-        return new CellResult(new CellKey("resnet50", 16, 112, segments, "fp32", "cpu"), "ResNet", CellStatus.OK, peak,
+        return new CellResult(new CellKey("resnet50", 16, 112, segments, Precision.FP32, Device.CPU), "ResNet", CellStatus.OK, peak,
                 "cpu.rss.peak", List.of(peak), List.of(median), median, lo, hi, null, null);
     }
 

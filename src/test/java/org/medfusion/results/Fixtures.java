@@ -11,7 +11,7 @@ public final class Fixtures {
     public static final long MIB = 1024L * 1024L;
 
     public static CellKey key(String model, int s) {
-        return new CellKey(model, 32, 224, s, "fp32", "gpu");
+        return new CellKey(model, 32, 224, s, Precision.FP32, Device.GPU);
     }
 
     public static List<Double> samples(double base, int n) {

@@ -23,7 +23,7 @@ class ShardMergeTest {
         for (String m : List.of("resnet18", "resnet50", "vit_b_16", "mobilenet_v2", "convnext_tiny")) {
             for (int b : List.of(8, 16)) {
                 for (int s : List.of(0, 2, 4, 8)) {
-                    l.add(new CellKey(m, b, 112, s, "fp32", "cpu"));
+                    l.add(new CellKey(m, b, 112, s, Precision.FP32, Device.CPU));
                 }
             }
         }
