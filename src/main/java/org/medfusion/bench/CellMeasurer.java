@@ -4,12 +4,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,29 +42,58 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * Measures one cell with JMH: peak memory in memory forks ({@link PeakMemoryProfiler}; the cell's
  * figure is the median over the measured steps of each step's peak, per fork in the repeats), step
  * time in timing forks, and (for 2+ segments) the forward time of the recomputed segments.
- * Each run's JMH JSON and console log are kept under {@code <outDir>/jmh/}. An out-of-memory is a
- * result (status OOM), any other failure a result with status ERROR and its message; nothing
- * thrown by a fork escapes.
+ * Each run's JMH JSON and console log are kept under {@code <outDir>/jmh/}, and so is the hs_err file of a fork
+ * that crashes ({@code -XX:ErrorFile}; never the working directory).
+ *
+ * <p>Failures are classified, never thrown: an out-of-memory is a result (status OOM), recorded only on evidence of
+ * it in the fork's output or hs_err file; a fork that died from a signal (exit status above 128: a native crash
+ * aborts with 134, a kill is 137) is a CRASH whose message names the signal and the native frame from the hs_err
+ * file; anything else is an ERROR with the exception's message.
+ *
+ * <p>JMH takes a machine-wide lock ({@code <java.io.tmpdir>/jmh.lock}) for every run. When another process holds it,
+ * this class waits (saying so once on the console) up to the lock timeout and then throws
+ * {@link JmhLockTimeoutException}: a busy machine is not a property of the cell, so no cell is written for it.
  */
 public final class CellMeasurer {
 
     private static final Pattern OOM = Pattern.compile(
-            "OutOfMemoryError|out of memory|not enough memory|DefaultCPUAllocator: can't allocate|exit code 137|CUDA error: out of memory",
+            "OutOfMemoryError|out of memory|not enough memory|DefaultCPUAllocator: can't allocate|CUDA error: out of memory"
+                    + "|insufficient memory for the Java Runtime|Native memory allocation \\(\\w+\\) failed",
             Pattern.CASE_INSENSITIVE);
+    private static final Pattern FORK_EXIT = Pattern.compile("<forked VM failed with exit code (\\d+)>");
+    private static final Pattern HS_ERR_SIGNAL = Pattern.compile("^#\\s+(SIG[A-Z0-9]+) \\(0x[0-9a-f]+\\)", Pattern.MULTILINE);
+    private static final Pattern HS_ERR_FRAME = Pattern.compile("^# Problematic frame:\\R#\\s*(.+)$", Pattern.MULTILINE);
+    private static final Map<Integer, String> SIGNAL_NAMES = Map.of(4, "SIGILL", 6, "SIGABRT", 7, "SIGBUS", 8, "SIGFPE",
+            9, "SIGKILL", 11, "SIGSEGV", 15, "SIGTERM");
+    private static final String JMH_LOCK_BUSY = "Unable to acquire the JMH lock";
+    /** Default of {@code run --lock-timeout}: how long to wait for another process's JMH run to finish. */
+    public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofHours(1);
     private static final Pattern EXCEPTION = Pattern.compile("^(?:Caused by: )?([\\w.$]+(?:Exception|Error)): (.+)$", Pattern.MULTILINE);
 
     private final MeasureSettings settings;
     private final Path outDir;
-    private final PrintStream console;
+    private final PrintWriter console;
+    private final Duration lockTimeout;
 
     /**
      * @param outDir where JMH JSON and logs go ({@code jmh/} below it)
      * @param console where JMH's progress is echoed (null: only to the log file)
      */
-    public CellMeasurer(MeasureSettings settings, Path outDir, PrintStream console) {
+    public CellMeasurer(MeasureSettings settings, Path outDir, PrintWriter console) {
+        this(settings, outDir, console, DEFAULT_LOCK_TIMEOUT);
+    }
+
+    /** @param lockTimeout how long to wait for JMH's machine-wide lock held by another process */
+    public CellMeasurer(MeasureSettings settings, Path outDir, PrintWriter console, Duration lockTimeout) {
         this.settings = settings;
         this.outDir = outDir;
         this.console = console;
+        this.lockTimeout = lockTimeout;
+    }
+
+    /** JMH's machine-wide lock file ({@code <java.io.tmpdir>/jmh.lock}, as JMH 1.37 names it). */
+    public static Path jmhLockFile() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "jmh.lock");
     }
 
     public CellResult measure(CellKey key) {
@@ -148,8 +182,10 @@ public final class CellMeasurer {
         Path jmhDir = outDir.resolve("jmh");
         Path log = jmhDir.resolve(key.id() + "-" + kind + ".log");
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        Set<Path> hsErrBefore = Set.of();
         try {
             Files.createDirectories(jmhDir);
+            hsErrBefore = hsErrFiles(jmhDir);
             ChainedOptionsBuilder options = new OptionsBuilder()
                     .include(Pattern.quote(benchmark.getName()) + "\\." + method + "$")
                     .param("model", key.model())
@@ -170,21 +206,84 @@ public final class CellMeasurer {
             if (memoryProfiler) {
                 options.addProfiler(PeakMemoryProfiler.class);
             }
-            PrintStream sink = new PrintStream(new Tee(captured, console), true, StandardCharsets.UTF_8);
-            Collection<RunResult> results = new Runner(options.build(),
-                    OutputFormatFactory.createFormatInstance(sink, VerboseMode.NORMAL)).run();
+            // prepend, not append: jvmArgsAppend given here would replace the benchmark's @Fork(jvmArgsAppend)
+            options.jvmArgsPrepend(forkJvmArgs(jmhDir).toArray(String[]::new));
+            PrintStream sink = new PrintStream(new Tee(captured, console == null ? null : new WriterStream(console)), true,
+                    StandardCharsets.UTF_8);
+            Collection<RunResult> results = runHoldingJmhLock(new Runner(options.build(),
+                    OutputFormatFactory.createFormatInstance(sink, VerboseMode.NORMAL)), key, kind);
             writeLog(log, captured);
             if (results.isEmpty()) {
-                throw failure(captured.toString(StandardCharsets.UTF_8), kind);
+                throw failure(captured.toString(StandardCharsets.UTF_8), kind, newHsErr(jmhDir, hsErrBefore));
             }
             return new ArrayList<>(results);
         } catch (RunnerException | RuntimeException | IOException e) {
             writeLog(log, captured);
-            if (e instanceof CellFailure) {
-                throw (CellFailure) e;
+            if (e instanceof CellFailure || e instanceof JmhLockTimeoutException) {
+                throw (RuntimeException) e;
             }
-            throw failure(captured.toString(StandardCharsets.UTF_8) + "\n" + e, kind);
+            throw failure(captured.toString(StandardCharsets.UTF_8) + "\n" + e, kind, newHsErr(jmhDir, hsErrBefore));
         }
+    }
+
+    /** Options every fork gets: its hs_err file in the run's jmh/ folder, and the test crash hook when armed. */
+    private static List<String> forkJvmArgs(Path jmhDir) {
+        List<String> args = new ArrayList<>();
+        args.add("-XX:ErrorFile=" + jmhDir.toAbsolutePath().resolve("hs_err_%p.log"));
+        String hook = ForkCrashHook.forkOption();
+        if (hook != null) {
+            args.add(hook);
+        }
+        return args;
+    }
+
+    /**
+     * Runs JMH, waiting while another process holds JMH's machine-wide lock (JMH itself gives up at once with
+     * "Unable to acquire the JMH lock"). Says once on the console that it waits, and for what.
+     */
+    private Collection<RunResult> runHoldingJmhLock(Runner runner, CellKey key, String kind) throws RunnerException {
+        long deadline = System.nanoTime() + lockTimeout.toNanos();
+        boolean announced = false;
+        while (true) {
+            try {
+                return runner.run();
+            } catch (RunnerException e) {
+                if (e.getMessage() == null || !e.getMessage().contains(JMH_LOCK_BUSY)) {
+                    throw e;
+                }
+                if (System.nanoTime() >= deadline) {
+                    throw new JmhLockTimeoutException("JMH's machine-wide lock " + jmhLockFile() + " is still held by another"
+                            + " process after " + lockTimeout.toSeconds() + " s (--lock-timeout); nothing was written for "
+                            + key.id() + ", re-run to resume");
+                }
+                if (!announced && console != null) {
+                    console.println("waiting for JMH's machine-wide lock " + jmhLockFile() + " (another JMH run holds it) before the "
+                            + kind + " run of " + key.id() + "; giving up after " + lockTimeout.toSeconds() + " s (--lock-timeout)");
+                    console.flush();
+                }
+                announced = true;
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new JmhLockTimeoutException("interrupted while waiting for JMH's lock " + jmhLockFile());
+                }
+            }
+        }
+    }
+
+    private static Set<Path> hsErrFiles(Path jmhDir) {
+        try (Stream<Path> files = Files.list(jmhDir)) {
+            return Set.copyOf(files.filter(f -> f.getFileName().toString().startsWith("hs_err_")).toList());
+        } catch (IOException e) {
+            return Set.of();
+        }
+    }
+
+    /** The hs_err file a crashed fork of this run wrote (the newest new one), or null. */
+    private static Path newHsErr(Path jmhDir, Set<Path> before) {
+        return hsErrFiles(jmhDir).stream().filter(f -> !before.contains(f))
+                .max((a, b) -> Long.compare(a.toFile().lastModified(), b.toFile().lastModified())).orElse(null);
     }
 
     private static void writeLog(Path log, ByteArrayOutputStream captured) {
@@ -196,12 +295,55 @@ public final class CellMeasurer {
     }
 
     static CellFailure failure(String output, String kind) {
-        if (OOM.matcher(output).find()) {
+        return failure(output, kind, null);
+    }
+
+    /**
+     * Classifies a failed JMH run from its console output and the hs_err file of a crashed fork (may be null):
+     * OOM on evidence of out-of-memory, CRASH when a fork died from a signal, ERROR otherwise.
+     */
+    static CellFailure failure(String output, String kind, Path hsErr) {
+        String hs = "";
+        if (hsErr != null) {
+            try {
+                hs = Files.readString(hsErr, StandardCharsets.ISO_8859_1);
+            } catch (IOException ignored) {
+                // classified from the output alone
+            }
+        }
+        if (OOM.matcher(output).find() || OOM.matcher(hs).find()) {
             return new CellFailure(CellStatus.OOM, "out of memory in the " + kind + " run");
+        }
+        Matcher exit = FORK_EXIT.matcher(output);
+        int exitCode = exit.find() ? Integer.parseInt(exit.group(1)) : 0;
+        if (exitCode > 128 || !hs.isEmpty()) {
+            return new CellFailure(CellStatus.CRASH, crashMessage(kind, exitCode, hs.isEmpty() ? output : hs, hsErr));
         }
         Matcher m = EXCEPTION.matcher(output);
         String message = m.find() ? m.group(1) + ": " + m.group(2) : "the " + kind + " run failed (see its log under jmh/)";
         return new CellFailure(CellStatus.ERROR, message.strip().replace('\n', ' '));
+    }
+
+    /** "SIGFPE in the memory run at C [libtorch_cpu.so+0x...] dnnl::...() (exit code 134; hs_err: hs_err_123.log)". */
+    private static String crashMessage(String kind, int exitCode, String text, Path hsErr) {
+        Matcher sig = HS_ERR_SIGNAL.matcher(text);
+        String signal = sig.find() ? sig.group(1)
+                : exitCode > 128 ? SIGNAL_NAMES.getOrDefault(exitCode - 128, "signal " + (exitCode - 128)) : "native crash";
+        Matcher frame = HS_ERR_FRAME.matcher(text);
+        StringBuilder m = new StringBuilder(signal).append(" in the ").append(kind).append(" run");
+        if (frame.find()) {
+            m.append(" at ").append(frame.group(1).strip().replaceAll("\\s+", " "));
+        }
+        m.append(" (");
+        if (exitCode > 0) {
+            m.append("exit code ").append(exitCode);
+        }
+        if (hsErr != null) {
+            m.append(exitCode > 0 ? "; " : "").append("hs_err: jmh/").append(hsErr.getFileName());
+        } else if (exitCode == 137) {
+            m.append("; killed, no out-of-memory evidence");
+        }
+        return m.append(')').toString();
     }
 
     static final class CellFailure extends RuntimeException {
@@ -210,6 +352,33 @@ public final class CellMeasurer {
         CellFailure(CellStatus status, String message) {
             super(message);
             this.status = status;
+        }
+    }
+
+    /** Bytes to a writer, decoded as UTF-8 line by line (and on flush): JMH's progress to the command's err stream. */
+    private static final class WriterStream extends OutputStream {
+        private final PrintWriter writer;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        WriterStream(PrintWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void write(int c) {
+            line.write(c);
+            if (c == '\n') {
+                flush();
+            }
+        }
+
+        @Override
+        public void flush() {
+            if (line.size() > 0) {
+                writer.write(line.toString(StandardCharsets.UTF_8));
+                line.reset();
+            }
+            writer.flush();
         }
     }
 

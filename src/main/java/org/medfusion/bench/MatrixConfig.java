@@ -53,6 +53,8 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
             "timing", "memory");
     static final List<String> REQUIRED = List.of("models", "batch_sizes", "resolutions", "segments");
     static final List<String> RUN_KEYS = List.of("warmup", "iterations", "forks");
+    /** What a config name may be: it becomes a directory name under {@code results/}. */
+    static final java.util.regex.Pattern RUN_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]+");
 
     /** Every cell of the matrix, in a stable order; a plain cell (segments 0) once, whatever the splits. */
     public List<CellKey> cells() {
@@ -114,7 +116,12 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
                 throw new IllegalArgumentException(fileName + ": missing key '" + k + "'; required: " + REQUIRED);
             }
         }
-        String name = map.containsKey("name") ? scalar(fileName, map.get("name")) : fileName.replaceAll(".*/|\\.ya?ml$", "");
+        String name = map.containsKey("name") ? scalar(fileName, map.get("name"))
+                : fileName.replaceAll(".*/|\\.ya?ml$", "").replaceAll("[^A-Za-z0-9._-]", "_");
+        if (!RUN_NAME.matcher(name).matches() || name.contains("..")) {
+            throw new IllegalArgumentException(fileName + ": name '" + name + "' must match [A-Za-z0-9._-]+ without '..'"
+                    + " (it names the run directory under results/)");
+        }
         Device device = map.containsKey("device") ? parsed(fileName, map.get("device"), Device::parse) : Device.CPU;
         List<Precision> precisions = labels(fileName, map.get("precision"), Precision::parse, Precision.FP32);
         List<Split> splits = labels(fileName, map.get("split"), Split::parse, Split.UNIFORM);

@@ -56,6 +56,7 @@ public class TrainingCell {
 
     @Setup(Level.Trial)
     public void setUp() {
+        ForkCrashHook.crashIfArmed(); // tests only: a fork that dies from a signal
         CellValidation.validate(model, batch, res, segments);
         Precision.parse(precision);
         Device dev = org.medfusion.results.Device.parse(device).djl();

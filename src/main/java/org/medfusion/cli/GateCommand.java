@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code gate <baseline-run> <candidate-run>}: the CI regression gate (see {@link RegressionGate}).
- * Exit 0 when nothing regressed, {@link ExitCodes.FAILED} (4) when something did, 3 for missing or
+ * Exit 0 when nothing regressed, {@link ExitCodes#FAILED} (1) when something did, 3 for missing or
  * corrupt runs. Warns when the two runs come from different machines (times are then not comparable).
  */
 @Command(name = "gate", mixinStandardHelpOptions = true,
@@ -31,10 +31,10 @@ public final class GateCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "<candidate-run>")
     Path candidate;
 
-    @Option(names = "--memory-tolerance", defaultValue = "2", description = "Allowed peak-memory growth in % (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--memory-tolerance", defaultValue = "2", description = "Allowed peak-memory growth in %% (default: ${DEFAULT-VALUE}).")
     double memoryTolerance;
 
-    @Option(names = "--time-tolerance", defaultValue = "5", description = "Allowed step-time growth in % beyond the CIs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--time-tolerance", defaultValue = "5", description = "Allowed step-time growth in %% beyond the CIs (default: ${DEFAULT-VALUE}).")
     double timeTolerance;
 
     @Spec

@@ -1,7 +1,9 @@
 package org.medfusion.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.PatternSyntaxException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 import org.medfusion.backbones.Backbone;
@@ -32,12 +34,13 @@ public final class ListModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        List<String> names = models();
         NativesMissingException.ensureEngine();
         PrintWriter out = spec.commandLine().getOut();
         if (format == Format.csv) {
             try (CSVPrinter p = new CSVPrinter(out, CSVFormat.DEFAULT.builder().setRecordSeparator('\n')
                     .setHeader("model", "family", "parameters", "blocks", "default_segments").get())) {
-                for (String name : BackboneRegistry.list(pattern)) {
+                for (String name : names) {
                     try (Backbone b = BackboneRegistry.create(name)) {
                         p.printRecord(name, b.family(), b.parameterCount(), b.blockCount(), b.defaultSegments());
                     }
@@ -46,7 +49,7 @@ public final class ListModelsCommand implements Callable<Integer> {
             }
         } else {
             out.printf("%-22s %-16s %14s %7s %17s%n", "model", "family", "parameters", "blocks", "default_segments");
-            for (String name : BackboneRegistry.list(pattern)) {
+            for (String name : names) {
                 try (Backbone b = BackboneRegistry.create(name)) {
                     out.printf("%-22s %-16s %,14d %7d %17d%n", name, b.family(), b.parameterCount(), b.blockCount(), b.defaultSegments());
                 }
@@ -54,6 +57,16 @@ public final class ListModelsCommand implements Callable<Integer> {
             }
         }
         out.flush();
-        return 0;
+        return ExitCodes.OK;
+    }
+
+    /** The models matching --pattern, resolved before anything is printed (a bad glob is a usage error, exit 2). */
+    private List<String> models() {
+        try {
+            return BackboneRegistry.list(pattern);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("--pattern '" + pattern + "' is not a valid glob (* and ? wildcards): "
+                    + e.getDescription());
+        }
     }
 }

@@ -3,7 +3,6 @@ package org.medfusion.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,13 +10,11 @@ import java.util.concurrent.Callable;
 import org.medfusion.bench.CellMeasurer;
 import org.medfusion.bench.CellValidation;
 import org.medfusion.bench.MeasureSettings;
-import org.medfusion.checkpoint.Split;
 import org.medfusion.results.CellKey;
-import org.medfusion.results.Device;
-import org.medfusion.results.Precision;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -27,32 +24,21 @@ import picocli.CommandLine.Spec;
  * JMH's progress goes to stderr, the result to stdout. Exit 0 when measured (an OOM is a result),
  * 2 on bad input, 3 when the device is not available, 4 when the measurement failed.
  */
-@Command(name = "measure", mixinStandardHelpOptions = true,
-        description = "Measures one cell: peak memory of a training step and step time (median, 95% CI).")
+@Command(name = "measure", mixinStandardHelpOptions = true, defaultValueProvider = MeasureCommand.Defaults.class,
+        description = "Measures one cell: peak memory of a training step and step time (median, 95%% CI).")
 public final class MeasureCommand implements Callable<Integer> {
 
     enum Format { json, table }
 
-    @Option(names = "--model", required = true, description = "Model name (see list-models).")
-    String model;
+    @Mixin
+    CellOptions cell;
 
-    @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--res", defaultValue = "112", description = "Input resolution in px (default: ${DEFAULT-VALUE}).")
-    int res;
-
-    @Option(names = "--segments", defaultValue = "0", description = "Checkpoint segments, 0 = off (default: ${DEFAULT-VALUE}).")
-    int segments;
-
-    @Option(names = "--split", defaultValue = "uniform", description = "Segment boundaries: uniform or torch (PyTorch's checkpoint_sequential) (default: ${DEFAULT-VALUE}).")
-    String split;
-
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or amp (default: ${DEFAULT-VALUE}).")
-    String precision;
+    /** measure's cell defaults: a benchmark-sized cell (the smoke matrix's batch and resolution), no checkpointing. */
+    static final class Defaults extends CellOptions.Defaults {
+        Defaults() {
+            super(java.util.Map.of("--batch", "16", "--res", "112", "--segments", "0"));
+        }
+    }
 
     @Option(names = "--warmup", defaultValue = "3", description = "Warm-up steps per timing fork (default: ${DEFAULT-VALUE}).")
     int warmup;
@@ -63,7 +49,7 @@ public final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--memory-forks", defaultValue = "2", description = "Memory forks (default: ${DEFAULT-VALUE}).")
     int memoryForks;
 
-    @Option(names = "--out", description = "Directory for JMH's JSON and logs (default: a temporary directory).")
+    @Option(names = "--out", description = "Directory for JMH's JSON and logs (default: a temporary directory, deleted afterwards).")
     Path out;
 
     @Option(names = "--format", defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
@@ -74,13 +60,19 @@ public final class MeasureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CellKey key = new CellKey(model, batch, res, segments, Split.parse(split), Precision.parse(precision), Device.parse(device));
+        CellKey key = cell.key();
         CellValidation.validate(key);
         MeasureSettings settings = new MeasureSettings(warmup, iterations, 1, 2, 3, memoryForks);
         NativesMissingException.ensureEngine();
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
-        PrintStream progress = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
-        CellResult r = new CellMeasurer(settings, dir, progress).measure(key);
+        CellResult r;
+        try {
+            r = new CellMeasurer(settings, dir, spec.commandLine().getErr()).measure(key);
+        } finally {
+            if (out == null) {
+                deleteTree(dir);
+            }
+        }
         PrintWriter w = spec.commandLine().getOut();
         w.println(format == Format.json ? toJson(r) : toTable(r));
         w.flush();
@@ -89,9 +81,21 @@ public final class MeasureCommand implements Callable<Integer> {
             case OOM:
                 return 0;
             case UNSUPPORTED:
-                return Main.DATA;
+                return ExitCodes.DATA;
             default:
                 return ExitCodes.ERROR;
+        }
+    }
+
+    /** Removes the temporary JMH directory (logs, JSON, hs_err files) of a measure without --out. */
+    static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

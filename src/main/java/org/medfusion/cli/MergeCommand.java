@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.medfusion.results.Merger;
-import org.medfusion.results.ReportDataException;
 import org.medfusion.results.RunManifest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,21 +35,10 @@ public final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            RunManifest m = Merger.merge(shards, out);
-            o.println("merged " + shards.size() + " shards, " + m.cells().size() + " cells, into");
-            o.println(out);
-            o.flush();
-            return ExitCodes.OK;
-        } catch (ReportDataException e) {
-            err.println("merge: " + e.getMessage());
-            err.flush();
-            return ExitCodes.DATA;
-        } catch (RuntimeException e) {
-            err.println("merge: failed: " + e);
-            err.flush();
-            return ExitCodes.ERROR;
-        }
+        RunManifest m = Merger.merge(shards, out);
+        o.println("merged " + shards.size() + " shards, " + m.cells().size() + " cells, into");
+        o.println(out);
+        o.flush();
+        return ExitCodes.OK;
     }
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
  * {@code report <run-dir>}: re-renders raw.csv, memory.csv, slowdown.csv, charts/, report.md and report.html of a
  * run directory from its stored results, without measuring anything. Prints the terminal summary and the written
  * paths (report.html last). Exit codes: {@link ExitCodes#OK}, {@link ExitCodes#USAGE} for a bad command line,
- * {@link ExitCodes#DATA} for a missing run directory or corrupt files (one-line message on stderr).
+ * {@link ExitCodes#DATA} for a missing run directory or corrupt files (one-line message on stderr, from {@link Main}'s error handler).
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Re-render the tables, charts and report of a run directory without re-measuring.",
@@ -31,29 +31,16 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         if (!Files.isDirectory(runDir)) {
-            err.println("report: run directory " + runDir + " does not exist");
-            err.flush();
-            return ExitCodes.DATA;
+            throw new ReportDataException("run directory " + runDir + " does not exist");
         }
-        try {
-            Reporter.Rendered r = Reporter.render(runDir);
-            out.print(r.summary());
-            out.println();
-            for (var p : r.paths()) {
-                out.println(p);
-            }
-            out.flush();
-            return ExitCodes.OK;
-        } catch (ReportDataException e) {
-            err.println("report: " + e.getMessage());
-            err.flush();
-            return ExitCodes.DATA;
-        } catch (RuntimeException e) {
-            err.println("report: failed: " + e);
-            err.flush();
-            return ExitCodes.ERROR;
+        Reporter.Rendered r = Reporter.render(runDir);
+        out.print(r.summary());
+        out.println();
+        for (var p : r.paths()) {
+            out.println(p);
         }
+        out.flush();
+        return ExitCodes.OK;
     }
 }

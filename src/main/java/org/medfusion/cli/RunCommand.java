@@ -1,8 +1,6 @@
 package org.medfusion.cli;
 
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.PrintStream;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,83 +25,158 @@ import picocli.CommandLine.Spec;
 /**
  * {@code run}: measures every cell of a matrix config (or this shard of it), writing each finished
  * cell at once (atomically) under {@code <out>/cells/}, then renders the tables, charts and report.
- * Re-running into the same directory resumes: finished cells are not measured again. The run
- * directory is the last line printed.
+ * Re-running into the same directory resumes: finished cells are not measured again, failed ones (error, crash)
+ * are, unless {@code --keep-errors}. One run at a time per directory ({@link RunLock}); JMH's machine-wide lock
+ * held by another process is waited for ({@code --lock-timeout}). The closing lines count the cells of each
+ * status and say why the failed ones failed; the run directory is the last line printed. Exit code: see
+ * {@link RunOutcome} (0 only when every cell is ok or oom, 4 when any failed, 3 when the environment could not
+ * measure a cell); 2 for a bad config or --out, 3 when the directory is in use.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Runs a benchmark matrix (bench-configs/*.yaml) and renders its report.")
 public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", defaultValue = "smoke",
-            description = "A YAML matrix file, or the name of a built-in one (smoke, seed-table, zoo-cpu); default: ${DEFAULT-VALUE}.")
+            description = "A YAML matrix file, or the name of a built-in one (smoke, seed-table, zoo-cpu, zoo-cpu-maxvit);"
+                    + " a built-in name wins over a same-named file unless given as a path (./smoke); default: ${DEFAULT-VALUE}.")
     String config;
 
-    @Option(names = "--out", description = "Run directory (default: results/<config>-<timestamp>); an existing one resumes.")
+    @Option(names = "--out", description = "Run directory (default: results/<config>-<timestamp>); an existing run resumes;"
+            + " a non-empty directory without a run is refused.")
     Path out;
 
     @Option(names = "--shard", description = "Measure only shard k of n (k/n, 1-based) for parallel runs; combine with merge.")
     String shard;
+
+    @Option(names = "--keep-errors", description = "On resume, keep cells that failed (error, crash) instead of measuring them again.")
+    boolean keepErrors;
+
+    @Option(names = "--lock-timeout", defaultValue = "3600", paramLabel = "<seconds>",
+            description = "How long to wait while another process holds JMH's machine-wide lock (default: ${DEFAULT-VALUE}).")
+    long lockTimeoutSeconds;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        MatrixConfig matrix = Files.exists(Path.of(config)) || config.contains("/") || config.endsWith(".yaml")
-                ? MatrixConfig.load(Path.of(config)) : MatrixConfig.builtIn(config);
+        if (lockTimeoutSeconds < 0) {
+            throw new IllegalArgumentException("--lock-timeout must be >= 0 seconds, got " + lockTimeoutSeconds);
+        }
+        MatrixConfig matrix = loadConfig(config);
         Shards.Shard selected = shard == null ? null : Shards.parse(shard);
         List<CellKey> cells = selected == null ? matrix.cells() : Shards.select(matrix.cells(), selected);
+        if (out != null) {
+            checkOut(out);
+        }
         NativesMissingException.ensureEngine();
         String runId = out != null ? out.getFileName().toString()
                 : matrix.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
                         + (selected == null ? "" : "-shard" + selected.k() + "of" + selected.n());
-        Path runDir = out != null ? out : Path.of("results", runId);
+        Path runDir = out != null ? out : resultsDir(runId);
         Files.createDirectories(runDir);
+        try (RunLock lock = RunLock.acquire(runDir)) {
+            return measure(matrix, selected, cells, runId, runDir);
+        }
+    }
+
+    private int measure(MatrixConfig matrix, Shards.Shard selected, List<CellKey> cells, String runId, Path runDir) {
         String command = "java -jar benchmarks.jar " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         RunManifest manifest = RunManifest.start(runId, matrix.name(), matrix.source(), cells, command,
                 selected == null ? null : selected.toString());
         if (RunManifest.exists(runDir)) {
             RunManifest previous = RunManifest.read(runDir);
             if (!previous.configHash().equals(manifest.configHash())) {
-                spec.commandLine().getErr().println("error: " + runDir + " holds a run of a different config ("
-                        + previous.configName() + "); choose another --out");
-                return Main.DATA;
+                throw new org.medfusion.results.ReportDataException(runDir + " holds a run of a different config (" + previous.configName()
+                        + "); choose another --out");
             }
             manifest = previous;
         } else {
             manifest.write(runDir);
         }
-        PrintStream progress = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
-        CellMeasurer measurer = new CellMeasurer(matrix.settings(), runDir, null);
+        PrintWriter progress = spec.commandLine().getErr();
+        CellMeasurer measurer = new CellMeasurer(matrix.settings(), runDir, null, Duration.ofSeconds(lockTimeoutSeconds));
         long start = System.nanoTime();
         int measured = 0;
         List<CellKey> todo = new ArrayList<>();
+        int failedAgain = 0;
         for (CellKey k : cells) {
-            if (!CellStore.isDone(runDir, k)) {
+            if (!CellStore.isDone(runDir, k, keepErrors)) {
                 todo.add(k);
+                failedAgain += CellStore.isDone(runDir, k) ? 1 : 0;
             }
         }
-        if (todo.size() < cells.size()) {
-            progress.printf("resuming %s: %d of %d cells already measured%n", runDir, cells.size() - todo.size(), cells.size());
+        if (todo.size() < cells.size() || failedAgain > 0) {
+            progress.printf("resuming %s: %d of %d cells already measured%s%n", runDir, cells.size() - todo.size(), cells.size(),
+                    failedAgain == 0 ? "" : ", " + failedAgain + " failed (error, crash) measured again (--keep-errors keeps them)");
         }
         for (CellKey k : todo) {
             progress.printf("[cell %d/%d] %s ... %s%n", cells.size() - todo.size() + measured + 1, cells.size(), k.id(),
                     eta(start, measured, todo.size()));
+            progress.flush();
             CellResult r = measurer.measure(k);
             CellStore.save(runDir, r);
             measured++;
             progress.printf("[cell %d/%d] %s: %s%s%n", cells.size() - todo.size() + measured, cells.size(), k.id(),
                     r.status().label(), r.message() == null ? "" : " (" + r.message() + ")");
+            progress.flush();
         }
         manifest.finished().write(runDir);
         Reporter.Rendered rendered = Reporter.render(runDir);
+        RunOutcome outcome = RunOutcome.of(cells.stream().map(k -> CellStore.read(CellStore.cellFile(runDir, k))).toList());
         PrintWriter w = spec.commandLine().getOut();
         w.println(rendered.summary());
         w.println("report: " + rendered.reportHtml());
         w.println("report: " + rendered.reportMd());
+        outcome.lines().forEach(w::println);
         w.println(runDir.toAbsolutePath());
         w.flush();
-        return 0;
+        return outcome.exitCode();
+    }
+
+    /**
+     * The matrix named by {@code --config}: a built-in name wins over a same-named file or directory in the working
+     * directory unless the value is clearly a path (has a '/' or a .yaml/.yml ending); a directory is a usage error.
+     */
+    static MatrixConfig loadConfig(String config) throws IOException {
+        boolean clearlyPath = config.contains("/") || config.contains(java.io.File.separator) || config.endsWith(".yaml")
+                || config.endsWith(".yml");
+        if (!clearlyPath && MatrixConfig.class.getResource("/bench-configs/" + config + ".yaml") != null) {
+            return MatrixConfig.builtIn(config);
+        }
+        Path p = Path.of(config);
+        if (Files.isDirectory(p)) {
+            throw new IllegalArgumentException("--config " + config + " is a directory; give a YAML matrix file or a built-in"
+                    + " name (smoke, seed-table, zoo-cpu, zoo-cpu-maxvit)");
+        }
+        return clearlyPath || Files.exists(p) ? MatrixConfig.load(p) : MatrixConfig.builtIn(config);
+    }
+
+    /** {@code --out} must be new, empty, or a run directory (manifest.json) to resume: never an unrelated directory. */
+    static void checkOut(Path out) throws IOException {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a file; give a new or empty directory, or a run directory to resume");
+        }
+        if (!Files.isDirectory(out) || RunManifest.exists(out)) {
+            return;
+        }
+        try (var entries = Files.list(out)) {
+            if (entries.anyMatch(e -> !e.getFileName().toString().equals(RunLock.FILE))) {
+                throw new IllegalArgumentException("--out " + out + " is a non-empty directory that holds no run (no manifest.json);"
+                        + " give a new or empty directory, or an earlier run's directory to resume");
+            }
+        }
+    }
+
+    /** {@code results/<runId>}, refusing a run id that would leave {@code results/} (the config name is validated too). */
+    static Path resultsDir(String runId) {
+        Path results = Path.of("results").toAbsolutePath().normalize();
+        Path dir = results.resolve(runId).normalize();
+        if (!dir.getParent().equals(results)) {
+            throw new IllegalArgumentException("run id '" + runId + "' would write outside results/; the config name must match"
+                    + " [A-Za-z0-9._-]+");
+        }
+        return Path.of("results", runId);
     }
 
     private static String eta(long startNanos, int done, int total) {

@@ -7,9 +7,13 @@ import java.util.concurrent.Callable;
 import org.medfusion.backbones.Backbone;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
 import org.medfusion.train.VerificationResult;
 import org.medfusion.train.Verifier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -18,23 +22,21 @@ import picocli.CommandLine.Spec;
  * same weights and input; prints loss, gradient and BatchNorm agreement. Exit 0 when they agree
  * within tolerance, 1 when they do not, 2 on bad input.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(name = "verify", mixinStandardHelpOptions = true, defaultValueProvider = VerifyCommand.Defaults.class,
         description = "Checks that checkpointed training gives the same loss, gradients and BatchNorm buffers as plain training.")
 public final class VerifyCommand implements Callable<Integer> {
 
     enum Format { json, table }
 
-    @Option(names = "--model", required = true, description = "Model name (see list-models).")
-    String model;
+    @Mixin
+    CellOptions cell;
 
-    @Option(names = "--batch", defaultValue = "4", description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--res", defaultValue = "64", description = "Input resolution in pixels (default: ${DEFAULT-VALUE}).")
-    int res;
-
-    @Option(names = "--segments", defaultValue = "4", description = "Checkpoint segments (default: ${DEFAULT-VALUE}).")
-    int segments;
+    /** verify's cell defaults: a quick check (batch 4, 64 px) with the engine's default 4 segments. */
+    static final class Defaults extends CellOptions.Defaults {
+        Defaults() {
+            super(java.util.Map.of("--batch", "4", "--res", "64", "--segments", "4"));
+        }
+    }
 
     @Option(names = "--classes", defaultValue = "1000", description = "Classifier width (default: ${DEFAULT-VALUE}).")
     int classes;
@@ -50,19 +52,28 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 1) {
-            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        CellKey key = cell.key();
+        if (key.batch() < 1) {
+            throw new IllegalArgumentException("--batch must be >= 1, got " + key.batch());
         }
-        BackboneRegistry.spec(model).inputRule().validate(model, res);
+        BackboneRegistry.spec(key.model()).inputRule().validate(key.model(), key.res());
+        if (key.precision() != Precision.FP32) {
+            throw new IllegalArgumentException("--precision for verify must be fp32 (mixed precision is not measured: DJL 0.36"
+                    + " exposes no autocast), got " + key.precision().label());
+        }
+        if (key.device() != Device.CPU) {
+            throw new IllegalArgumentException("--device for verify must be cpu (exact agreement is checked on CPU), got "
+                    + key.device().label());
+        }
         NativesMissingException.ensureEngine();
         VerificationResult r;
-        try (Backbone b = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res)
+        try (Backbone b = BackboneRegistry.create(key.model(), BackboneOptions.defaults().withImageSize(key.res())
                 .withNumClasses(classes).withSeed(seed))) {
-            if (segments < 1 || segments > b.blockCount()) {
-                throw new IllegalArgumentException("--segments for " + model + " must be between 1 and " + b.blockCount()
-                        + " (its checkpointable blocks), got " + segments);
+            if (key.segments() < 1 || key.segments() > b.blockCount()) {
+                throw new IllegalArgumentException("--segments for " + key.model() + " must be between 1 and " + b.blockCount()
+                        + " (its checkpointable blocks), got " + key.segments());
             }
-            r = Verifier.verify(b, batch, res, segments, seed);
+            r = Verifier.verify(b, key.batch(), key.res(), key.segments(), key.split().policy(), seed);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (format == Format.json) {
@@ -71,7 +82,7 @@ public final class VerifyCommand implements Callable<Integer> {
             out.println(toTable(r));
         }
         out.flush();
-        return r.agrees() ? 0 : Main.CHECK_FAILED;
+        return r.agrees() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     static String toJson(VerificationResult r) throws Exception {

@@ -14,8 +14,9 @@ import java.util.stream.Stream;
  * The finished cells of a run directory: one JSON file per cell at {@code <runDir>/cells/<key.id()>.json}
  * (a serialized {@link CellResult}), written atomically through {@link AtomicFiles} as soon as the cell finishes.
  *
- * <p>Resume: a cell is done when its JSON file exists (whatever its status: an OOM or an error is a result).
- * A temp file left by a kill during the write is not a finished cell and is ignored. Corrupt files raise a
+ * <p>Resume: a cell is done when its JSON file exists and holds a result (ok, oom) or an unsupported cell; a
+ * failed measurement (error, crash) is measured again unless the caller keeps errors ({@code run --keep-errors}).
+ * An interrupted cell leaves nothing behind: a temp file left by a kill during the write is not a finished cell and is ignored. Corrupt files raise a
  * {@link ReportDataException} whose one-line message names the file.
  */
 public final class CellStore {
@@ -43,9 +44,22 @@ public final class CellStore {
         }
     }
 
-    /** True when the cell's result file exists: the cell must not be measured again. */
+    /** True when the cell's result file exists, whatever its status (what {@code run --keep-errors} resumes on). */
     public static boolean isDone(Path runDir, CellKey key) {
         return Files.isRegularFile(cellFile(runDir, key));
+    }
+
+    /**
+     * True when the cell must not be measured again: its file exists and, unless {@code keepErrors}, its status is
+     * not a failed measurement (error, crash).
+     *
+     * @throws ReportDataException when the cell file is corrupt
+     */
+    public static boolean isDone(Path runDir, CellKey key, boolean keepErrors) {
+        if (!isDone(runDir, key)) {
+            return false;
+        }
+        return keepErrors || !read(cellFile(runDir, key)).status().isFailure();
     }
 
     /** Reads one cell file; checks that its key matches the file name. */

@@ -229,7 +229,7 @@ public final class RawCsv {
             try {
                 status = CellStatus.valueOf(required("status").toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw err("status", "not one of ok, oom, error, unsupported");
+                throw err("status", "not one of ok, oom, error, unsupported, crash");
             }
             CellKey key = new CellKey(required("model"), integer("batch"), integer("res"), integer("segments"),
                     parsed("split", Split::parse), parsed("precision", Precision::parse), parsed("device", Device::parse));

@@ -22,6 +22,12 @@ public final class Verifier {
     }
 
     public static VerificationResult verify(Backbone model, int batch, int res, int segments, long seed) {
+        return verify(model, batch, res, segments, org.medfusion.checkpoint.SplitPolicy.UNIFORM, seed);
+    }
+
+    /** As {@link #verify(Backbone, int, int, int, long)}, the checkpointed pass with segment boundaries from {@code split}. */
+    public static VerificationResult verify(Backbone model, int batch, int res, int segments,
+            org.medfusion.checkpoint.SplitPolicy split, long seed) {
         boolean wasEnabled = model.isGradientCheckpointingEnabled();
         int previousSegments = model.segments();
         try (NDManager m = model.manager().newSubManager()) {
@@ -35,7 +41,7 @@ public final class Verifier {
 
             model.disableGradientCheckpointing();
             Pass plain = pass(model, step, xy, buffers, initial);
-            model.enableGradientCheckpointing(segments);
+            model.enableGradientCheckpointing(segments, split);
             Pass ckpt = pass(model, step, xy, buffers, initial);
 
             return new VerificationResult(model.name(), batch, res, segments, plain.loss, ckpt.loss,

@@ -33,7 +33,7 @@ class ReportMergeCommandTest {
     static Result run(Callable<Integer> cmd, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(cmd);
+        CommandLine cl = Main.withHandlers(new CommandLine(cmd));
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         int code = cl.execute(args);
@@ -70,7 +70,7 @@ class ReportMergeCommandTest {
     void reportErrors() throws Exception {
         Result missing = run(new ReportCommand(), tmp.resolve("nope").toString());
         assertEquals(ExitCodes.DATA, missing.code());
-        assertEquals("report: run directory " + tmp.resolve("nope") + " does not exist\n", missing.err());
+        assertEquals("error: run directory " + tmp.resolve("nope") + " does not exist\n", missing.err());
 
         assertEquals(ExitCodes.USAGE, run(new ReportCommand()).code());
         assertEquals(ExitCodes.USAGE, run(new ReportCommand(), "--bogus", "x").code());
@@ -81,14 +81,14 @@ class ReportMergeCommandTest {
                 + "resnet18,resnet,2,64,0,uniform,fp32,cpu,ok,,12x,cpu.rss.peak,,,,,,,,\n");
         Result corrupt = run(new ReportCommand(), bad.toString());
         assertEquals(ExitCodes.DATA, corrupt.code());
-        assertEquals("report: " + bad.resolve("raw.csv") + " line 2, column peak_bytes: not an integer: '12x'\n",
+        assertEquals("error: " + bad.resolve("raw.csv") + " line 2, column peak_bytes: not an integer: '12x'\n",
                 corrupt.err());
 
         Path badCell = runDir(tmp.resolve("badcell"), "x", List.of(cell("resnet18", 0, 1, 1)));
         Files.writeString(CellStore.cellFile(badCell, cell("resnet18", 0, 1, 1).key()), "{");
         Result c2 = run(new ReportCommand(), badCell.toString());
         assertEquals(ExitCodes.DATA, c2.code());
-        assertTrue(c2.err().startsWith("report: corrupt cell file "), c2.err());
+        assertTrue(c2.err().startsWith("error: corrupt cell file "), c2.err());
         assertEquals(1, c2.err().lines().count());
     }
 
@@ -106,7 +106,7 @@ class ReportMergeCommandTest {
         Path c = runDir(tmp.resolve("c"), "other cfg", List.of(cell("resnet50", 0, 1, 1)));
         Result refused = run(new MergeCommand(), "--out", tmp.resolve("m2").toString(), a.toString(), c.toString());
         assertEquals(ExitCodes.DATA, refused.code());
-        assertTrue(refused.err().startsWith("merge: cannot merge: configHash differs between "), refused.err());
+        assertTrue(refused.err().startsWith("error: cannot merge: configHash differs between "), refused.err());
 
         assertEquals(ExitCodes.USAGE, run(new MergeCommand(), a.toString()).code(), "--out is required");
     }
