@@ -74,21 +74,26 @@ public final class CellMeasurer {
     private final Path outDir;
     private final PrintWriter console;
     private final Duration lockTimeout;
+    private final PrintWriter notices;
 
     /**
      * @param outDir where JMH JSON and logs go ({@code jmh/} below it)
      * @param console where JMH's progress is echoed (null: only to the log file)
      */
     public CellMeasurer(MeasureSettings settings, Path outDir, PrintWriter console) {
-        this(settings, outDir, console, DEFAULT_LOCK_TIMEOUT);
+        this(settings, outDir, console, DEFAULT_LOCK_TIMEOUT, console);
     }
 
-    /** @param lockTimeout how long to wait for JMH's machine-wide lock held by another process */
-    public CellMeasurer(MeasureSettings settings, Path outDir, PrintWriter console, Duration lockTimeout) {
+    /**
+     * @param lockTimeout how long to wait for JMH's machine-wide lock held by another process
+     * @param notices where the wait for that lock is announced (may differ from {@code console}, which echoes JMH)
+     */
+    public CellMeasurer(MeasureSettings settings, Path outDir, PrintWriter console, Duration lockTimeout, PrintWriter notices) {
         this.settings = settings;
         this.outDir = outDir;
         this.console = console;
         this.lockTimeout = lockTimeout;
+        this.notices = notices;
     }
 
     /** JMH's machine-wide lock file ({@code <java.io.tmpdir>/jmh.lock}, as JMH 1.37 names it). */
@@ -256,10 +261,10 @@ public final class CellMeasurer {
                             + " process after " + lockTimeout.toSeconds() + " s (--lock-timeout); nothing was written for "
                             + key.id() + ", re-run to resume");
                 }
-                if (!announced && console != null) {
-                    console.println("waiting for JMH's machine-wide lock " + jmhLockFile() + " (another JMH run holds it) before the "
+                if (!announced && notices != null) {
+                    notices.println("waiting for JMH's machine-wide lock " + jmhLockFile() + " (another JMH run holds it) before the "
                             + kind + " run of " + key.id() + "; giving up after " + lockTimeout.toSeconds() + " s (--lock-timeout)");
-                    console.flush();
+                    notices.flush();
                 }
                 announced = true;
                 try {

@@ -95,7 +95,7 @@ public final class RunCommand implements Callable<Integer> {
             manifest.write(runDir);
         }
         PrintWriter progress = spec.commandLine().getErr();
-        CellMeasurer measurer = new CellMeasurer(matrix.settings(), runDir, null, Duration.ofSeconds(lockTimeoutSeconds));
+        CellMeasurer measurer = new CellMeasurer(matrix.settings(), runDir, null, Duration.ofSeconds(lockTimeoutSeconds), progress);
         long start = System.nanoTime();
         int measured = 0;
         List<CellKey> todo = new ArrayList<>();

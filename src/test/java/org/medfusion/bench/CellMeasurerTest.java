@@ -1,27 +1,61 @@
 package org.medfusion.bench;
 
-import org.medfusion.results.Device;
-import org.medfusion.results.Precision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
 
 class CellMeasurerTest {
 
+    /** The cheapest real cell: one step per fork, one fork of each kind. */
+    static final MeasureSettings TINY = new MeasureSettings(0, 1, 1, 1, 1, 1);
+    static final CellKey CELL = new CellKey("resnet18", 2, 32, 0, Precision.FP32, Device.CPU);
+
     @Test
-    void failuresAreClassifiedFromForkOutput() {
+    void failuresAreClassifiedFromForkOutput(@TempDir Path dir) throws Exception {
         assertEquals(CellStatus.OOM, CellMeasurer.failure("java.lang.OutOfMemoryError: Java heap space", "time").status);
         assertEquals(CellStatus.OOM, CellMeasurer.failure("ai.djl.engine.EngineException: [enforce fail at alloc_cpu.cpp:116]"
                 + " DefaultCPUAllocator: not enough memory: you tried to allocate 123 bytes.", "memory").status);
-        assertEquals(CellStatus.OOM, CellMeasurer.failure("<forked VM failed with exit code 137>", "memory").status);
+        // exit 137 alone is a kill (SIGKILL), not evidence of out-of-memory
+        CellMeasurer.CellFailure killed = CellMeasurer.failure("<forked VM failed with exit code 137>", "memory");
+        assertEquals(CellStatus.CRASH, killed.status);
+        assertEquals("SIGKILL in the memory run (exit code 137; killed, no out-of-memory evidence)", killed.getMessage());
         CellMeasurer.CellFailure f = CellMeasurer.failure("junk\njava.lang.IllegalStateException: boom\n\tat x", "time");
         assertEquals(CellStatus.ERROR, f.status);
         assertEquals("java.lang.IllegalStateException: boom", f.getMessage());
+
+        Path hsErr = Files.writeString(dir.resolve("hs_err_4242.log"), String.join("\n",
+                "#", "# A fatal error has been detected by the Java Runtime Environment:", "#",
+                "#  SIGFPE (0x8) at pc=0x00007f3a, pid=4242, tid=4243", "#",
+                "# Problematic frame:",
+                "# C  [libtorch_cpu.so+0x3a1b2c]  dnnl::impl::cpu::x64::brgemm_convolution_bwd_utils::brg_blocking_t::est_eff_1x1()+0x5c",
+                "#", ""));
+        CellMeasurer.CellFailure crash = CellMeasurer.failure("<forked VM failed with exit code 134>", "memory", hsErr);
+        assertEquals(CellStatus.CRASH, crash.status);
+        assertEquals("SIGFPE in the memory run at C [libtorch_cpu.so+0x3a1b2c]"
+                + " dnnl::impl::cpu::x64::brgemm_convolution_bwd_utils::brg_blocking_t::est_eff_1x1()+0x5c"
+                + " (exit code 134; hs_err: jmh/hs_err_4242.log)", crash.getMessage());
+        Path nativeOom = Files.writeString(dir.resolve("hs_err_4243.log"), "# There is insufficient memory for the Java Runtime"
+                + " Environment to continue.\n# Native memory allocation (mmap) failed to map 123 bytes\n");
+        assertEquals(CellStatus.OOM, CellMeasurer.failure("<forked VM failed with exit code 134>", "time", nativeOom).status);
     }
 
     @Test
@@ -37,5 +71,77 @@ class CellMeasurerTest {
         CellResult bad = m.measure(new CellKey("resnet18", 2, 32, 11, Precision.FP32, Device.CPU));
         assertEquals(CellStatus.ERROR, bad.status());
         assertEquals("segments for resnet18 must be 0 (off) or between 1 and 10 (its checkpointable blocks), got 11", bad.message());
+    }
+
+    /** A real fork that raises SIGSEGV on itself (the test hook) is a crash with the native frame of its hs_err file. */
+    @Test
+    void forkDyingFromASignalIsACrashWithItsNativeFrame(@TempDir Path dir) throws Exception {
+        Path cwd = Path.of("").toAbsolutePath();
+        List<Path> cwdHsErrBefore = hsErr(cwd);
+        System.setProperty(ForkCrashHook.PROPERTY, "SIGSEGV");
+        CellResult r;
+        try {
+            r = new CellMeasurer(TINY, dir, null).measure(CELL);
+        } finally {
+            System.clearProperty(ForkCrashHook.PROPERTY);
+        }
+        assertEquals(CellStatus.CRASH, r.status(), r.message());
+        assertTrue(r.message().startsWith("SIGSEGV in the memory run at "), r.message());
+        assertTrue(r.message().matches(".*\\(exit code \\d+; hs_err: jmh/hs_err_\\d+\\.log\\)"), r.message());
+        assertEquals(1, hsErr(dir.resolve("jmh")).size(), "the hs_err file goes to the run's jmh/ folder");
+        assertEquals(cwdHsErrBefore, hsErr(cwd), "no hs_err file in the working directory");
+
+        System.setProperty(ForkCrashHook.PROPERTY, "SIGKILL");
+        try {
+            r = new CellMeasurer(TINY, dir, null).measure(CELL);
+        } finally {
+            System.clearProperty(ForkCrashHook.PROPERTY);
+        }
+        assertEquals(CellStatus.CRASH, r.status(), r.message());
+        assertEquals("SIGKILL in the memory run (exit code 137; killed, no out-of-memory evidence)", r.message());
+    }
+
+    /** Another process's JMH lock: the measurement waits (and says so), then measures; never an error cell. */
+    @Test
+    void waitsForJmhsMachineWideLock(@TempDir Path dir) throws Exception {
+        StringWriter notices = new StringWriter();
+        CellResult r;
+        try (FileChannel ch = FileChannel.open(CellMeasurer.jmhLockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock held = ch.lock();
+            Thread release = new Thread(() -> {
+                try {
+                    Thread.sleep(1500);
+                    held.release();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            release.start();
+            r = new CellMeasurer(TINY, dir, null, Duration.ofSeconds(120), new PrintWriter(notices, true)).measure(CELL);
+            release.join();
+        }
+        assertEquals(CellStatus.OK, r.status(), r.message());
+        assertTrue(notices.toString().startsWith("waiting for JMH's machine-wide lock " + CellMeasurer.jmhLockFile()), notices.toString());
+        assertEquals(1, notices.toString().lines().count(), "announced once");
+    }
+
+    @Test
+    void givesUpOnJmhsLockAfterTheTimeoutWithoutAResult(@TempDir Path dir) throws Exception {
+        try (FileChannel ch = FileChannel.open(CellMeasurer.jmhLockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock held = ch.lock()) {
+            JmhLockTimeoutException e = assertThrows(JmhLockTimeoutException.class,
+                    () -> new CellMeasurer(TINY, dir, null, Duration.ofSeconds(1), null).measure(CELL));
+            assertTrue(e.getMessage().contains("still held by another process after 1 s (--lock-timeout)"), e.getMessage());
+        }
+        assertFalse(Files.exists(dir.resolve("cells")));
+    }
+
+    private static List<Path> hsErr(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("hs_err")).sorted().toList();
+        }
     }
 }
