@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "gate", mixinStandardHelpOptions = true,
         description = "Fails (exit 1) when a run regressed against a baseline run: memory beyond a tolerance,"
-                + " time beyond noise (non-overlapping 95% CIs) and a tolerance, or a cell no longer ok.")
+                + " time beyond noise (non-overlapping 95%% CIs) and a tolerance, or a cell no longer ok.")
 public final class GateCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "<baseline-run>")

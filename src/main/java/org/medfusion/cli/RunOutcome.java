@@ -24,7 +24,7 @@ record RunOutcome(int exitCode, List<String> lines) {
         Map<String, List<String>> groups = new LinkedHashMap<>();
         for (CellResult c : cells) {
             counts.merge(c.status(), 1, Integer::sum);
-            if (!c.status().isResult()) {
+            if (c.status() != CellStatus.OK) {
                 String why = c.status().label() + ": " + (c.message() == null ? "(no message)" : c.message());
                 groups.computeIfAbsent(why, k -> new ArrayList<>()).add(c.key().id());
             }
