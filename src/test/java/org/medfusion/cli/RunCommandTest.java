@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import org.medfusion.results.CellStore;
@@ -70,6 +71,28 @@ class RunCommandTest {
         assertTrue(Files.exists(plain));
         assertEquals(otherModified, Files.getLastModifiedTime(CellStore.cellFile(out, cells.get(1).key())).toMillis(),
                 "a finished cell must not be measured again");
+
+        // a failed cell is not a result: kept with --keep-errors (exit 4, counted in the closing lines) ...
+        CellKey plainKey = cells.get(0).key();
+        CellStore.save(out, CellResult.failed(plainKey, "resnet", CellStatus.CRASH, "SIGFPE in the memory run at C [libx.so+0x1]"));
+        StringWriter kept = new StringWriter();
+        assertEquals(ExitCodes.ERROR, Main.execute(keepErrors(run(config, out, kept)), new PrintWriter(kept, true),
+                new PrintWriter(new StringWriter(), true)));
+        assertEquals(CellStatus.CRASH, CellStore.read(plain).status());
+        assertTrue(kept.toString().contains("cells: 2, 1 ok, 0 oom, 0 error, 0 unsupported, 1 crash\n"
+                + "  1 crash: SIGFPE in the memory run at C [libx.so+0x1] [" + plainKey.id() + "]\n"), kept.toString());
+        // ... and measured again by default
+        StringWriter retried = new StringWriter();
+        StringWriter progress = new StringWriter();
+        assertEquals(0, Main.execute(run(config, out, retried), new PrintWriter(retried, true), new PrintWriter(progress, true)));
+        assertEquals(CellStatus.OK, CellStore.read(plain).status());
+        assertTrue(progress.toString().contains("1 failed (error, crash) measured again"), progress.toString());
+    }
+
+    static String[] keepErrors(String[] args) {
+        String[] more = java.util.Arrays.copyOf(args, args.length + 1);
+        more[args.length] = "--keep-errors";
+        return more;
     }
 
     @Test

@@ -4,7 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +19,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.bench.CellMeasurer;
 import org.medfusion.bench.MatrixConfig;
 
 /** Refusals of {@code run}, {@code list-models} and {@code measure} that happen before anything is measured. */
@@ -38,6 +46,31 @@ class RunSafetyTest {
                     + "); wait for it to finish or choose another --out", r.err().strip());
         }
         assertFalse(Files.exists(out.resolve("cells")), "nothing measured");
+    }
+
+    /** SIGTERM ends a run with 130 (as the docs say), here while it waits for JMH's lock that this test holds. */
+    @Test
+    void sigtermExitsWith130AndLeavesNoCell(@TempDir Path tmp) throws Exception {
+        Path config = Files.writeString(tmp.resolve("e2e.yaml"), RunCommandTest.CONFIG);
+        Path out = tmp.resolve("run");
+        try (FileChannel ch = FileChannel.open(CellMeasurer.jmhLockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock held = ch.lock()) {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName(), "run", "--config", config.toString(), "--out", out.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            String line;
+            while ((line = err.readLine()) != null && !line.startsWith("waiting for JMH's machine-wide lock")) {
+                seen.append(line).append('\n');
+            }
+            assertTrue(line != null, "the run announces the wait; stderr was:\n" + seen);
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(ExitCodes.INTERRUPTED, p.exitValue());
+        }
+        assertFalse(Files.exists(out.resolve("cells")), "the interrupted cell leaves nothing");
     }
 
     @Test
