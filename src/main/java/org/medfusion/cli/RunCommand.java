@@ -45,7 +45,8 @@ public final class RunCommand implements Callable<Integer> {
             + " a non-empty directory without a run is refused.")
     Path out;
 
-    @Option(names = "--shard", description = "Measure only shard k of n (k/n, 1-based) for parallel runs; combine with merge.")
+    @Option(names = "--shard", description = "Measure only shard k of n (k/n, 1-based) for parallel runs, or auto (from Slurm array, Kubernetes"
+                    + " Indexed Job or MEDFUSION_SHARD=k/n); combine with merge.")
     String shard;
 
     @Option(names = "--keep-errors", description = "On resume, keep cells that failed (error, crash) instead of measuring them again.")
@@ -64,7 +65,7 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--lock-timeout must be >= 0 seconds, got " + lockTimeoutSeconds);
         }
         MatrixConfig matrix = loadConfig(config);
-        Shards.Shard selected = shard == null ? null : Shards.parse(shard);
+        Shards.Shard selected = shard == null ? null : Shards.resolve(shard, System.getenv());
         List<CellKey> cells = selected == null ? matrix.cells() : Shards.select(matrix.cells(), selected);
         if (out != null) {
             checkOut(out);

@@ -33,8 +33,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * "4 segments", ...); a missing or failed cell has no bar.</li>
  * <li>{@code slowdown}: step-time increase (%) vs segment count, one line per model, the plain cell at 0 %;
  * error bars are symmetric (XChart draws only symmetric bars) with half-width = the larger distance from the
- * median increase to the conservative CI bounds of {@link SlowdownTable}, so they never understate the
- * uncertainty.</li>
+ * median increase to the bounds of the 95% ratio interval of {@link SlowdownTable}, so they never understate
+ * it.</li>
  * <li>{@code tradeoff}: per model, each segment count as a point at (step time, peak memory), both in % of the
  * same model's plain cell so that models of different size share the axes; points are labelled with their
  * segment count ("none" for plain) and the model's Pareto front (points no other point of that model beats in

@@ -43,7 +43,7 @@ public final class ReportRenderer {
             "memory", "Bars: peak memory of one training step per segment count. A missing bar is a cell that ran "
                     + "out of memory, failed or was not run (see the tables).",
             "slowdown", "Step-time increase over the same model without checkpointing (0 at 0 segments). Error "
-                    + "bars: the larger side of the conservative interval in slowdown.csv. Points of different "
+                    + "bars: the larger side of the 95% bootstrap interval of the ratio in slowdown.csv. Points of different "
                     + "models are shifted slightly sideways so their bars do not hide each other.",
             "tradeoff", "Each point is one segment count (label; \"none\" = no checkpointing), both axes relative "
                     + "to the same model without checkpointing; the dashed line is the model's Pareto front "
@@ -78,8 +78,8 @@ public final class ReportRenderer {
                 method("saving", "%", "1 − peak with checkpointing / peak without, from cells of the same run, "
                         + "model, batch, resolution, precision and device, measured with the same memory method."),
                 method("increase", "%", "median step time with checkpointing / median without − 1 (same run); the "
-                        + "bracketed bounds divide the CI bounds crosswise (low / high − 1, high / low − 1), "
-                        + "a conservative interval."),
+                        + "bracketed 95% interval is a percentile bootstrap of the ratio of the two medians (samples "
+                        + "resampled independently, fixed seed). CV: standard deviation / mean of a cell's steps."),
                 method("recompute overhead", "ratio", "(checkpointed median − plain median) / forward time of the "
                         + "recomputed segments: 1.0 means the extra time is exactly the recomputation."));
     }

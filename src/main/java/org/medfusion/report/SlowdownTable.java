@@ -15,10 +15,11 @@ import java.util.Map;
 /**
  * {@code slowdown.csv}, the seed's time table: one row per (model, batch, res, precision, device) group of ONE
  * run. Columns: the plain cell's step-time median and 95% CI (ms); then for every segment count S run:
- * {@code step_ms_s<S>_median/_ci_low/_ci_high}, {@code increase_s<S>_pct} = (median_S / median_plain - 1) x 100
- * with conservative bounds {@code increase_s<S>_pct_low} = (ciLow_S / ciHigh_plain - 1) x 100 and
- * {@code increase_s<S>_pct_high} = (ciHigh_S / ciLow_plain - 1) x 100 (the ratio of two independent 95%
- * intervals: at least ~90% joint coverage, wider than an exact interval of the ratio), and
+ * {@code step_ms_s<S>_median/_ci_low/_ci_high}, {@code step_ms_s<S>_cv} (coefficient of variation of the step
+ * samples, a fraction; {@code step_ms_plain_cv} for the plain cell), {@code increase_s<S>_pct} =
+ * (median_S / median_plain - 1) x 100 with its 95% interval {@code increase_s<S>_pct_low/_high}, the percentile
+ * bootstrap interval of the ratio of the two medians ({@link org.medfusion.results.Stats#ratioOfMediansCi}, fixed
+ * seed) minus 1, and
  * {@code recompute_overhead_s<S>} = (median_S - median_plain) / recompute_forward_ms (1.0: the extra time is
  * exactly the recomputed forward pass; above 1: extra cost beyond recompute). Missing figures stay empty.
  */
@@ -27,7 +28,7 @@ public final class SlowdownTable {
     public static final String FILE = "slowdown.csv";
 
     /** Figures of one segment count of a group (S = 0 is the plain cell: increase fields null). */
-    public record Entry(CellResult cell, Double median, Double ciLow, Double ciHigh, Double increasePct,
+    public record Entry(CellResult cell, Double median, Double ciLow, Double ciHigh, Double cv, Double increasePct,
             Double increaseLowPct, Double increaseHighPct, Double recomputeOverhead) {
     }
 
@@ -55,6 +56,7 @@ public final class SlowdownTable {
         boolean ok = CellIndex.ok(c);
         Double[] b = plain == null ? new Double[2] : CellIndex.increaseBoundsPct(plain, c);
         return new Entry(c, ok ? c.stepMsMedian() : null, ok ? c.stepMsCiLow() : null, ok ? c.stepMsCiHigh() : null,
+                CellIndex.stepCv(c),
                 plain == null ? null : CellIndex.increasePct(plain, c), b[0], b[1],
                 plain == null ? null : CellIndex.recomputeOverhead(plain, c));
     }
@@ -73,11 +75,11 @@ public final class SlowdownTable {
 
     public List<String> header() {
         List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split",
-                "step_ms_plain_median", "step_ms_plain_ci_low", "step_ms_plain_ci_high"));
+                "step_ms_plain_median", "step_ms_plain_ci_low", "step_ms_plain_ci_high", "step_ms_plain_cv"));
         for (int s : segments) {
             String p = "s" + s;
             h.addAll(List.of("step_ms_" + p + "_median", "step_ms_" + p + "_ci_low", "step_ms_" + p + "_ci_high",
-                    "increase_" + p + "_pct", "increase_" + p + "_pct_low", "increase_" + p + "_pct_high",
+                    "step_ms_" + p + "_cv", "increase_" + p + "_pct", "increase_" + p + "_pct_low", "increase_" + p + "_pct_high",
                     "recompute_overhead_" + p));
         }
         return h;
@@ -90,11 +92,11 @@ public final class SlowdownTable {
             Entry p = r.entries().get(0);
             List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
                     g.precision().label(), g.device().label(), g.split().label(), Fmt.fixed(p.median(), 3), Fmt.fixed(p.ciLow(), 3),
-                    Fmt.fixed(p.ciHigh(), 3)));
+                    Fmt.fixed(p.ciHigh(), 3), Fmt.fixed(p.cv(), 4)));
             for (int s : segments) {
                 Entry e = r.entries().get(s);
                 l.addAll(List.of(Fmt.fixed(e.median(), 3), Fmt.fixed(e.ciLow(), 3), Fmt.fixed(e.ciHigh(), 3),
-                        Fmt.fixed(e.increasePct(), 2), Fmt.fixed(e.increaseLowPct(), 2),
+                        Fmt.fixed(e.cv(), 4), Fmt.fixed(e.increasePct(), 2), Fmt.fixed(e.increaseLowPct(), 2),
                         Fmt.fixed(e.increaseHighPct(), 2), Fmt.fixed(e.recomputeOverhead(), 3)));
             }
             out.add(l);
@@ -110,7 +112,7 @@ public final class SlowdownTable {
         return AtomicFiles.writeString(file, toCsv());
     }
 
-    /** Human table: median [CI] ms per segment count, increase % [bounds]. */
+    /** Human table: median [CI] ms and CV per segment count, increase % [95% interval]. */
     public ReportTable display() {
         List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split",
                 "no ckpt (ms)"));
@@ -139,7 +141,8 @@ public final class SlowdownTable {
     private static String ms(Entry e) {
         String fig = e.median() == null ? ""
                 : Fmt.fixed(e.median(), 1) + (e.ciLow() == null ? ""
-                        : " [" + Fmt.fixed(e.ciLow(), 1) + ", " + Fmt.fixed(e.ciHigh(), 1) + "]");
+                        : " [" + Fmt.fixed(e.ciLow(), 1) + ", " + Fmt.fixed(e.ciHigh(), 1) + "]")
+                        + (e.cv() == null ? "" : ", CV " + Fmt.fixed(e.cv() * 100.0, 1) + " %");
         return MemoryTable.cellText(e.cell(), fig);
     }
 }

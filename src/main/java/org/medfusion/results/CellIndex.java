@@ -116,14 +116,22 @@ public final class CellIndex {
         return p == null || c == null || p <= 0 ? null : (c / p - 1.0) * 100.0;
     }
 
-    /** Conservative bounds of the increase: ckptLow/plainHigh - 1 and ckptHigh/plainLow - 1, in percent. */
+    /**
+     * 95% interval of the increase, in percent: the bootstrap interval of the ratio of the two cells' step-time
+     * medians ({@link Stats#ratioOfMediansCi}) minus 1. {null, null} when a cell is not ok or has under 2 samples.
+     */
     public static Double[] increaseBoundsPct(CellResult plain, CellResult ckpt) {
-        if (!ok(plain) || !ok(ckpt) || plain.stepMsCiLow() == null || plain.stepMsCiHigh() == null
-                || ckpt.stepMsCiLow() == null || ckpt.stepMsCiHigh() == null || plain.stepMsCiLow() <= 0) {
+        if (!ok(plain) || !ok(ckpt)) {
             return new Double[] {null, null};
         }
-        return new Double[] {(ckpt.stepMsCiLow() / plain.stepMsCiHigh() - 1.0) * 100.0,
-                (ckpt.stepMsCiHigh() / plain.stepMsCiLow() - 1.0) * 100.0};
+        Stats.Interval r = Stats.ratioOfMediansCi(ckpt.stepMsSamples(), plain.stepMsSamples());
+        return r == null ? new Double[] {null, null}
+                : new Double[] {(r.low() - 1.0) * 100.0, (r.high() - 1.0) * 100.0};
+    }
+
+    /** Coefficient of variation of an ok cell's step samples (fraction), null otherwise ({@link Stats#cv}). */
+    public static Double stepCv(CellResult r) {
+        return ok(r) ? Stats.cv(r.stepMsSamples()) : null;
     }
 
     /** (ckpt - plain) / recomputeForwardMs: 1.0 means the extra time is exactly the recomputed forward. */

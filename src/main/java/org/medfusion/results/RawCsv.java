@@ -25,8 +25,9 @@ import org.apache.commons.csv.CSVRecord;
  * (sealed by the golden file {@code src/test/resources/golden/raw.csv}). Numbers are written with
  * {@link Fmt#exact} (shortest round-trip decimal, {@link Locale#ROOT}); a missing value is an empty field,
  * never 0. Lists ({@code memory_repeats}, {@code step_ms_samples}) are {@code ;}-joined. Units: bytes and
- * milliseconds as the column names say. {@code recompute_overhead} is derived: (step median of this
- * checkpointed cell - step median of the plain cell of the same run) / recompute_forward_ms.
+ * milliseconds as the column names say. Derived columns (not read back): {@code step_ms_cv}, the coefficient of
+ * variation of the step samples (standard deviation / mean, a fraction: 0.05 = 5 %), and {@code recompute_overhead}
+ * = (step median of this checkpointed cell - step median of the plain cell of the same run) / recompute_forward_ms.
  *
  * <p>{@link #read} parses the file back for {@code report} on old runs, with errors naming the line and column.
  */
@@ -36,11 +37,13 @@ public final class RawCsv {
 
     public static final List<String> COLUMNS = List.of("model", "family", "batch", "res", "segments", "split", "precision",
             "device", "status", "message", "peak_bytes", "memory_method", "memory_repeats", "step_ms_median",
-            "step_ms_ci_low", "step_ms_ci_high", "step_ms_n", "step_ms_samples", "recompute_forward_ms",
+            "step_ms_ci_low", "step_ms_ci_high", "step_ms_n", "step_ms_samples", "step_ms_cv", "recompute_forward_ms",
             "recompute_overhead");
 
+    /** Columns of raw.csv files written before {@code step_ms_cv} existed (it is derived, so nothing is lost). */
+    static final List<String> NO_CV_COLUMNS = COLUMNS.stream().filter(c -> !c.equals("step_ms_cv")).toList();
     /** The columns of raw.csv files written before the split was a cell coordinate: they read as uniform. */
-    static final List<String> LEGACY_COLUMNS = COLUMNS.stream().filter(c -> !c.equals("split")).toList();
+    static final List<String> LEGACY_COLUMNS = NO_CV_COLUMNS.stream().filter(c -> !c.equals("split")).toList();
     private static final java.util.Map<String, String> LEGACY_DEFAULTS = java.util.Map.of("split", "uniform");
 
     private RawCsv() {
@@ -58,7 +61,7 @@ public final class RawCsv {
                     Fmt.exact(r.peakBytes()), nz(r.memoryMethod()), Fmt.joinLongs(r.memoryRepeats()),
                     Fmt.exact(r.stepMsMedian()), Fmt.exact(r.stepMsCiLow()), Fmt.exact(r.stepMsCiHigh()),
                     r.stepMsSamples().isEmpty() ? "" : Integer.toString(r.stepMsSamples().size()),
-                    Fmt.joinDoubles(r.stepMsSamples()), Fmt.exact(r.recomputeForwardMs()),
+                    Fmt.joinDoubles(r.stepMsSamples()), Fmt.exact(Stats.cv(r.stepMsSamples())), Fmt.exact(r.recomputeForwardMs()),
                     plain == null ? "" : Fmt.exact(CellIndex.recomputeOverhead(plain, r))));
         });
         return Csv.render(COLUMNS, rows);
@@ -110,8 +113,8 @@ public final class RawCsv {
                 prevEnd = p.getCurrentLineNumber();
                 if (header) {
                     header = false;
-                    if (rec.toList().equals(LEGACY_COLUMNS)) {
-                        columns = LEGACY_COLUMNS;
+                    if (rec.toList().equals(LEGACY_COLUMNS) || rec.toList().equals(NO_CV_COLUMNS)) {
+                        columns = rec.toList();
                         continue;
                     }
                     if (!rec.toList().equals(COLUMNS)) {

@@ -93,12 +93,33 @@ class CsvTablesTest {
     }
 
     @Test
+    void rawCsvWithoutTheDerivedCvColumnStillReads() throws Exception {
+        List<org.medfusion.results.CellResult> cells = Fixtures.run();
+        List<String> lines = new java.util.ArrayList<>();
+        try (var p = org.apache.commons.csv.CSVParser.parse(RawCsv.render(cells), org.apache.commons.csv.CSVFormat.DEFAULT)) {
+            int cv = -1;
+            for (var rec : p) {
+                List<String> f = new java.util.ArrayList<>(rec.toList());
+                if (cv < 0) {
+                    cv = f.indexOf("step_ms_cv");
+                }
+                f.remove(cv);
+                lines.add(f.stream().map(x -> x.contains(",") || x.contains("\"") ? "\"" + x.replace("\"", "\"\"") + "\"" : x)
+                        .collect(java.util.stream.Collectors.joining(",")));
+            }
+        }
+        Path f = tmp.resolve("old-raw.csv");
+        Files.writeString(f, String.join("\n", lines) + "\n");
+        assertEquals(RawCsv.render(cells), RawCsv.render(RawCsv.read(f)), "same cells, cv derived again");
+    }
+
+    @Test
     void truncatedRawCsvIsClearError() throws Exception {
         String good = RawCsv.render(Fixtures.run());
         Path f = tmp.resolve("raw.csv");
         Files.writeString(f, good.substring(0, good.indexOf('\n', good.indexOf('\n') + 1) + 30));
         ReportDataException e = assertThrows(ReportDataException.class, () -> RawCsv.read(f));
-        assertTrue(e.getMessage().startsWith(f + " line 3: expected 20 fields, got"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(f + " line 3: expected 21 fields, got"), e.getMessage());
     }
 
     @Test

@@ -88,7 +88,7 @@ class ReporterTest {
                 .startsWith("no results in " + empty));
         Path corrupt = Files.createDirectories(tmp.resolve("corrupt"));
         Files.writeString(corrupt.resolve("raw.csv"), String.join(",", RawCsv.COLUMNS) + "\nresnet50,resnet,32\n");
-        assertEquals(corrupt.resolve("raw.csv") + " line 2: expected 20 fields, got 3",
+        assertEquals(corrupt.resolve("raw.csv") + " line 2: expected 21 fields, got 3",
                 assertThrows(ReportDataException.class, () -> Reporter.render(corrupt)).getMessage());
     }
 

@@ -43,4 +43,62 @@ class StatsTest {
         assertThrows(IllegalArgumentException.class, () -> Stats.summarize(List.of()));
         assertThrows(IllegalArgumentException.class, () -> Stats.summarize(List.of(1.0, Double.NaN)));
     }
+
+    @Test
+    void coefficientOfVariation() {
+        // mean 2, sample sd 1 -> 0.5
+        assertEquals(0.5, Stats.cv(List.of(1.0, 2.0, 3.0)), 1e-12);
+        assertEquals(0.0, Stats.cv(List.of(4.0, 4.0)), 0.0);
+        assertEquals(null, Stats.cv(List.of(4.0)));
+        assertEquals(null, Stats.cv(List.of()));
+    }
+
+    @Test
+    void ratioIntervalIsReproducibleCoversTheRatioAndIsNarrowerThanCrosswiseBounds() {
+        java.util.Random r = new java.util.Random(7);
+        List<Double> plain = new java.util.ArrayList<>();
+        List<Double> ckpt = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            plain.add(1000 * (1 + 0.03 * r.nextGaussian()));
+            ckpt.add(1200 * (1 + 0.03 * r.nextGaussian()));
+        }
+        Stats.Interval ci = Stats.ratioOfMediansCi(ckpt, plain);
+        assertEquals(ci, Stats.ratioOfMediansCi(ckpt, plain), "fixed seed");
+        double ratio = Stats.summarize(ckpt).median() / Stats.summarize(plain).median();
+        org.junit.jupiter.api.Assertions.assertTrue(ci.low() < ratio && ratio < ci.high(), ci + " around " + ratio);
+        org.junit.jupiter.api.Assertions.assertTrue(ci.low() > 1.1 && ci.high() < 1.3, ci.toString());
+        Stats.Summary p = Stats.summarize(plain);
+        Stats.Summary c = Stats.summarize(ckpt);
+        double crossLow = c.ciLow() / p.ciHigh();
+        double crossHigh = c.ciHigh() / p.ciLow();
+        org.junit.jupiter.api.Assertions.assertTrue(ci.high() - ci.low() < crossHigh - crossLow,
+                "bootstrap " + ci + " vs crosswise [" + crossLow + ", " + crossHigh + "]");
+    }
+
+    @Test
+    void ratioIntervalCoverageOnSimulatedSteps() {
+        // 200 simulated pairs of 10-step cells with a true ratio of medians of 1.10 and 5 % lognormal noise
+        java.util.Random r = new java.util.Random(11);
+        int covered = 0;
+        for (int t = 0; t < 200; t++) {
+            List<Double> plain = new java.util.ArrayList<>();
+            List<Double> ckpt = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                plain.add(500 * Math.exp(0.05 * r.nextGaussian()));
+                ckpt.add(550 * Math.exp(0.05 * r.nextGaussian()));
+            }
+            Stats.Interval ci = Stats.ratioOfMediansCi(ckpt, plain);
+            if (ci.low() <= 1.10 && 1.10 <= ci.high()) {
+                covered++;
+            }
+        }
+        // percentile bootstrap with n = 10 is somewhat anti-conservative; it must still be near 95 %
+        org.junit.jupiter.api.Assertions.assertTrue(covered >= 170, covered + " of 200 intervals cover 1.10");
+    }
+
+    @Test
+    void ratioIntervalNeedsTwoSamplesEachSide() {
+        assertEquals(null, Stats.ratioOfMediansCi(List.of(1.0), List.of(1.0, 2.0)));
+        assertEquals(null, Stats.ratioOfMediansCi(List.of(1.0, 2.0), List.of()));
+    }
 }
