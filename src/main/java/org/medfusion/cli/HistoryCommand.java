@@ -39,7 +39,8 @@ public final class HistoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        History history = new History(HistoryRuns.load(inputs), new History.Tolerances(memoryTolerance, timeTolerance));
+        History.Tolerances tolerances = new History.Tolerances(memoryTolerance, timeTolerance);
+        History history = new History(HistoryRuns.load(inputs), tolerances);
         Path index = HistorySite.write(history, out);
         var w = spec.commandLine().getOut();
         w.println(history.runs().size() + " runs, " + history.series().size() + " cells, "

@@ -56,7 +56,7 @@ class HistorySiteInChromiumTest {
         String cells = dom.substring(dom.indexOf("<table id=\"cells-table\""), dom.indexOf("<table id=\"runs-table\""));
         assertEquals(h.series().size(), count(cells, "<tr") - 1, "one row per cell");
         assertEquals(2 * h.series().size(), count(cells, "<svg class=\"spark\""), "two sparklines per row");
-        assertTrue(cells.contains("class=\"regressed\""), "the regressed cell is highlighted");
+        assertTrue(cells.contains("<span class=\"reg\">1</span>"), "the s4 cell's regression (r3) is counted");
         assertFalse(dom.contains("<img"), "no images to break: charts are inline SVG");
         Matcher m = Pattern.compile("href=\"([^\"]+)\"").matcher(dom);
         int links = 0;
