@@ -35,7 +35,7 @@ public final class HistorySite {
     private static final String STYLE = "<style>body{font-family:sans-serif;margin:24px;color:#222}"
             + "table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;"
             + "vertical-align:middle}th{background:#f3f3f3}tr.regressed td{background:#fdecea}.reg{color:#c62828;"
-            + "font-weight:bold}.note{color:#555;max-width:60em}td.num{text-align:right}</style>";
+            + "font-weight:bold}.note{color:#555;max-width:60em}td.num{text-align:right;white-space:nowrap}</style>";
 
     private final History history;
     private final Path out;

@@ -135,7 +135,10 @@ final class Svg {
         return sb.append(dots).append("</svg>").toString();
     }
 
-    /** [min, max] of the values and interval bounds, padded 5%; a flat or empty series gets a unit range. */
+    /**
+     * [min, max] of the values and interval bounds, padded 5%, and at least 2% of the values' magnitude wide so
+     * that a change of a few bytes or microseconds does not fill the chart; an empty series gets [0, 1].
+     */
     static double[] range(List<Datum> data) {
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
@@ -150,15 +153,18 @@ final class Svg {
         if (lo > hi) {
             return new double[] {0, 1};
         }
-        if (hi - lo < 1e-9 * Math.max(1, Math.abs(hi))) {
-            return new double[] {lo - Math.max(1, Math.abs(lo) * 0.05), hi + Math.max(1, Math.abs(hi) * 0.05)};
+        double minSpan = Math.max(0.02 * Math.max(Math.abs(lo), Math.abs(hi)), 1e-9);
+        if (hi - lo < minSpan) {
+            double mid = (hi + lo) / 2.0;
+            return new double[] {mid - minSpan / 2.0, mid + minSpan / 2.0};
         }
         double pad = (hi - lo) * 0.05;
         return new double[] {lo - pad, hi + pad};
     }
 
     private static String tick(double v, double span) {
-        int decimals = span >= 50 ? 0 : span >= 5 ? 1 : span >= 0.5 ? 2 : 3;
+        double step = span / 4.0;
+        int decimals = step >= 10 ? 0 : (int) Math.min(6, Math.ceil(-Math.log10(step)) + 1);
         return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 }
