@@ -24,7 +24,8 @@ public final class HistoryRuns {
 
     /**
      * Each path is a run directory or a folder searched for run directories. Runs are ordered by start time
-     * (ISO-8601 sorts as text), then id.
+     * (ISO-8601 sorts as text), then id. A shard ({@code run --shard}) is left out when a merged run of the same
+     * config holds all its cells, so a results folder with both shards and their merge counts each cell once.
      *
      * @throws IllegalArgumentException when a path does not exist or no run is found
      * @throws org.medfusion.results.ReportDataException for a corrupt manifest or cells
@@ -44,6 +45,10 @@ public final class HistoryRuns {
         for (Path d : dirs) {
             runs.add(new HistoryRun(d, RunManifest.read(d), StoredCells.load(d).cells()));
         }
+        List<HistoryRun> merged = runs.stream().filter(r -> r.manifest().shard() == null).toList();
+        runs.removeIf(r -> r.manifest().shard() != null && merged.stream().anyMatch(m ->
+                m.manifest().configHash().equals(r.manifest().configHash())
+                        && m.manifest().cells().containsAll(r.manifest().cells())));
         runs.sort(Comparator.comparing((HistoryRun r) -> r.manifest().startedAt() == null ? "" : r.manifest().startedAt())
                 .thenComparing(HistoryRun::id));
         return runs;
