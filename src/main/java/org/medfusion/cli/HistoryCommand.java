@@ -24,11 +24,11 @@ public final class HistoryCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--memory-tolerance", defaultValue = "2", paramLabel = "<pct>",
-            description = "peak memory above the previous run's by more than this marks a regression; default ${DEFAULT-VALUE} %")
+            description = "peak memory above the previous run's by more than this marks a regression; default ${DEFAULT-VALUE} %%")
     double memoryTolerance;
 
     @Option(names = "--time-tolerance", defaultValue = "5", paramLabel = "<pct>",
-            description = "step-time CI above the previous run's CI by more than this marks a regression; default ${DEFAULT-VALUE} %")
+            description = "step-time CI above the previous run's CI by more than this marks a regression; default ${DEFAULT-VALUE} %%")
     double timeTolerance;
 
     @Parameters(arity = "1..*", paramLabel = "<run dir or folder>", description = "run directories, or folders searched for them")
