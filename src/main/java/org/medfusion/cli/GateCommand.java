@@ -5,37 +5,79 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.medfusion.results.CellResult;
+import org.medfusion.gate.Baselines;
+import org.medfusion.gate.EnvironmentKey;
+import org.medfusion.gate.GateOptions;
+import org.medfusion.gate.GateOutputs;
 import org.medfusion.gate.RegressionGate;
+import org.medfusion.results.AtomicFiles;
+import org.medfusion.results.CellResult;
 import org.medfusion.results.ReportDataException;
-import org.medfusion.results.StoredCells;
 import org.medfusion.results.RunManifest;
+import org.medfusion.results.StoredCells;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code gate <baseline-run> <candidate-run>}: the CI regression gate (see {@link RegressionGate}).
- * Exit 0 when nothing regressed, {@link ExitCodes#FAILED} (1) when something did, 3 for missing or
- * corrupt runs. Warns when the two runs come from different machines (times are then not comparable).
+ * {@code gate [<baseline-run>] <candidate-run>}: the CI regression gate (see {@link RegressionGate}). With one run,
+ * the baseline is {@code --baseline DIR} or else the newest of the candidate's environment under
+ * {@code --baselines} ({@link Baselines}). Exit 0 pass, 1 a check failed, 2 bad option, 3 refused (different
+ * configs, nothing compared, no baseline) or bad data.
  */
-@Command(name = "gate", mixinStandardHelpOptions = true,
-        description = "Fails (exit 1) when a run regressed against a baseline run: memory beyond a tolerance,"
-                + " time beyond noise (non-overlapping 95%% CIs) and a tolerance, or a cell no longer ok.")
+@Command(name = "gate", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = ExitCodes.USAGE,
+        description = "Fails (exit 1) when a run regressed against a baseline run: a cell no longer ok, peak memory"
+                + " or saving beyond a tolerance, or a step slower (checkpointed/plain ratio; absolute times when"
+                + " the environments match) by a rank test plus a minimum effect.")
 public final class GateCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "<baseline-run>")
-    Path baseline;
+    @Parameters(arity = "1..2", paramLabel = "<run>", description = "[<baseline-run>] <candidate-run>")
+    List<Path> runs;
 
-    @Parameters(index = "1", paramLabel = "<candidate-run>")
-    Path candidate;
+    @Option(names = "--baseline", paramLabel = "<dir>", description = "baseline run (instead of the newest baseline"
+            + " of the candidate's environment)")
+    Path baselineOption;
 
-    @Option(names = "--memory-tolerance", defaultValue = "2", description = "Allowed peak-memory growth in %% (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--baselines", paramLabel = "<dir>", defaultValue = "results/baselines",
+            description = "root of saved baselines (default: ${DEFAULT-VALUE})")
+    Path baselinesRoot;
+
+    @Option(names = "--memory-tolerance", defaultValue = "2", description = "allowed peak growth in %% (default: ${DEFAULT-VALUE})")
     double memoryTolerance;
 
-    @Option(names = "--time-tolerance", defaultValue = "5", description = "Allowed step-time growth in %% beyond the CIs (default: ${DEFAULT-VALUE}).")
-    double timeTolerance;
+    @Option(names = "--saving-tolerance", defaultValue = "10", description = "allowed loss of a saving, %% of the"
+            + " baseline's saving (default: ${DEFAULT-VALUE})")
+    double savingTolerance;
+
+    @Option(names = "--ratio-effect", defaultValue = "5", description = "minimum slowdown of the checkpointed/plain"
+            + " ratio that fails, in %% (default: ${DEFAULT-VALUE})")
+    double ratioEffect;
+
+    @Option(names = {"--time-effect", "--time-tolerance"}, defaultValue = "5", description = "minimum slowdown of an"
+            + " absolute step time that fails, in %% (default: ${DEFAULT-VALUE})")
+    double timeEffect;
+
+    @Option(names = "--alpha", defaultValue = "0.01", description = "significance level of the rank test (default:"
+            + " ${DEFAULT-VALUE})")
+    double alpha;
+
+    @Option(names = "--allow-config-change", description = "compare runs of different configs instead of refusing")
+    boolean allowConfigChange;
+
+    @Option(names = "--ratio-only", description = "report absolute step times without gating them")
+    boolean ratioOnly;
+
+    @Option(names = "--junit", paramLabel = "<file>", description = "write JUnit XML (one test case per cell and check)")
+    Path junit;
+
+    @Option(names = "--markdown", paramLabel = "<file>", description = "write a Markdown summary")
+    Path markdown;
+
+    @Option(names = "--format", defaultValue = "text", description = "console output: text or json (default: ${DEFAULT-VALUE})")
+    Format format;
+
+    enum Format { text, json }
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -44,28 +86,51 @@ public final class GateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<CellResult> base = load(baseline);
-        List<CellResult> cand = load(candidate);
-        if (RunManifest.exists(baseline) && RunManifest.exists(candidate)) {
-            String a = machine(RunManifest.read(baseline));
-            String b = machine(RunManifest.read(candidate));
-            if (!a.equals(b)) {
-                err.println("warning: runs come from different machines (" + a + " vs " + b + "); time comparisons are not meaningful");
-            }
+        GateOptions options = new GateOptions(memoryTolerance, savingTolerance, ratioEffect, timeEffect, alpha,
+                allowConfigChange, !ratioOnly);
+        if (runs.size() == 2 && baselineOption != null) {
+            throw new IllegalArgumentException("--baseline given with two runs: pass either <baseline-run>"
+                    + " <candidate-run> or --baseline <dir> <candidate-run>");
         }
-        RegressionGate.Verdict v = RegressionGate.evaluate(base, cand, memoryTolerance, timeTolerance);
-        v.regressions().forEach(out::println);
-        out.printf("gate: %d cells compared, %d not compared (not ok in the baseline), %d regressions: %s%n",
-                v.compared(), v.notCompared(), v.regressions().size(), v.passed() ? "PASS" : "FAIL");
+        Path candidateDir = runs.get(runs.size() - 1);
+        RegressionGate.Run candidate = load(candidateDir);
+        Path baselineDir = runs.size() == 2 ? runs.get(0) : baselineOption;
+        if (baselineDir == null) {
+            if (candidate.manifest() == null) {
+                throw new ReportDataException("no manifest.json in " + candidateDir
+                        + ": cannot pick a baseline by environment; pass --baseline <dir>");
+            }
+            baselineDir = Baselines.newest(baselinesRoot, candidate.manifest()).orElseThrow(() -> new ReportDataException(
+                    "no baseline of environment " + EnvironmentKey.of(candidate.manifest().environment())
+                            + " and config " + candidate.manifest().configName() + " under " + baselinesRoot
+                            + "; save one with `baseline save <run>` or pass --baseline <dir>"));
+            err.println("gate: baseline " + baselineDir);
+        }
+        RegressionGate.Run baseline = load(baselineDir);
+        if (baseline.manifest() != null && candidate.manifest() != null && !EnvironmentKey.of(baseline.manifest()
+                .environment()).equals(EnvironmentKey.of(candidate.manifest().environment()))) {
+            err.println("gate: environments differ (" + EnvironmentKey.of(baseline.manifest().environment()) + " vs "
+                    + EnvironmentKey.of(candidate.manifest().environment())
+                    + "): comparing checkpointed/plain ratios and memory; absolute times reported only");
+        }
+        RegressionGate.Verdict v = RegressionGate.evaluate(baseline, candidate, options);
+        if (junit != null) {
+            AtomicFiles.writeString(junit, GateOutputs.junit(v));
+        }
+        if (markdown != null) {
+            AtomicFiles.writeString(markdown, GateOutputs.markdown(v));
+        }
+        if (format == Format.json) {
+            out.print(GateOutputs.json(v));
+        } else {
+            v.failures().forEach(r -> out.println("REGRESSION " + r));
+            out.println(GateOutputs.summaryLine(v));
+        }
         out.flush();
         return v.passed() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
-    private static String machine(RunManifest m) {
-        return m.environment().cpuModel() + " / " + m.environment().gpuName();
-    }
-
-    private static List<CellResult> load(Path runDir) {
+    private static RegressionGate.Run load(Path runDir) {
         if (!Files.isDirectory(runDir)) {
             throw new ReportDataException("run directory " + runDir + " does not exist");
         }
@@ -73,6 +138,6 @@ public final class GateCommand implements Callable<Integer> {
         if (cells.isEmpty()) {
             throw new ReportDataException("no results in " + runDir);
         }
-        return cells;
+        return new RegressionGate.Run(runDir, RunManifest.exists(runDir) ? RunManifest.read(runDir) : null, cells);
     }
 }

@@ -138,6 +138,7 @@ public final class ReportRenderer {
             var done = cells.stream().map(CellResult::key).toList();
             long missing = manifest.cells().stream().filter(k -> !done.contains(k)).count();
             d.put("cellsMissing", missing == 0 ? null : missing);
+            d.put("missingShards", manifest.incomplete() ? String.join(", ", manifest.missingShards()) : null);
         }
         ReportTable mt = memory.display();
         ReportTable st = slowdown.display();

@@ -21,11 +21,49 @@ import java.util.TreeSet;
  * GPU name, JVM, DJL and libtorch versions), and refuses a cell present in two shards. The merged manifest has
  * the union of the shards' cell lists, no shard, the earliest start and the latest finish (null if a shard did
  * not finish), the shards' git commit when they agree (else the distinct commits joined by {@code ,}), and the
- * merge command as its command line (the shards' commands are kept in their own manifests).
+ * merge command as its command line (the shards' commands are kept in their own manifests). When the shards'
+ * manifests say {@code k/n} and some k is not among them, the merged manifest lists those shards in
+ * {@link RunManifest#missingShards()} (an incomplete run, which the report states). Every stored figure passes
+ * {@link StoredDataCheck}.
  */
 public final class Merger {
 
     private Merger() {
+    }
+
+    /**
+     * The shards {@code k/n} of the matrix that none of the merged directories holds, from the shards' manifests
+     * ({@code shard: k/n}); empty when no directory is a shard. Shards of different n cannot be merged.
+     */
+    static List<String> missingShards(List<Path> shardDirs, List<RunManifest> manifests) {
+        Integer n = null;
+        Set<Integer> present = new TreeSet<>();
+        for (int i = 0; i < manifests.size(); i++) {
+            String spec = manifests.get(i).shard();
+            if (spec == null) {
+                continue;
+            }
+            Shards.Shard s;
+            try {
+                s = Shards.parse(spec);
+            } catch (IllegalArgumentException e) {
+                throw new ReportDataException("corrupt manifest " + RunManifest.file(shardDirs.get(i)) + ": shard "
+                        + spec);
+            }
+            if (n != null && n != s.n()) {
+                throw new ReportDataException("cannot merge: " + shardDirs.get(i) + " is shard " + spec
+                        + " of a split into " + s.n() + ", the others of a split into " + n);
+            }
+            n = s.n();
+            present.add(s.k());
+        }
+        List<String> missing = new ArrayList<>();
+        for (int k = 1; n != null && k <= n; k++) {
+            if (!present.contains(k)) {
+                missing.add(k + "/" + n);
+            }
+        }
+        return missing;
     }
 
     public static RunManifest merge(List<Path> shardDirs, Path out) {
@@ -67,7 +105,11 @@ public final class Merger {
         Map<CellKey, Path> seen = new LinkedHashMap<>();
         List<CellResult> results = new ArrayList<>();
         for (Path d : shardDirs) {
-            for (CellResult r : CellStore.load(d)) {
+            List<CellResult> shardCells = CellStore.load(d);
+            for (CellResult r : shardCells) {
+                StoredDataCheck.check(CellStore.cellFile(d, r.key()), r);
+            }
+            for (CellResult r : shardCells) {
                 Path prev = seen.putIfAbsent(r.key(), d);
                 if (prev != null) {
                     throw new ReportDataException("cannot merge: cell " + r.key().id() + " is in both " + prev + " and "
@@ -87,7 +129,8 @@ public final class Merger {
                 : manifests.stream().map(RunManifest::finishedAt).max(String::compareTo).orElse(null);
         String runId = out.toAbsolutePath().normalize().getFileName().toString();
         RunManifest merged = new RunManifest(runId, first.configName(), first.configHash(), new ArrayList<>(cells),
-                first.environment(), String.join(",", commits), commandLine, null, started, finished);
+                first.environment(), String.join(",", commits), commandLine, null, started, finished,
+                missingShards(shardDirs, manifests));
         try {
             Files.createDirectories(out);
         } catch (IOException e) {

@@ -27,15 +27,31 @@ import java.util.List;
  * @param shard {@code k/n} when the run is one shard of a matrix, else null
  * @param startedAt ISO-8601 instant
  * @param finishedAt ISO-8601 instant, null while running (or after a kill)
+ * @param missingShards for a merged run, the shards ({@code k/n}) of the matrix that were not merged: the run is
+ *     incomplete and its report says so; empty otherwise (and in manifests written before this field)
  */
 public record RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
         Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
-        String finishedAt) {
+        String finishedAt, List<String> missingShards) {
 
     public static final String FILE = "manifest.json";
 
     public RunManifest {
         cells = cells == null ? List.of() : List.copyOf(cells);
+        missingShards = missingShards == null ? List.of() : List.copyOf(missingShards);
+    }
+
+    /** A manifest with no missing shards (every run except an incomplete merge). */
+    public RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
+            Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
+            String finishedAt) {
+        this(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard, startedAt, finishedAt,
+                List.of());
+    }
+
+    /** True when this merged run lacks shards of its matrix ({@link #missingShards}). */
+    public boolean incomplete() {
+        return !missingShards.isEmpty();
     }
 
     /**
@@ -58,7 +74,7 @@ public record RunManifest(String runId, String configName, String configHash, Li
     /** This manifest with {@code finishedAt} set to now. */
     public RunManifest finished() {
         return new RunManifest(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard,
-                startedAt, Instant.now().toString());
+                startedAt, Instant.now().toString(), missingShards);
     }
 
     /** {@code sha256:<hex>} of the UTF-8 content. */
