@@ -46,8 +46,8 @@ public final class GateCommand implements Callable<Integer> {
     @Option(names = "--memory-tolerance", defaultValue = "2", description = "allowed peak growth in %% (default: ${DEFAULT-VALUE})")
     double memoryTolerance;
 
-    @Option(names = "--saving-tolerance", defaultValue = "10", description = "allowed loss of a saving, %% of the"
-            + " baseline's saving (default: ${DEFAULT-VALUE})")
+    @Option(names = "--saving-tolerance", defaultValue = "3", description = "allowed loss of a saving, in percentage"
+            + " points of the plain peak (default: ${DEFAULT-VALUE})")
     double savingTolerance;
 
     @Option(names = "--ratio-effect", defaultValue = "5", description = "minimum slowdown of the checkpointed/plain"

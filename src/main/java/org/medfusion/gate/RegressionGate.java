@@ -19,8 +19,8 @@ import org.medfusion.results.RunManifest;
  *   <li>{@link Check#STATUS}: the cell must still be ok (not OOM, error, or absent).</li>
  *   <li>{@link Check#MEMORY_PEAK}: same method, peak grown by at most the memory tolerance; a peak that vanished or a
  *       changed method fails.</li>
- *   <li>{@link Check#MEMORY_SAVING}: a checkpointed cell's saving against its plain cell (same run) may shrink by
- *       at most the saving tolerance (relative).</li>
+ *   <li>{@link Check#MEMORY_SAVING}: a checkpointed cell's saving against its plain cell (same run), in percent of
+ *       the plain peak, may shrink by at most the saving tolerance (percentage points).</li>
  *   <li>{@link Check#TIME_RATIO}: the checkpointed/plain step-time ratio of each run (each checkpointed sample over
  *       the run's plain median: machine speed cancels) compared with {@link SlowdownTest} (rank test + minimum effect).</li>
  *   <li>{@link Check#TIME_ABSOLUTE}: raw step times compared with {@link SlowdownTest}, gated only when the two
@@ -180,15 +180,12 @@ public final class RegressionGate {
         }
         double sc = 1.0 - (double) c.peakBytes() / cp.peakBytes();
         String cs = String.format(Locale.ROOT, "%.1f%% of plain", 100 * sc);
-        if (sb <= 0) {
-            return some(b, Check.MEMORY_SAVING, Outcome.REPORTED, bs, cs, "",
-                    "no saving in the baseline to hold the candidate to");
-        }
-        double change = 100.0 * (sc - sb) / sb;
+        double change = 100.0 * (sc - sb); // percentage points of the plain peak
         boolean fail = change < -o.savingTolerancePct();
-        return some(b, Check.MEMORY_SAVING, fail ? Outcome.FAIL : Outcome.PASS, bs, cs, pct(change),
-                fail ? String.format(Locale.ROOT, "saving shrank beyond %.1f%%", o.savingTolerancePct())
-                        : String.format(Locale.ROOT, "within -%.1f%%", o.savingTolerancePct()));
+        return some(b, Check.MEMORY_SAVING, fail ? Outcome.FAIL : Outcome.PASS, bs, cs,
+                String.format(Locale.ROOT, "%+.1f pp", change),
+                fail ? String.format(Locale.ROOT, "saving shrank by more than %.1f points", o.savingTolerancePct())
+                        : String.format(Locale.ROOT, "within -%.1f points", o.savingTolerancePct()));
     }
 
     private static java.util.Optional<Result> ratio(CellResult b, CellResult c, CellResult bp, CellResult cp,

@@ -46,8 +46,8 @@ public record SlowdownTest(double ratio, double ciLow, double ciHigh, double pSl
         double ratio = mc / mb;
         double twoSided = new MannWhitneyUTest().mannWhitneyUTest(b, c);
         double p = mc > mb ? twoSided / 2 : 1 - twoSided / 2;
-        double[] ci = bootstrapRatioCi(b, c, SEED);
-        return new SlowdownTest(ratio, ci[0], ci[1], p, p < alpha && ratio > 1 + minEffect);
+        Stats.Ratio ci = Stats.ratioOfMedians(candidate, baseline);
+        return new SlowdownTest(ratio, ci.low(), ci.high(), p, p < alpha && ratio > 1 + minEffect);
     }
 
     /**
@@ -85,26 +85,6 @@ public record SlowdownTest(double ratio, double ciLow, double ciHigh, double pSl
             r[j] = v[rnd.nextInt(v.length)];
         }
         return r;
-    }
-
-    /** Percentile bootstrap 95% interval of median(c) / median(b). */
-    static double[] bootstrapRatioCi(double[] b, double[] c, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        double[] ratios = new double[RESAMPLES];
-        double[] rb = new double[b.length];
-        double[] rc = new double[c.length];
-        for (int i = 0; i < RESAMPLES; i++) {
-            for (int j = 0; j < b.length; j++) {
-                rb[j] = b[rnd.nextInt(b.length)];
-            }
-            for (int j = 0; j < c.length; j++) {
-                rc[j] = c[rnd.nextInt(c.length)];
-            }
-            ratios[i] = median(rc) / median(rb);
-        }
-        java.util.Arrays.sort(ratios);
-        return new double[] {ratios[(int) Math.floor(0.025 * (RESAMPLES - 1))],
-            ratios[(int) Math.ceil(0.975 * (RESAMPLES - 1))]};
     }
 
     /**

@@ -111,7 +111,7 @@ class RegressionGateTest {
         RegressionGate.Verdict crossEnv = RegressionGate.compare(run(1, 1, 1, 1), run(2, 1.10, 1, 1), false, DEFAULTS);
         assertTrue(crossEnv.passed(), "different environments: absolute times are reported, not gated");
         assertEquals(RegressionGate.Outcome.REPORTED, only(crossEnv, RegressionGate.Check.TIME_ABSOLUTE, 0).outcome());
-        GateOptions ratioOnly = new GateOptions(2, 10, 5, 5, 0.01, false, false);
+        GateOptions ratioOnly = new GateOptions(2, 3, 5, 5, 0.01, false, false);
         assertTrue(RegressionGate.compare(run(1, 1, 1, 1), run(2, 1.10, 1, 1), true, ratioOnly).passed());
     }
 
@@ -210,7 +210,7 @@ class RegressionGateTest {
         RegressionGate.Run b = new RegressionGate.Run(Path.of("b"), manifest("cfg b", cells), cells);
         e = assertThrows(GateRefusedException.class, () -> RegressionGate.evaluate(a, b, DEFAULTS));
         assertTrue(e.getMessage().startsWith("the runs used different configs: a has sha256:"), e.getMessage());
-        GateOptions allow = new GateOptions(2, 10, 5, 5, 0.01, true, true);
+        GateOptions allow = new GateOptions(2, 3, 5, 5, 0.01, true, true);
         assertTrue(RegressionGate.evaluate(a, b, allow).passed());
         RegressionGate.Run noManifest = new RegressionGate.Run(Path.of("c"), null, cells);
         assertThrows(GateRefusedException.class, () -> RegressionGate.evaluate(a, noManifest, DEFAULTS));
@@ -222,7 +222,7 @@ class RegressionGateTest {
                 () -> new GateOptions(Double.NaN, 10, 5, 5, 0.01, false, true));
         assertEquals("--memory-tolerance must be a finite number of percent >= 0, got NaN", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new GateOptions(2, -1, 5, 5, 0.01, false, true));
-        assertThrows(IllegalArgumentException.class, () -> new GateOptions(2, 10, 5, 5, 1.5, false, true));
+        assertThrows(IllegalArgumentException.class, () -> new GateOptions(2, 3, 5, 5, 1.5, false, true));
     }
 
     static RunManifest manifest(String config, List<CellResult> cells) {
