@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
                 + " the environments match) by a rank test plus a minimum effect.")
 public final class GateCommand implements Callable<Integer> {
 
-    @Parameters(arity = "1..2", paramLabel = "<run>", description = "[<baseline-run>] <candidate-run>")
+    @Parameters(index = "0..1", arity = "1..2", paramLabel = "<run>", description = "[<baseline-run>] <candidate-run>")
     List<Path> runs;
 
     @Option(names = "--baseline", paramLabel = "<dir>", description = "baseline run (instead of the newest baseline"

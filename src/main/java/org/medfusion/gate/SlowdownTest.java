@@ -14,8 +14,8 @@ import org.medfusion.results.Stats;
  * {@code 1 - p/2}) and a minimum effect: the ratio of medians must exceed {@code 1 + minEffect}. The rank test
  * alone would flag a 1% shift measured with enough samples; the effect alone would flag noise. Both must agree.
  *
- * <p>The interval of the ratio of medians is a percentile bootstrap (2000 resamples of both sides, fixed seed, so
- * a verdict and its printed interval are reproducible).
+ * <p>The interval of the ratio of medians is {@link Stats#ratioOfMediansCi} (percentile bootstrap, fixed seed, so
+ * a verdict and its printed interval are reproducible); {@link #ofRatios} bootstraps all four sample sets.
  *
  * @param ratio median(candidate) / median(baseline)
  * @param ciLow 2.5th percentile of the bootstrapped ratio
@@ -46,8 +46,9 @@ public record SlowdownTest(double ratio, double ciLow, double ciHigh, double pSl
         double ratio = mc / mb;
         double twoSided = new MannWhitneyUTest().mannWhitneyUTest(b, c);
         double p = mc > mb ? twoSided / 2 : 1 - twoSided / 2;
-        Stats.Ratio ci = Stats.ratioOfMedians(candidate, baseline);
-        return new SlowdownTest(ratio, ci.low(), ci.high(), p, p < alpha && ratio > 1 + minEffect);
+        Stats.Interval ci = Stats.ratioOfMediansCi(candidate, baseline);
+        return new SlowdownTest(ratio, ci == null ? Double.NaN : ci.low(), ci == null ? Double.NaN : ci.high(), p,
+                p < alpha && ratio > 1 + minEffect);
     }
 
     /**
