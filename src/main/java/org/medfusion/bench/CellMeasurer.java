@@ -235,6 +235,7 @@ public final class CellMeasurer {
     private static List<String> forkJvmArgs(Path jmhDir) {
         List<String> args = new ArrayList<>();
         args.add("-XX:ErrorFile=" + jmhDir.toAbsolutePath().resolve("hs_err_%p.log"));
+        args.add(org.medfusion.natives.Natives.forkJvmArg()); // the parent's native fallback decision (-Dmedfusion.onednn)
         String hook = ForkCrashHook.forkOption();
         if (hook != null) {
             args.add(hook);

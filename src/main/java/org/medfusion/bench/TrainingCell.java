@@ -59,6 +59,7 @@ public class TrainingCell {
         ForkCrashHook.crashIfArmed(); // tests only: a fork that dies from a signal
         CellValidation.validate(model, batch, res, segments);
         Precision.parse(precision);
+        org.medfusion.natives.Natives.ensureEngine(); // the parent's native fallback (-Dmedfusion.onednn), before any model
         Device dev = org.medfusion.results.Device.parse(device).djl();
         backbone = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), dev);
         if (segments > 0) {

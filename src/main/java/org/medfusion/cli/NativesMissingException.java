@@ -1,23 +1,24 @@
 package org.medfusion.cli;
 
-/** libtorch's native libraries could not be loaded (offline, nothing on the classpath or PYTORCH_LIBRARY_PATH). */
+/**
+ * libtorch's native libraries could not be loaded (offline, nothing on the classpath or PYTORCH_LIBRARY_PATH), or
+ * they crash on this CPU and no fallback helps (see {@link org.medfusion.natives.Natives}); exit code 3.
+ */
 public final class NativesMissingException extends RuntimeException {
 
     public NativesMissingException(String message, Throwable cause) {
         super(message, cause);
     }
 
-    /** Loads the PyTorch engine once; throws with a one-line explanation when its natives are missing. */
-    public static void ensureEngine() {
+    /**
+     * Loads the PyTorch engine once and applies the native fallback this machine needs
+     * ({@link org.medfusion.natives.Natives#ensureEngine()}); throws with a one-line explanation when it cannot work.
+     */
+    public static org.medfusion.natives.Natives.Decision ensureEngine() {
         try {
-            ai.djl.engine.Engine.getEngine("PyTorch");
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            throw new NativesMissingException("libtorch natives not found (offline mode; build with the default cpu profile,"
-                    + " or set PYTORCH_LIBRARY_PATH for a GPU build): " + root.getMessage(), e);
+            return org.medfusion.natives.Natives.ensureEngine();
+        } catch (org.medfusion.natives.EngineUnavailableException e) {
+            throw new NativesMissingException(e.getMessage(), e);
         }
     }
 }

@@ -70,7 +70,7 @@ public final class RunCommand implements Callable<Integer> {
         if (out != null) {
             checkOut(out);
         }
-        NativesMissingException.ensureEngine();
+        spec.commandLine().getErr().println(NativesMissingException.ensureEngine().consoleLine()); // native fallback, if any
         String runId = out != null ? out.getFileName().toString()
                 : matrix.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
                         + (selected == null ? "" : "-shard" + selected.k() + "of" + selected.n());

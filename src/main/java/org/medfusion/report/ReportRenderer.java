@@ -114,7 +114,20 @@ public final class ReportRenderer {
         add(rows, "OS", e.os());
         add(rows, "DJL", e.djlVersion());
         add(rows, "libtorch", e.libtorchVersion());
+        add(rows, "native fallback", e.nativeFallback());
         return new ReportTable(List.of("field", "value"), rows);
+    }
+
+    /**
+     * The warning printed beside the timing figures when the run measured under a native fallback (null otherwise):
+     * such steps are slower than this machine's normal speed, which matters when runs of different machines are compared.
+     */
+    static String fallbackNote(RunManifest m) {
+        if (m == null || !m.environment().fallbackApplied()) {
+            return null;
+        }
+        return "Step times measured under a native fallback (" + m.environment().nativeFallback()
+                + "); they are slower than this machine without the fallback, compare them across machines with care.";
     }
 
     private static void add(List<List<String>> rows, String k, String v) {
@@ -146,6 +159,7 @@ public final class ReportRenderer {
         d.put("memoryMarkdown", mt.isEmpty() ? "No cell has a memory figure.\n" : mt.markdown());
         d.put("slowdownTable", st);
         d.put("slowdownMarkdown", st.isEmpty() ? "No cell has a step time.\n" : st.markdown());
+        d.put("fallbackNote", fallbackNote(manifest));
         List<Map<String, Object>> ch = new ArrayList<>();
         for (Charts.ChartFile c : charts) {
             Map<String, Object> m = new HashMap<>();

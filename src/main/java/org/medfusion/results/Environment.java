@@ -23,12 +23,30 @@ import java.util.concurrent.TimeUnit;
  * @param os {@code os.name os.version os.arch}
  * @param djlVersion DJL version
  * @param libtorchVersion libtorch version of the PyTorch engine
+ * @param nativeFallback the native fallback the run's processes applied ({@link org.medfusion.natives.Natives}):
+ *     {@code none} or {@code oneDNN convolution disabled: <reason>}; timing figures of a run with a fallback are
+ *     slower than the machine's normal speed. Manifests written before this field read as {@code none}.
  */
 public record Environment(String cpuModel, int cores, Long memoryBytes, String gpuName, String gpuDriver,
-        String cudaVersion, String jvm, String os, String djlVersion, String libtorchVersion) {
+        String cudaVersion, String jvm, String os, String djlVersion, String libtorchVersion, String nativeFallback) {
 
     public static final String NONE = "none";
     public static final String UNKNOWN = "unknown";
+
+    public Environment {
+        nativeFallback = nativeFallback == null || nativeFallback.isBlank() ? NONE : nativeFallback;
+    }
+
+    /** An environment without a native fallback ({@code nativeFallback = none}). */
+    public Environment(String cpuModel, int cores, Long memoryBytes, String gpuName, String gpuDriver,
+            String cudaVersion, String jvm, String os, String djlVersion, String libtorchVersion) {
+        this(cpuModel, cores, memoryBytes, gpuName, gpuDriver, cudaVersion, jvm, os, djlVersion, libtorchVersion, NONE);
+    }
+
+    /** True when the run's figures were measured under a native fallback. */
+    public boolean fallbackApplied() {
+        return !NONE.equals(nativeFallback);
+    }
 
     /**
      * Detects the environment; DJL and libtorch versions from {@code ai.djl.engine.Engine} when an engine
@@ -47,7 +65,10 @@ public record Environment(String cpuModel, int cores, Long memoryBytes, String g
         return detect(djl, torch);
     }
 
-    /** Detects everything except the DJL and libtorch versions, which are given. */
+    /**
+     * Detects everything except the DJL and libtorch versions, which are given; the native fallback is the one this
+     * process applied ({@link org.medfusion.natives.Natives#fallbackDescription()}).
+     */
     public static Environment detect(String djlVersion, String libtorchVersion) {
         String[] gpu = gpu();
         return new Environment(readCpuModel(), Runtime.getRuntime().availableProcessors(), memTotal(), gpu[0], gpu[1],
@@ -55,7 +76,8 @@ public record Environment(String cpuModel, int cores, Long memoryBytes, String g
                         + " (" + System.getProperty("java.vm.name") + ")",
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"),
-                djlVersion == null ? UNKNOWN : djlVersion, libtorchVersion == null ? UNKNOWN : libtorchVersion);
+                djlVersion == null ? UNKNOWN : djlVersion, libtorchVersion == null ? UNKNOWN : libtorchVersion,
+                org.medfusion.natives.Natives.fallbackDescription());
     }
 
     /** The fields that must agree between shards of one merged run, by name (see {@link Merger}). */
@@ -66,6 +88,7 @@ public record Environment(String cpuModel, int cores, Long memoryBytes, String g
         m.put("jvm", jvm);
         m.put("djlVersion", djlVersion);
         m.put("libtorchVersion", libtorchVersion);
+        m.put("nativeFallback", fallbackApplied() ? "oneDNN convolution disabled" : NONE); // reasons may differ in words
         return m;
     }
 
