@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         description = "Measures what gradient checkpointing buys: peak training memory saved and step time paid,"
                 + " per model, batch size and segment count.",
         subcommands = {RunCommand.class, MeasureCommand.class, VerifyCommand.class, ListModelsCommand.class, ReportCommand.class,
-                MergeCommand.class, GateCommand.class, HistoryCommand.class, BaselineCommand.class,
+                MergeCommand.class, GateCommand.class, HistoryCommand.class, BaselineCommand.class, DoctorCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

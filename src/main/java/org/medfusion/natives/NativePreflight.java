@@ -59,10 +59,13 @@ public final class NativePreflight {
         }
 
         String crashText() {
-            StringBuilder b = new StringBuilder("preflight probe died with ").append(signal)
-                    .append(" (exit ").append(exitCode).append(")");
+            // with -XX:-CreateCoredumpOnCrash the JVM exits 1 after writing hs_err: the exit code says nothing then
+            StringBuilder b = new StringBuilder("preflight probe died with ").append(signal);
+            if (hsErr == null) {
+                b.append(" (exit ").append(exitCode).append(")");
+            }
             if (shape != null) {
-                b.append(" in the backward/forward of a ").append(shape);
+                b.append(" in forward/backward of a ").append(shape);
             }
             if (frame != null) {
                 b.append(" at ").append(frame);

@@ -34,6 +34,9 @@ public final class Natives {
 
         /** The line printed at the start of a run. */
         public String consoleLine() {
+            if (outcome != null && NativeVerdict.FAILED.equals(verdict.probe())) {
+                return "native preflight: the probe could not run, no fallback applied: " + verdict.detail();
+            }
             return fallbackApplied() ? "native fallback: " + description()
                     : "native preflight: ok, no fallback (" + (outcome == null ? "set by -D" + PROPERTY : verdict.probe()
                             + (outcome.fresh() ? ", probed now" : ", cached")) + ")";
@@ -108,8 +111,12 @@ public final class Natives {
                 Instant.now().toString(), 0);
     }
 
-    /** Loads the engine; returns the libtorch version. */
-    private static String loadEngine() {
+    /**
+     * Loads the engine (nothing else: no preflight, no fallback); returns the libtorch version.
+     *
+     * @throws EngineUnavailableException when the natives cannot be loaded
+     */
+    public static String loadEngine() {
         try {
             return Engine.getEngine("PyTorch").getVersion();
         } catch (RuntimeException | UnsatisfiedLinkError e) {
