@@ -74,7 +74,8 @@ public final class DoctorCommand implements Callable<Integer> {
             return ExitCodes.DATA;
         }
         out.println("in this process:  " + d.description() + (d.outcome() == null ? " (set by -D" + Natives.PROPERTY + ")" : "")
-                + "; oneDNN enabled: " + OneDnnFallback.isEnabled() + "; JMH forks get " + Natives.forkJvmArg());
+                + "; oneDNN enabled: " + OneDnnFallback.isEnabled() + ", " + OneDnnFallback.ISA_VARIABLE + "="
+                + (OneDnnFallback.isaLimit() == null ? "unset" : OneDnnFallback.isaLimit()) + "; JMH forks get " + Natives.forkJvmArg());
         out.println("verdict:          usable" + (d.fallbackApplied() ? " with the fallback (timings say so)" : ""));
         out.flush();
         return ExitCodes.OK;

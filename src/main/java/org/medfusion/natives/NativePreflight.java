@@ -21,8 +21,8 @@ import org.medfusion.results.Json;
  * Finds out, before anything is measured, whether libtorch crashes natively on this machine, and which fallback
  * avoids it. The probe ({@link ProbeMain}) runs in a child JVM on the same {@code java} and classpath, because the
  * crash (a signal in oneDNN, DESIGN.md 4b) kills the process it happens in. A child that dies from a signal (exit
- * above 128, or an hs_err file) is a crash; the probe is then repeated with oneDNN off, and that fallback is chosen
- * when it passes. Only where the first probe crashes is a fallback chosen: where it passes nothing changes.
+ * above 128, or an hs_err file) is a crash; the probe is then repeated with each fallback, fastest first
+ * ({@link Fallback#PREFERENCE}), and the first that passes is chosen. Only where the first probe crashes is a fallback chosen: where it passes nothing changes.
  *
  * <p>The verdict is cached as JSON under {@code <dir>/<key>.json}, the key a hash of the {@link CpuSignature}, the
  * libtorch version and {@code ONEDNN_MAX_CPU_ISA} (and the test hook), so every later process on the machine (CLI
@@ -135,7 +135,7 @@ public final class NativePreflight {
         }
     }
 
-    /** Runs the probe without a fallback, and after a crash with oneDNN off (then, for advice only, with AVX). */
+    /** Runs the probe without a fallback, and after a crash with each {@link Fallback#PREFERENCE} until one passes. */
     NativeVerdict probe(CpuSignature cpu, String key, String libtorchVersion) {
         long start = System.nanoTime();
         ProbeRun plain = runChild(Fallback.NONE, Map.of());
@@ -151,18 +151,18 @@ public final class NativePreflight {
                     true, null, now, ms(start));
         }
         keepHsErr(plain, key);
-        ProbeRun off = runChild(Fallback.ONEDNN_OFF, Map.of());
-        if (off.passed()) {
-            return new NativeVerdict(key, cpu.describe(), libtorchVersion, NativeVerdict.CRASH,
-                    plain.crashText() + "; passes with oneDNN off", Fallback.ONEDNN_OFF.id(), true, null, now, ms(start));
+        List<String> tried = new ArrayList<>();
+        for (Fallback f : Fallback.PREFERENCE) {
+            ProbeRun r = runChild(f, Map.of());
+            if (r.passed()) {
+                return new NativeVerdict(key, cpu.describe(), libtorchVersion, NativeVerdict.CRASH,
+                        plain.crashText() + "; passes with " + f.id(), f.id(), true, null, now, ms(start));
+            }
+            tried.add(f.id() + ": " + (r.crashed() ? r.crashText() : r.timedOut() ? "timed out" : "exit " + r.exitCode()));
         }
-        ProbeRun avx = runChild(Fallback.NONE, Map.of("ONEDNN_MAX_CPU_ISA", "AVX"));
-        String advice = avx.passed()
-                ? "the probe passes with ONEDNN_MAX_CPU_ISA=AVX (several times slower): export it and rerun"
-                : "no fallback passed (oneDNN off: " + (off.crashed() ? off.crashText() : "exit " + off.exitCode())
-                        + "); try another libtorch version or machine";
         return new NativeVerdict(key, cpu.describe(), libtorchVersion, NativeVerdict.CRASH, plain.crashText(),
-                Fallback.NONE.id(), false, advice, now, ms(start));
+                Fallback.NONE.id(), false, "no fallback passed (" + String.join("; ", tried)
+                        + "); try another libtorch version or machine", now, ms(start));
     }
 
     private static long ms(long startNanos) {

@@ -10,7 +10,7 @@ package org.medfusion.natives;
  *     {@code failed} (the probe could not run: timeout or an exception; nothing is concluded)
  * @param detail what happened: the signal, the native frame from the hs_err file and the shape class running, or
  *     why the probe failed; {@code null} on pass
- * @param fallback the fallback to apply ({@code none} or {@code onednn-off})
+ * @param fallback the fallback to apply ({@link Fallback#id()}: {@code none}, {@code onednn-isa-avx}, {@code onednn-off})
  * @param usable false when the probe crashed and no in-process fallback passed (the engine cannot work here)
  * @param advice what a person can do when {@code usable} is false, else null
  * @param checkedAt ISO-8601 instant of the probe
@@ -30,12 +30,12 @@ public record NativeVerdict(String key, String cpu, String libtorchVersion, Stri
 
     /**
      * The one line for the console, the manifest and the report: {@code none}, or
-     * {@code oneDNN convolution disabled: <reason>}.
+     * {@code <what is disabled>: <reason>}, e.g. {@code oneDNN convolution disabled: <reason>}.
      */
     public String description() {
         if (fallbackMode() == Fallback.NONE) {
             return "none";
         }
-        return "oneDNN convolution disabled: " + (detail == null ? "requested" : detail);
+        return fallbackMode().headline() + ": " + (detail == null ? "requested" : detail);
     }
 }

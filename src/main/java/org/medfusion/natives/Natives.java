@@ -8,14 +8,14 @@ import java.time.Instant;
  * (CLI commands, JMH forks in {@code TrainingCell}, the test JVM through a JUnit launcher listener) calls
  * {@link #ensureEngine()} first. It loads libtorch, decides the native fallback and applies it, once per process.
  *
- * <p>The decision comes from {@code -Dmedfusion.onednn}: {@code off} applies the oneDNN fallback, {@code on} applies
- * none, and {@code auto} (the default) asks the {@link NativePreflight} (a cached verdict, or a probe of a few
+ * <p>The decision comes from {@code -Dmedfusion.onednn}: {@code avx} caps oneDNN at AVX, {@code off} switches oneDNN
+ * off, {@code on} applies no fallback, and {@code auto} (the default) asks the {@link NativePreflight} (a cached verdict, or a probe of a few
  * seconds in a child JVM). The parent passes its decision to JMH forks as {@link #forkJvmArg()}, so a fork never
  * probes again and always runs like its parent.
  */
 public final class Natives {
 
-    /** {@code on}, {@code off} or {@code auto}. */
+    /** {@code on}, {@code avx}, {@code off} or {@code auto}. */
     public static final String PROPERTY = "medfusion.onednn";
 
     private static volatile Decision decision;
@@ -78,7 +78,11 @@ public final class Natives {
     /** The JVM argument that makes a JMH fork apply exactly this process's decision without probing. */
     public static String forkJvmArg() {
         Decision d = decision;
-        String mode = d == null ? System.getProperty(PROPERTY, "auto") : d.fallbackApplied() ? "off" : "on";
+        String mode = d == null ? System.getProperty(PROPERTY, "auto") : switch (d.verdict().fallbackMode()) {
+            case NONE -> "on";
+            case ISA_AVX -> "avx";
+            case ONEDNN_OFF -> "off";
+        };
         return "-D" + PROPERTY + "=" + mode;
     }
 
@@ -88,6 +92,7 @@ public final class Natives {
         Decision d;
         switch (mode) {
             case "off" -> d = new Decision(forced(version, Fallback.ONEDNN_OFF), null);
+            case "avx" -> d = new Decision(forced(version, Fallback.ISA_AVX), null);
             case "on" -> d = new Decision(forced(version, Fallback.NONE), null);
             case "auto", "" -> {
                 NativePreflight.Outcome o = NativePreflight.fromSystem().verdict(version, false);
@@ -97,17 +102,15 @@ public final class Natives {
                 }
                 d = new Decision(o.verdict(), o);
             }
-            default -> throw new IllegalArgumentException("-D" + PROPERTY + " must be on, off or auto, got '" + mode + "'");
+            default -> throw new IllegalArgumentException("-D" + PROPERTY + " must be on, avx, off or auto, got '" + mode + "'");
         }
-        if (d.fallbackApplied()) {
-            OneDnnFallback.setEnabled(false);
-        }
+        d.verdict().fallbackMode().apply();
         return d;
     }
 
     private static NativeVerdict forced(String version, Fallback f) {
         return new NativeVerdict("forced", CpuSignature.detect().describe(), version, "not run",
-                f == Fallback.NONE ? null : "requested with -D" + PROPERTY + "=off", f.id(), true, null,
+                f == Fallback.NONE ? null : "requested with -D" + PROPERTY + "=" + System.getProperty(PROPERTY), f.id(), true, null,
                 Instant.now().toString(), 0);
     }
 

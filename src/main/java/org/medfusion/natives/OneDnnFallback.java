@@ -1,5 +1,6 @@
 package org.medfusion.natives;
 
+import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.io.IOException;
@@ -25,6 +26,8 @@ public final class OneDnnFallback {
     private static final String GLOBAL_CONTEXT = "_ZN2at13globalContextEv";
     private static final String SET_ENABLED = "_ZN2at7Context20setUserEnabledMkldnnEb";
     private static final String IS_ENABLED = "_ZNK2at7Context17userEnabledMkldnnEv";
+    /** oneDNN's ISA cap variable. */
+    public static final String ISA_VARIABLE = "ONEDNN_MAX_CPU_ISA";
 
     private OneDnnFallback() {
     }
@@ -37,6 +40,25 @@ public final class OneDnnFallback {
         if (isEnabled() != enabled) {
             throw new IllegalStateException("setUserEnabledMkldnn(" + enabled + ") did not take effect");
         }
+    }
+
+    /**
+     * Caps oneDNN's instruction set for this process by setting {@code ONEDNN_MAX_CPU_ISA} in the native environment
+     * (libc {@code setenv}; Java cannot change its own environment). oneDNN reads the variable once, when it creates
+     * its first primitive, so this must run before any convolution; {@link Natives} calls it right after the engine
+     * loads, and the preflight verifies exactly that sequence in a fresh child.
+     */
+    public static synchronized void limitIsa(String isa) {
+        Function setenv = Function.getFunction("c", "setenv");
+        if (setenv.invokeInt(new Object[] {ISA_VARIABLE, isa, 1}) != 0) {
+            throw new IllegalStateException("setenv(" + ISA_VARIABLE + ") failed");
+        }
+    }
+
+    /** The value oneDNN will read for its ISA cap (the native environment, not Java's snapshot of it). */
+    public static String isaLimit() {
+        Pointer p = Function.getFunction("c", "getenv").invokePointer(new Object[] {ISA_VARIABLE});
+        return p == null ? null : p.getString(0);
     }
 
     /** libtorch's {@code userEnabledMkldnn()}: whether oneDNN kernels may be used. */

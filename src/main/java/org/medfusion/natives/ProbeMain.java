@@ -15,7 +15,7 @@ import java.util.List;
  * takes well under a second once libtorch is loaded. Run in a child because the crash it looks for is a signal in
  * native code that takes the whole JVM with it.
  *
- * <p>Usage: {@code java -cp <classpath> org.medfusion.natives.ProbeMain [--fallback none|onednn-off]}. Prints
+ * <p>Usage: {@code java -cp <classpath> org.medfusion.natives.ProbeMain [--fallback <Fallback id>]}. Prints
  * {@code probe start <class>} before and {@code probe ok <class>} after each class (flushed, so the parent knows
  * which class was running when the child died) and exits 0 when all pass.
  *
@@ -56,10 +56,9 @@ public final class ProbeMain {
         }
         Engine engine = Engine.getEngine("PyTorch");
         System.out.println("probe engine " + engine.getEngineName() + " " + engine.getVersion());
-        if (fallback == Fallback.ONEDNN_OFF) {
-            OneDnnFallback.setEnabled(false);
-        }
-        System.out.println("probe fallback " + fallback.id() + " (oneDNN enabled: " + OneDnnFallback.isEnabled() + ")");
+        fallback.apply(); // exactly where Natives applies it: after the engine loads, before any convolution
+        System.out.println("probe fallback " + fallback.id() + " (oneDNN enabled: " + OneDnnFallback.isEnabled()
+                + ", " + OneDnnFallback.ISA_VARIABLE + "=" + OneDnnFallback.isaLimit() + ")");
         try (NDManager m = NDManager.newBaseManager()) {
             for (ShapeClass s : SHAPES) {
                 System.out.println("probe start " + s.name());

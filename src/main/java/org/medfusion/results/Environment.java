@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * @param djlVersion DJL version
  * @param libtorchVersion libtorch version of the PyTorch engine
  * @param nativeFallback the native fallback the run's processes applied ({@link org.medfusion.natives.Natives}):
- *     {@code none} or {@code oneDNN convolution disabled: <reason>}; timing figures of a run with a fallback are
+ *     {@code none} or e.g. {@code oneDNN convolution disabled: <reason>}; timing figures of a run with a fallback are
  *     slower than the machine's normal speed. Manifests written before this field read as {@code none}.
  */
 public record Environment(String cpuModel, int cores, Long memoryBytes, String gpuName, String gpuDriver,
@@ -88,7 +88,7 @@ public record Environment(String cpuModel, int cores, Long memoryBytes, String g
         m.put("jvm", jvm);
         m.put("djlVersion", djlVersion);
         m.put("libtorchVersion", libtorchVersion);
-        m.put("nativeFallback", fallbackApplied() ? "oneDNN convolution disabled" : NONE); // reasons may differ in words
+        m.put("nativeFallback", nativeFallback.split(":", 2)[0]); // the fallback, not its reason's wording
         return m;
     }
 

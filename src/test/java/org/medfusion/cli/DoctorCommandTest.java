@@ -43,7 +43,7 @@ class DoctorCommandTest {
             String[] r = run("doctor", "--refresh");
             assertEquals("0", r[0], r[1] + r[2]);
             assertTrue(r[1].contains("probe:            crash (probed now"), r[1]);
-            assertTrue(r[1].contains("fallback:         oneDNN convolution disabled: preflight probe died with SIGFPE"), r[1]);
+            assertTrue(r[1].contains("fallback:         oneDNN brgemm convolution disabled (ONEDNN_MAX_CPU_ISA=AVX): preflight probe died with SIGFPE"), r[1]);
             assertTrue(r[1].contains(dir.toString()), "names the cache file: " + r[1]);
         } finally {
             System.clearProperty(NativePreflight.DIR_PROPERTY);
@@ -51,17 +51,34 @@ class DoctorCommandTest {
         }
     }
 
-    @Test
-    void forkPropertyAppliesTheFallbackInAFreshJvm() throws Exception {
+    /** Runs {@code Main} in a fresh JVM (as a JMH fork would start) with {@code -Dmedfusion.onednn=<mode>}. */
+    private static String[] child(String mode, String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        Process p = new ProcessBuilder(java, "-Dmedfusion.onednn=off", "-Dai.djl.offline=true", "-cp",
-                System.getProperty("java.class.path"), Main.class.getName(), "doctor")
-                .redirectErrorStream(true).start();
+        List<String> cmd = new java.util.ArrayList<>(List.of(java, "-Dmedfusion.onednn=" + mode, "-Dai.djl.offline=true",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("in this process:  oneDNN convolution disabled: requested with -Dmedfusion.onednn=off"), out);
-        assertTrue(out.contains("oneDNN enabled: false"), out);
-        assertTrue(out.contains("JMH forks get -Dmedfusion.onednn=off"), out);
+        return new String[] {Integer.toString(p.exitValue()), out};
+    }
+
+    @Test
+    void forkPropertyOffSwitchesOneDnnOff() throws Exception {
+        String[] r = child("off", "doctor");
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("in this process:  oneDNN convolution disabled: requested with -Dmedfusion.onednn=off"), r[1]);
+        assertTrue(r[1].contains("oneDNN enabled: false"), r[1]);
+        assertTrue(r[1].contains("JMH forks get -Dmedfusion.onednn=off"), r[1]);
+    }
+
+    @Test
+    void forkPropertyAvxCapsOneDnnAndCheckpointingStaysExact() throws Exception {
+        String[] r = child("avx", "verify", "--model", "resnet50", "--batch", "2", "--res", "32", "--segments", "4",
+                "--format", "json");
+        assertEquals("0", r[0], "verify must agree exactly under ONEDNN_MAX_CPU_ISA=AVX: " + r[1]);
+        r = child("avx", "doctor");
+        assertTrue(r[1].contains("ONEDNN_MAX_CPU_ISA=AVX"), r[1]);
+        assertTrue(r[1].contains("JMH forks get -Dmedfusion.onednn=avx"), r[1]);
     }
 }
