@@ -8,6 +8,9 @@ import org.medfusion.backbones.Backbone;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.checkpoint.Split;
+import org.medfusion.checkpoint.SplitPolicy;
+import org.medfusion.planner.OptimalSplit;
+import org.medfusion.planner.ProfileKey;
 import org.medfusion.results.Precision;
 import org.medfusion.train.TrainingStep;
 import org.openjdk.jmh.annotations.Level;
@@ -44,7 +47,10 @@ public class TrainingCell {
     @Param("cpu")
     public String device;
 
-    /** Segment boundaries: {@code uniform} (default) or {@code torch} (checkpoint_sequential's). */
+    /**
+     * Segment boundaries: {@code uniform} (default), {@code torch} (checkpoint_sequential's) or {@code optimal}
+     * (least predicted peak, from the model's profile: cached, measured in child JVMs on first use).
+     */
     @Param("uniform")
     public String split;
 
@@ -63,7 +69,11 @@ public class TrainingCell {
         Device dev = org.medfusion.results.Device.parse(device).djl();
         backbone = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), dev);
         if (segments > 0) {
-            backbone.enableGradientCheckpointing(segments, Split.parse(split).policy());
+            Split how = Split.parse(split);
+            backbone.enableGradientCheckpointing(segments, how.needsProfile()
+                    ? SplitPolicy.fixed(OptimalSplit.plan(new ProfileKey(model, batch, res, Precision.parse(precision),
+                            org.medfusion.results.Device.parse(device)), segments).plan())
+                    : how.policy());
         }
         data = backbone.manager().newSubManager();
         SyntheticBatch input = SyntheticBatch.create(data, batch, res, backbone.options().outputDim(), 42);

@@ -15,7 +15,13 @@ public enum Split {
     /** Equal block counts per segment (sizes differ by at most one). */
     UNIFORM(SplitPolicy.UNIFORM),
     /** PyTorch's {@code checkpoint_sequential} rule: S-1 segments of n/S blocks, the last one the rest. */
-    TORCH(SplitPolicy.TORCH_SEQUENTIAL);
+    TORCH(SplitPolicy.TORCH_SEQUENTIAL),
+    /**
+     * The boundaries that minimise the predicted step peak for the segment count (ties: least recompute),
+     * chosen by {@code org.medfusion.planner.SegmentPlanner} from the model's measured profile at the
+     * cell's configuration; not a function of (blocks, segments) alone, so it has no {@link #policy()}.
+     */
+    OPTIMAL(null);
 
     private final SplitPolicy policy;
 
@@ -23,11 +29,24 @@ public enum Split {
         this.policy = policy;
     }
 
+    /**
+     * The policy cutting by block count alone.
+     *
+     * @throws IllegalStateException for {@link #OPTIMAL}, whose plan needs a profile ({@link #needsProfile()})
+     */
     public SplitPolicy policy() {
+        if (policy == null) {
+            throw new IllegalStateException("split '" + label() + "' needs the model's profile: plan it with org.medfusion.planner.SegmentPlanner");
+        }
         return policy;
     }
 
-    /** The name used in YAML, CLI, CSV and JSON: {@code uniform}, {@code torch}. */
+    /** Whether the plan depends on the model's measured profile rather than on block counts. */
+    public boolean needsProfile() {
+        return policy == null;
+    }
+
+    /** The name used in YAML, CLI, CSV and JSON: {@code uniform}, {@code torch}, {@code optimal}. */
     @JsonValue
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -25,10 +25,21 @@ public interface SplitPolicy {
         return SegmentPlan.of(ranges);
     };
 
-    /** A policy by its {@link Split} label: {@code uniform} or {@code torch}. */
+    /** A policy by its {@link Split} label: {@code uniform} or {@code torch} ({@code optimal} needs a profile: throws). */
     static SplitPolicy named(String name) {
         return Split.parse(name).policy();
     }
 
     SegmentPlan plan(int blockCount, int segments);
+
+    /** A policy that always returns {@code plan} (for plans chosen elsewhere, e.g. by the planner). */
+    static SplitPolicy fixed(SegmentPlan plan) {
+        return (n, s) -> {
+            if (n != plan.blockCount() || s != plan.segmentCount()) {
+                throw new IllegalArgumentException("the fixed plan " + plan + " has " + plan.segmentCount() + " segments over "
+                        + plan.blockCount() + " blocks, asked for " + s + " over " + n);
+            }
+            return plan;
+        };
+    }
 }

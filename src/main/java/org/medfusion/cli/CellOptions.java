@@ -31,7 +31,7 @@ public final class CellOptions {
     int segments;
 
     @Option(names = "--split", defaultValue = "uniform",
-            description = "Segment boundaries: uniform or torch (PyTorch's checkpoint_sequential) (default: ${DEFAULT-VALUE}).")
+            description = "Segment boundaries: uniform, torch (PyTorch's checkpoint_sequential) or optimal (least predicted peak from the profile) (default: ${DEFAULT-VALUE}).")
     String split;
 
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or amp (default: ${DEFAULT-VALUE}).")

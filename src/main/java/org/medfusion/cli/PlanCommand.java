@@ -1,0 +1,142 @@
+package org.medfusion.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.medfusion.bench.CellMeasurer;
+import org.medfusion.bench.MeasureSettings;
+import org.medfusion.checkpoint.Split;
+import org.medfusion.planner.ByteSize;
+import org.medfusion.planner.MemoryModel;
+import org.medfusion.planner.ModelProfile;
+import org.medfusion.planner.PlannedSegments;
+import org.medfusion.planner.ProfileCache;
+import org.medfusion.planner.ProfileKey;
+import org.medfusion.planner.SegmentPlanner;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code plan}: the plan of least predicted recompute time whose predicted step peak fits a memory budget,
+ * over every segment count, from the model's measured profile. Exit 0 with the plan; 1 (one line naming the
+ * least possible peak) when no plan fits; 2 on bad input. With {@code --measure} the plan is measured at
+ * once when it is an optimal split of its segment count (the only kind a cell can name), else reported so.
+ */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Least-recompute checkpoint plan whose predicted peak fits a memory budget.")
+public final class PlanCommand implements Callable<Integer> {
+
+    enum Format { json, table }
+
+    @Option(names = "--model", required = true, description = "Model name (see list-models).")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--res", defaultValue = "112", description = "Input resolution in px (default: ${DEFAULT-VALUE}).")
+    int res;
+
+    @Option(names = "--budget", required = true, description = "Peak memory budget of a step above its steady state: bytes, or e.g. 150MiB, 1.5GiB.")
+    String budget;
+
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 only for now (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu only for now (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--format", defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    @Option(names = "--measure", description = "Measure the chosen plan at once (peak and step time, as measure does).")
+    boolean measure;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        long budgetBytes = ByteSize.parse(budget);
+        ProfileKey key = ProfileCommand.keyOf(model, batch, res, precision, device);
+        NativesMissingException.ensureEngine();
+        ModelProfile profile = ProfileCache.standard().loadOrMeasure(key, false);
+        MemoryModel memory = new MemoryModel(profile.blocks());
+        SegmentPlanner planner = new SegmentPlanner(memory);
+        Optional<PlannedSegments> plan = planner.cheapestWithin(budgetBytes);
+        PrintWriter out = spec.commandLine().getOut();
+        if (plan.isEmpty()) {
+            long min = planner.minimumPeak();
+            spec.commandLine().getErr().println("no plan fits " + ByteSize.mib(budgetBytes) + " (" + budgetBytes
+                    + " bytes): the least predicted peak of " + model + " at batch " + batch + ", " + res + " px is "
+                    + ByteSize.mib(min) + " (" + min + " bytes)");
+            return ExitCodes.FAILED;
+        }
+        PlannedSegments p = plan.get();
+        CellResult measured = measure ? measure(key, p) : null;
+        // a measured cell names split optimal, which runs the least-peak plan of that segment count
+        PlannedSegments ran = measure ? planner.leastPeak(p.segments()) : null;
+        out.println(format == Format.json ? toJson(p, budgetBytes, memory.plainStepMs(), measured, ran) : toTable(p, budgetBytes, measured));
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private CellResult measure(ProfileKey key, PlannedSegments p) throws Exception {
+        int s = p.segments();
+        CellKey cell = new CellKey(key.model(), key.batch(), key.res(), s == 1 ? 0 : s, Split.OPTIMAL, key.precision(), key.device());
+        Path dir = Files.createTempDirectory("medfusion-plan");
+        PrintStream progress = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        return new CellMeasurer(new MeasureSettings(1, 3, 1, 1, 2, 1), dir, progress).measure(cell);
+    }
+
+    static String toJson(PlannedSegments p, long budgetBytes, double plainStepMs, CellResult measured, PlannedSegments ran) throws Exception {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode n = m.createObjectNode();
+        n.put("budget_bytes", budgetBytes);
+        n.put("segments", p.segments());
+        p.boundaries().forEach(n.putArray("boundaries")::add);
+        p.recomputed().forEach(n.putArray("recomputed")::add);
+        n.put("predicted_peak_bytes", p.predictedPeakBytes());
+        n.put("predicted_overhead", Math.round(p.predictedOverheadMs() * 100) / 100.0);
+        n.put("predicted_overhead_unit", "ms");
+        n.put("predicted_overhead_fraction", plainStepMs > 0 ? Math.round(p.predictedOverheadMs() / plainStepMs * 1000) / 1000.0 : 0);
+        if (measured != null) {
+            n.put("measured_status", measured.status().label());
+            ran.boundaries().forEach(n.putArray("measured_boundaries")::add);
+            n.put("measured_predicted_peak_bytes", ran.predictedPeakBytes());
+            if (measured.peakBytes() == null) {
+                n.putNull("measured_peak_bytes");
+            } else {
+                n.put("measured_peak_bytes", measured.peakBytes());
+            }
+            if (measured.stepMsMedian() == null) {
+                n.putNull("measured_step_ms");
+            } else {
+                n.put("measured_step_ms", measured.stepMsMedian());
+            }
+            n.put("measured_message", measured.message());
+        }
+        return m.writeValueAsString(n);
+    }
+
+    static String toTable(PlannedSegments p, long budgetBytes, CellResult measured) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "budget %s: %d segments %s (last stored, others recomputed), predicted peak %s, recompute %.1f ms",
+                ByteSize.mib(budgetBytes), p.segments(), p.plan(), ByteSize.mib(p.predictedPeakBytes()), p.predictedOverheadMs()));
+        if (measured != null) {
+            sb.append(String.format(Locale.ROOT, "%nmeasured: %s, peak %s, step %s ms", measured.status().label(),
+                    measured.peakBytes() == null ? "missing" : ByteSize.mib(measured.peakBytes()),
+                    measured.stepMsMedian() == null ? "missing" : String.format(Locale.ROOT, "%.1f", measured.stepMsMedian())));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,34 @@
+package org.medfusion.planner;
+
+/**
+ * Measured figures of one block of a model at one (batch, res, precision, device). All byte figures
+ * are CPU memory measured in a child JVM run with {@code MALLOC_MMAP_THRESHOLD_=65536} (so freed tensors
+ * go back to the OS at once and resident memory tracks live tensors); times are medians from a separate
+ * child without that setting. See {@link Profiler} for how each figure is taken.
+ *
+ * @param index position of the block in the model's block list
+ * @param name the block's class (for reading the profile)
+ * @param outputBytes bytes of the block's output tensor (shape x dtype size): the boundary a segment
+ *        ending here keeps
+ * @param keptBytes bytes the block adds to live memory when it runs with grad inside a plain forward
+ *        chain: its output plus what autograd saves for its backward, minus its input when autograd does
+ *        not keep that (malloc in-use bytes after the block minus before it, glibc {@code mallinfo2})
+ * @param forwardPeakBytes peak resident growth during the block's forward with grad, above the memory in
+ *        use just before it (temporaries included, even those freed before the forward returns)
+ * @param forwardNoGradPeakBytes the same with grad off (includes its output)
+ * @param backwardPeakBytes peak resident growth during the block's backward (vector-Jacobian product of
+ *        its output with an upstream gradient of the output's shape), above the memory in use just before
+ *        it (its kept tensors and the upstream gradient are already held; the input's gradient is counted)
+ * @param forwardMs median forward time with grad (ms)
+ * @param forwardNoGradMs median forward time with grad off (ms)
+ * @param backwardMs median backward time (ms)
+ */
+public record BlockProfile(int index, String name, long outputBytes, long keptBytes, long forwardPeakBytes,
+        long forwardNoGradPeakBytes, long backwardPeakBytes, double forwardMs, double forwardNoGradMs, double backwardMs) {
+
+    /** This block's memory figures with the times of {@code timed} (same block from a timing run). */
+    public BlockProfile withTimesOf(BlockProfile timed) {
+        return new BlockProfile(index, name, outputBytes, keptBytes, forwardPeakBytes, forwardNoGradPeakBytes,
+                backwardPeakBytes, timed.forwardMs, timed.forwardNoGradMs, timed.backwardMs);
+    }
+}

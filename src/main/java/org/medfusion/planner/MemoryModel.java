@@ -1,0 +1,125 @@
+package org.medfusion.planner;
+
+import java.util.List;
+import org.medfusion.checkpoint.SegmentPlan;
+
+/**
+ * Predicts the peak memory of one training step (above the steady state left by the previous step:
+ * weights, gradient buffers and optimizer state excluded, as in the measured cells) for any segment plan,
+ * from a {@link BlockProfile} per block, following the engine's schedule
+ * ({@link org.medfusion.checkpoint.CheckpointedSequence}):
+ * <ul>
+ *   <li>segments 0..S-2 are <i>recomputed</i>: run without grad in the forward (only their output, the
+ *       boundary, is kept), then, in reverse order, recomputed with grad and back-propagated with their
+ *       upstream gradient held;</li>
+ *   <li>the last segment is <i>stored</i>: it runs with grad in the forward and keeps its activations
+ *       until its backward, which runs first. A one-segment plan is the plain step.</li>
+ * </ul>
+ * While segment k runs (forward or its backward), the boundaries of segments 0..k-1 are held: the step's
+ * peak is {@code max_k (P_k + cost_k)} with {@code P_k} the sum of those boundaries. That split into a
+ * prefix and a per-segment cost is what lets {@link SegmentPlanner} search plans by dynamic programming.
+ *
+ * <p>Within a segment run with grad, while block i runs forward: the kept bytes of the blocks before it
+ * plus its forward peak; while it runs backward: the kept bytes of the blocks up to it, the gradient of its
+ * output (for the segment's last block: the upstream gradient), plus its backward peak; in a recomputed
+ * segment the upstream gradient and the recomputed output stay held throughout.
+ *
+ * <p>Time model: a plan's overhead is the forward-with-grad time of the blocks it recomputes.
+ */
+public final class MemoryModel {
+
+    private final List<BlockProfile> blocks;
+
+    public MemoryModel(List<BlockProfile> blocks) {
+        if (blocks.isEmpty()) {
+            throw new IllegalArgumentException("a profile needs at least one block");
+        }
+        this.blocks = List.copyOf(blocks);
+    }
+
+    public int blockCount() {
+        return blocks.size();
+    }
+
+    /** Bytes kept between the segments when a segment ends before block {@code end}: that block's input. */
+    public long boundaryBytes(int end) {
+        return blocks.get(end - 1).outputBytes();
+    }
+
+    /** Peak, above the boundaries held before it, of a recomputed segment [start, end): forward or backward phase. */
+    public long recomputedCost(int start, int end) {
+        long forward = 0;
+        for (int i = start; i < end; i++) {
+            long input = i > start ? blocks.get(i - 1).outputBytes() : 0; // the segment's input is a boundary (or the batch)
+            forward = Math.max(forward, input + blocks.get(i).forwardNoGradPeakBytes());
+        }
+        long upstream = blocks.get(end - 1).outputBytes();
+        return Math.max(forward, withGradCost(start, end, upstream, true));
+    }
+
+    /** Peak, above the boundaries held before it, of the stored last segment [start, end) (forward and backward). */
+    public long storedCost(int start, int end) {
+        return withGradCost(start, end, 0, false);
+    }
+
+    private long withGradCost(int start, int end, long upstream, boolean outputHeld) {
+        long peak = 0;
+        long kept = 0;
+        long[] keptBefore = new long[end - start];
+        for (int i = start; i < end; i++) {
+            keptBefore[i - start] = kept;
+            peak = Math.max(peak, upstream + kept + blocks.get(i).forwardPeakBytes());
+            kept += blocks.get(i).keptBytes();
+        }
+        long lastOutput = blocks.get(end - 1).outputBytes();
+        for (int i = end - 1; i >= start; i--) {
+            BlockProfile b = blocks.get(i);
+            long gradient = i == end - 1 ? 0 : b.outputBytes(); // the last block's output gradient is the upstream one
+            long output = outputHeld && i < end - 1 ? lastOutput : 0; // handle of the recomputed output, freed with the segment
+            peak = Math.max(peak, upstream + output + keptBefore[i - start] + b.keptBytes() + gradient + b.backwardPeakBytes());
+        }
+        return peak;
+    }
+
+    /** Forward-with-grad time (ms) of blocks [start, end): what recomputing them costs. */
+    public double recomputeMs(int start, int end) {
+        double t = 0;
+        for (int i = start; i < end; i++) {
+            t += blocks.get(i).forwardMs();
+        }
+        return t;
+    }
+
+    /** Time (ms) of a plain step's forward and backward, the reference for relative overhead. */
+    public double plainStepMs() {
+        double t = 0;
+        for (BlockProfile b : blocks) {
+            t += b.forwardMs() + b.backwardMs();
+        }
+        return t;
+    }
+
+    /** Predicted peak (bytes) and recompute overhead (ms) of {@code plan}. */
+    public Prediction predict(SegmentPlan plan) {
+        if (plan.blockCount() != blocks.size()) {
+            throw new IllegalArgumentException("plan covers " + plan.blockCount() + " blocks, the profile has " + blocks.size());
+        }
+        List<SegmentPlan.Range> ranges = plan.ranges();
+        long held = 0;
+        long peak = 0;
+        double overhead = 0;
+        for (int k = 0; k < ranges.size() - 1; k++) {
+            SegmentPlan.Range r = ranges.get(k);
+            peak = Math.max(peak, held + recomputedCost(r.start(), r.end()));
+            held += boundaryBytes(r.end());
+            overhead += recomputeMs(r.start(), r.end());
+        }
+        SegmentPlan.Range last = ranges.get(ranges.size() - 1);
+        peak = Math.max(peak, held + storedCost(last.start(), last.end()));
+        return new Prediction(peak, overhead);
+    }
+
+    /** A plan's predicted step peak (bytes above the steady state) and recompute overhead (ms). */
+    public record Prediction(long peakBytes, double overheadMs) {
+    }
+}

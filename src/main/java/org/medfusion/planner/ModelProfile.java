@@ -1,0 +1,55 @@
+package org.medfusion.planner;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The measured per-block profile of a model at one configuration, with the environment it was measured
+ * in (a profile is only valid on the same CPU model and libtorch version: the cache key includes them).
+ *
+ * @param blocks one entry per checkpointable block, in order (the last is the head)
+ */
+public record ModelProfile(int formatVersion, String model, int batch, int res, String precision, String device,
+        String cpuModel, String libtorchVersion, String memoryMethod, List<BlockProfile> blocks) {
+
+    /** Bumped whenever what a figure means changes, so stale cache files are re-measured. */
+    public static final int FORMAT_VERSION = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public ModelProfile {
+        blocks = List.copyOf(blocks);
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static ModelProfile fromJson(String json) {
+        try {
+            return JSON.readValue(json, ModelProfile.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("not a model profile: " + e.getMessage(), e);
+        }
+    }
+
+    /** One header line and one line per block. */
+    public String toCsv() {
+        StringBuilder sb = new StringBuilder("block,name,output_bytes,kept_bytes,forward_peak_bytes,forward_nograd_peak_bytes,"
+                + "backward_peak_bytes,forward_ms,forward_nograd_ms,backward_ms\n");
+        for (BlockProfile b : blocks) {
+            sb.append(String.format(Locale.ROOT, "%d,%s,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f%n", b.index(), b.name(), b.outputBytes(),
+                    b.keptBytes(), b.forwardPeakBytes(), b.forwardNoGradPeakBytes(), b.backwardPeakBytes(), b.forwardMs(),
+                    b.forwardNoGradMs(), b.backwardMs()));
+        }
+        return sb.toString();
+    }
+}

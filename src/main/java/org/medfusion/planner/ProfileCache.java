@@ -1,0 +1,140 @@
+package org.medfusion.planner;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.medfusion.results.Device;
+import org.medfusion.results.Environment;
+import org.medfusion.results.Precision;
+
+/**
+ * Profiles measured once per configuration and environment, kept as JSON files under a cache directory
+ * ({@code -Dmedfusion.profileCache}, else {@code $MEDFUSION_PROFILE_CACHE}, else
+ * {@code ~/.cache/medfusion/profiles}). The file name holds the configuration and a hash of the CPU model
+ * and libtorch version: a profile from another machine or libtorch is never reused.
+ *
+ * <p>A missing profile is measured by two child JVMs on this classpath ({@link ProfileWorker}): one with
+ * {@code MALLOC_MMAP_THRESHOLD_=65536} gives the memory figures, one without it the times (that setting
+ * slows every step, as in the measured cells, where memory and time also come from separate forks).
+ */
+public final class ProfileCache {
+
+    public static final String PROPERTY = "medfusion.profileCache";
+    public static final String ENV = "MEDFUSION_PROFILE_CACHE";
+    static final String MEMORY_METHOD = "cpu.rss (peaks) + mallinfo2 (kept), MALLOC_MMAP_THRESHOLD_=65536";
+    private static final int REPEATS = 3;
+
+    private final Path dir;
+
+    public ProfileCache(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The cache directory from the property, the environment or the home directory. */
+    public static ProfileCache standard() {
+        String p = System.getProperty(PROPERTY);
+        if (p == null || p.isBlank()) {
+            p = System.getenv(ENV);
+        }
+        Path dir = p == null || p.isBlank()
+                ? Path.of(System.getProperty("user.home"), ".cache", "medfusion", "profiles")
+                : Path.of(p);
+        return new ProfileCache(dir);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Where the profile of {@code key} in {@code env} lives. */
+    public Path file(ProfileKey key, Environment env) {
+        String fingerprint = Integer.toHexString((env.cpuModel() + "|" + env.libtorchVersion() + "|v" + ModelProfile.FORMAT_VERSION).hashCode());
+        return dir.resolve(key.id() + "-" + fingerprint + ".json");
+    }
+
+    /**
+     * The cached profile of {@code key}, measured now when absent ({@code remeasure}: always measured).
+     *
+     * @throws IllegalArgumentException for a configuration that cannot be profiled (gpu, amp)
+     */
+    public ModelProfile loadOrMeasure(ProfileKey key, boolean remeasure) {
+        if (key.device() != Device.CPU) {
+            throw new IllegalArgumentException("profiles are measured on device cpu only (their memory figures are host memory), got '"
+                    + key.device().label() + "'");
+        }
+        if (key.precision() != Precision.FP32) {
+            throw new IllegalArgumentException("profiles are measured in precision fp32 only (DJL 0.36 has no autocast), got '"
+                    + key.precision().label() + "'");
+        }
+        Environment env = Environment.detect();
+        Path file = file(key, env);
+        try {
+            if (!remeasure && Files.isRegularFile(file)) {
+                ModelProfile cached = ModelProfile.fromJson(Files.readString(file));
+                if (cached.formatVersion() == ModelProfile.FORMAT_VERSION) {
+                    return cached;
+                }
+            }
+            ModelProfile memory = runWorker(key, true);
+            ModelProfile time = runWorker(key, false);
+            List<BlockProfile> merged = new ArrayList<>();
+            for (int i = 0; i < memory.blocks().size(); i++) {
+                merged.add(memory.blocks().get(i).withTimesOf(time.blocks().get(i)));
+            }
+            ModelProfile p = new ModelProfile(ModelProfile.FORMAT_VERSION, key.model(), key.batch(), key.res(), key.precision().label(),
+                    key.device().label(), env.cpuModel(), env.libtorchVersion(), MEMORY_METHOD, merged);
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            Files.writeString(tmp, p.toJson());
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ModelProfile runWorker(ProfileKey key, boolean memoryEnvironment) throws IOException {
+        Path result = Files.createTempFile("medfusion-profile", ".json");
+        try {
+            return runWorker(key, memoryEnvironment, result);
+        } finally {
+            Files.deleteIfExists(result);
+        }
+    }
+
+    private static ModelProfile runWorker(ProfileKey key, boolean memoryEnvironment, Path result) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true",
+                "-cp", System.getProperty("java.class.path"), ProfileWorker.class.getName(),
+                key.model(), Integer.toString(key.batch()), Integer.toString(key.res()), Integer.toString(REPEATS), result.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Map<String, String> env = pb.environment();
+        env.remove("LD_PRELOAD");
+        env.put("DJL_OFFLINE", "true");
+        if (memoryEnvironment) {
+            env.put("MALLOC_MMAP_THRESHOLD_", "65536");
+        } else {
+            env.remove("MALLOC_MMAP_THRESHOLD_");
+        }
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process p = pb.start();
+        int rc;
+        try {
+            rc = p.waitFor();
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while profiling " + key.id(), e);
+        }
+        if (rc != 0) {
+            throw new IOException("profiling " + key.id() + " failed: the child JVM exited with " + rc);
+        }
+        return ModelProfile.fromJson(Files.readString(result));
+    }
+}
