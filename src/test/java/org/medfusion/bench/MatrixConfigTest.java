@@ -69,7 +69,7 @@ class MatrixConfigTest {
         assertEquals("m.yaml:5: batch size must be an integer >= 1, got 'big'", error(GOOD.replace("[2, 4]", "[2, big]")));
         assertEquals("m.yaml:6: resnet18 needs a resolution >= 32, got 16", error(GOOD.replace("[32]", "[16]")));
         assertEquals("m.yaml:2: device must be one of cpu, gpu, got 'tpu'", error(GOOD.replace("device: cpu", "device: tpu")));
-        assertEquals("m.yaml:3: split must be one of uniform, torch, got 'greedy'",
+        assertEquals("m.yaml:3: split must be one of uniform, torch, optimal, got 'greedy'",
                 error(GOOD.replace("device: cpu", "device: cpu\nsplit: [uniform, greedy]")));
         assertEquals("m.yaml:8: unknown key 'repeats'; allowed: warmup, iterations, forks", error(GOOD.replace("forks: 1}", "repeats: 1}")));
         assertTrue(error("models: [resnet18]\n").startsWith("m.yaml: missing key 'batch_sizes'"));
