@@ -46,8 +46,11 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--res", defaultValue = "112", description = "Input resolution in px (default: ${DEFAULT-VALUE}).")
     int res;
 
-    @Option(names = "--budget", required = true, description = "Peak memory budget of a step above its steady state: bytes, or e.g. 150MiB, 1.5GiB.")
+    @Option(names = "--budget", description = "Peak memory budget of a step above its steady state: bytes, or e.g. 150MiB, 1.5GiB.")
     String budget;
+
+    @Option(names = "--compare", description = "Instead of a budget: print the predicted peak and recompute time of the uniform, torch and optimal splits at this segment count.")
+    Integer compare;
 
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32 only for now (default: ${DEFAULT-VALUE}).")
     String precision;
@@ -66,12 +69,18 @@ public final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long budgetBytes = ByteSize.parse(budget);
+        if ((budget == null) == (compare == null)) {
+            throw new IllegalArgumentException("give exactly one of --budget or --compare");
+        }
         ProfileKey key = ProfileCommand.keyOf(model, batch, res, precision, device);
         NativesMissingException.ensureEngine();
         ModelProfile profile = ProfileCache.standard().loadOrMeasure(key, false);
-        MemoryModel memory = new MemoryModel(profile.blocks());
+        MemoryModel memory = profile.memoryModel();
         SegmentPlanner planner = new SegmentPlanner(memory);
+        if (compare != null) {
+            return compare(memory, planner, compare);
+        }
+        long budgetBytes = ByteSize.parse(budget);
         Optional<PlannedSegments> plan = planner.cheapestWithin(budgetBytes);
         PrintWriter out = spec.commandLine().getOut();
         if (plan.isEmpty()) {
@@ -86,6 +95,23 @@ public final class PlanCommand implements Callable<Integer> {
         // a measured cell names split optimal, which runs the least-peak plan of that segment count
         PlannedSegments ran = measure ? planner.leastPeak(p.segments()) : null;
         out.println(format == Format.json ? toJson(p, budgetBytes, memory.plainStepMs(), measured, ran) : toTable(p, budgetBytes, measured));
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private int compare(MemoryModel memory, SegmentPlanner planner, int segments) {
+        PrintWriter out = spec.commandLine().getOut();
+        int n = memory.blockCount();
+        if (segments < 1 || segments > n) {
+            throw new IllegalArgumentException("--compare segments for " + model + " must be between 1 and " + n + ", got " + segments);
+        }
+        out.println("split,segments,plan,predicted_peak_bytes,predicted_overhead_ms");
+        for (Split split : Split.values()) {
+            org.medfusion.checkpoint.SegmentPlan plan = split.needsProfile() ? planner.leastPeak(segments).plan()
+                    : split.policy().plan(n, segments);
+            MemoryModel.Prediction p = memory.predict(plan);
+            out.printf(Locale.ROOT, "%s,%d,\"%s\",%d,%.1f%n", split.label(), segments, plan, p.peakBytes(), p.overheadMs());
+        }
         out.flush();
         return ExitCodes.OK;
     }

@@ -24,17 +24,35 @@ import org.medfusion.checkpoint.SegmentPlan;
  * output (for the segment's last block: the upstream gradient), plus its backward peak; in a recomputed
  * segment the upstream gradient and the recomputed output stay held throughout.
  *
+ * <p>The optimizer update runs after the step's arrays are freed: the step's peak is the larger of the
+ * forward/backward peak and the update's own peak.
+ *
  * <p>Time model: a plan's overhead is the forward-with-grad time of the blocks it recomputes.
  */
 public final class MemoryModel {
 
     private final List<BlockProfile> blocks;
+    private final long updatePeakBytes;
 
+    /** A model of the forward and backward only (no optimizer update). */
     public MemoryModel(List<BlockProfile> blocks) {
+        this(blocks, 0);
+    }
+
+    /**
+     * @param updatePeakBytes the optimizer update's own peak: it runs after the step's activations are freed,
+     *        so it is a floor of every plan's peak
+     */
+    public MemoryModel(List<BlockProfile> blocks, long updatePeakBytes) {
         if (blocks.isEmpty()) {
             throw new IllegalArgumentException("a profile needs at least one block");
         }
         this.blocks = List.copyOf(blocks);
+        this.updatePeakBytes = updatePeakBytes;
+    }
+
+    public long updatePeakBytes() {
+        return updatePeakBytes;
     }
 
     public int blockCount() {
@@ -116,7 +134,7 @@ public final class MemoryModel {
         }
         SegmentPlan.Range last = ranges.get(ranges.size() - 1);
         peak = Math.max(peak, held + storedCost(last.start(), last.end()));
-        return new Prediction(peak, overhead);
+        return new Prediction(Math.max(peak, updatePeakBytes), overhead);
     }
 
     /** A plan's predicted step peak (bytes above the steady state) and recompute overhead (ms). */

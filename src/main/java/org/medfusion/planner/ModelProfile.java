@@ -11,18 +11,26 @@ import java.util.Locale;
  * The measured per-block profile of a model at one configuration, with the environment it was measured
  * in (a profile is only valid on the same CPU model and libtorch version: the cache key includes them).
  *
+ * @param updatePeakBytes peak resident growth of the optimizer update (AdamW over every parameter, after a
+ *        backward), above the memory in use just before it: when the activations are already freed, so a step's
+ *        peak is at least this whatever the plan
  * @param blocks one entry per checkpointable block, in order (the last is the head)
  */
 public record ModelProfile(int formatVersion, String model, int batch, int res, String precision, String device,
-        String cpuModel, String libtorchVersion, String memoryMethod, List<BlockProfile> blocks) {
+        String cpuModel, String libtorchVersion, String memoryMethod, long updatePeakBytes, List<BlockProfile> blocks) {
 
     /** Bumped whenever what a figure means changes, so stale cache files are re-measured. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public ModelProfile {
         blocks = List.copyOf(blocks);
+    }
+
+    /** The memory model of this profile. */
+    public MemoryModel memoryModel() {
+        return new MemoryModel(blocks, updatePeakBytes);
     }
 
     public String toJson() {
@@ -43,7 +51,8 @@ public record ModelProfile(int formatVersion, String model, int batch, int res, 
 
     /** One header line and one line per block. */
     public String toCsv() {
-        StringBuilder sb = new StringBuilder("block,name,output_bytes,kept_bytes,forward_peak_bytes,forward_nograd_peak_bytes,"
+        StringBuilder sb = new StringBuilder("# optimizer update peak bytes: " + updatePeakBytes + "\n");
+        sb.append("block,name,output_bytes,kept_bytes,forward_peak_bytes,forward_nograd_peak_bytes,"
                 + "backward_peak_bytes,forward_ms,forward_nograd_ms,backward_ms\n");
         for (BlockProfile b : blocks) {
             sb.append(String.format(Locale.ROOT, "%d,%s,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f%n", b.index(), b.name(), b.outputBytes(),

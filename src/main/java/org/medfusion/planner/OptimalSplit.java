@@ -9,6 +9,6 @@ public final class OptimalSplit {
     /** Loads (or measures and caches) the profile of {@code key} and plans {@code segments} segments. */
     public static PlannedSegments plan(ProfileKey key, int segments) {
         ModelProfile profile = ProfileCache.standard().loadOrMeasure(key, false);
-        return new SegmentPlanner(new MemoryModel(profile.blocks())).leastPeak(segments);
+        return new SegmentPlanner(profile.memoryModel()).leastPeak(segments);
     }
 }

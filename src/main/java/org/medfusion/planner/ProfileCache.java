@@ -87,7 +87,7 @@ public final class ProfileCache {
                 merged.add(memory.blocks().get(i).withTimesOf(time.blocks().get(i)));
             }
             ModelProfile p = new ModelProfile(ModelProfile.FORMAT_VERSION, key.model(), key.batch(), key.res(), key.precision().label(),
-                    key.device().label(), env.cpuModel(), env.libtorchVersion(), MEMORY_METHOD, merged);
+                    key.device().label(), env.cpuModel(), env.libtorchVersion(), MEMORY_METHOD, memory.updatePeakBytes(), merged);
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
             Files.writeString(tmp, p.toJson());

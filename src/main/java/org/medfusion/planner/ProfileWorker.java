@@ -1,6 +1,5 @@
 package org.medfusion.planner;
 
-import java.util.List;
 
 /**
  * Entry point of the child JVM that measures a profile: {@code model batch res repeats outFile}. Writes the
@@ -17,9 +16,9 @@ public final class ProfileWorker {
         int batch = Integer.parseInt(args[1]);
         int res = Integer.parseInt(args[2]);
         int repeats = Integer.parseInt(args[3]);
-        List<BlockProfile> blocks = new Profiler(repeats).measure(model, batch, res);
+        Profiler.Result r = new Profiler(repeats).measure(model, batch, res);
         ModelProfile p = new ModelProfile(ModelProfile.FORMAT_VERSION, model, batch, res, "fp32", "cpu", "", "",
-                ProfileCache.MEMORY_METHOD, blocks);
+                ProfileCache.MEMORY_METHOD, r.updatePeakBytes(), r.blocks());
         try {
             java.nio.file.Files.writeString(java.nio.file.Path.of(args[4]), p.toJson());
         } catch (java.io.IOException e) {

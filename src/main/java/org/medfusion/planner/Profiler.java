@@ -33,7 +33,8 @@ import org.medfusion.train.TrainingStep;
  *   <li>for each block, from a detached copy of its input (computed by the no-grad forward of the blocks
  *       before it): its no-grad forward, its forward with grad, and the backward of that forward with a
  *       gradient of ones of the output's shape; each peak is the resident high-water mark (reset through
- *       {@code /proc/self/clear_refs}) minus the resident size just before.</li>
+ *       {@code /proc/self/clear_refs}) minus the resident size just before;</li>
+ *   <li>the optimizer update alone (after a forward and backward): its peak the same way.</li>
  * </ol>
  * Every figure is the minimum (memory) or median (time) over {@code repeats} runs: the minimum drops the
  * one-off pages the JVM itself maps now and then, which are not the block's.
@@ -49,14 +50,25 @@ public final class Profiler {
         this.repeats = repeats;
     }
 
-    /** Measures every block of {@code model} at batch/res on the CPU (fp32). */
-    public List<BlockProfile> measure(String model, int batch, int res) {
+    /** The blocks' figures and the optimizer update's peak. */
+    public record Result(List<BlockProfile> blocks, long updatePeakBytes) {
+    }
+
+    /** Measures every block of {@code model} at batch/res on the CPU (fp32), and the optimizer update. */
+    public Result measure(String model, int batch, int res) {
         try (Backbone bb = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), ai.djl.Device.cpu());
                 NDManager data = bb.manager().newSubManager()) {
             SyntheticBatch input = SyntheticBatch.create(data, batch, res, bb.options().outputDim(), 42);
             TrainingStep step = new TrainingStep(bb, bb.manager());
             step.step(input.images(), input.labels());
             step.step(input.images(), input.labels());
+            long update = Long.MAX_VALUE;
+            for (int r = 0; r < repeats; r++) {
+                step.computeGradients(input.images(), input.labels());
+                long rss = resetPeak();
+                step.applyUpdate();
+                update = Math.min(update, ProcMemory.highWaterMarkBytes() - rss);
+            }
             ParameterStore ps = step.parameterStore();
             List<Block> blocks = bb.blocks();
             long[] kept = keptInChain(blocks, ps, input.images(), data);
@@ -71,7 +83,7 @@ public final class Profiler {
                 x = next;
             }
             x.close();
-            return out;
+            return new Result(out, update);
         }
     }
 

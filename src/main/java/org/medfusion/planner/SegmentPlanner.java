@@ -70,7 +70,7 @@ public final class SegmentPlanner {
             for (int m = 0; m <= j; m++) {
                 for (Label l : fronts.get(j).get(m)) {
                     // stored last segment [j, n): a complete plan with m + 1 segments
-                    insert(done.get(m), new Label(0, Math.max(l.peak, l.held + storedCost[j]), l.time, j, n, l));
+                    insert(done.get(m), new Label(0, Math.max(Math.max(l.peak, l.held + storedCost[j]), model.updatePeakBytes()), l.time, j, n, l));
                     for (int e = j + 1; e < n; e++) {
                         insert(fronts.get(e).get(m + 1), new Label(l.held + model.boundaryBytes(e),
                                 Math.max(l.peak, l.held + recomputedCost[j][e]), l.time + recomputeMs[j][e], j, e, l));

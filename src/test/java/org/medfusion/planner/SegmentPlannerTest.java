@@ -47,7 +47,7 @@ class SegmentPlannerTest {
         Random r = new Random(7);
         for (int trial = 0; trial < 60; trial++) {
             int n = 1 + r.nextInt(10);
-            MemoryModel model = new MemoryModel(randomProfile(r, n));
+            MemoryModel model = new MemoryModel(randomProfile(r, n), r.nextInt(3) == 0 ? r.nextInt(300) : 0);
             SegmentPlanner planner = new SegmentPlanner(model);
             for (int s = 1; s <= n; s++) {
                 long bestPeak = Long.MAX_VALUE;
@@ -76,7 +76,7 @@ class SegmentPlannerTest {
         Random r = new Random(11);
         for (int trial = 0; trial < 60; trial++) {
             int n = 1 + r.nextInt(10);
-            MemoryModel model = new MemoryModel(randomProfile(r, n));
+            MemoryModel model = new MemoryModel(randomProfile(r, n), r.nextInt(3) == 0 ? r.nextInt(300) : 0);
             SegmentPlanner planner = new SegmentPlanner(model);
             List<SegmentPlan> all = allPlans(n);
             long min = all.stream().mapToLong(p -> model.predict(p).peakBytes()).min().orElseThrow();
@@ -132,6 +132,17 @@ class SegmentPlannerTest {
         assertEquals(0.0, huge.predictedOverheadMs());
         assertThrows(IllegalArgumentException.class, () -> planner.leastPeak(0));
         assertThrows(IllegalArgumentException.class, () -> planner.leastPeak(9));
+    }
+
+    @Test
+    void optimizerUpdateIsAFloorOfEveryPlan() {
+        List<BlockProfile> blocks = randomProfile(new Random(5), 6);
+        long plain = new MemoryModel(blocks).predict(SegmentPlan.uniform(6, 1)).peakBytes();
+        MemoryModel model = new MemoryModel(blocks, plain + 1);
+        SegmentPlanner planner = new SegmentPlanner(model);
+        assertEquals(plain + 1, planner.minimumPeak());
+        assertEquals(1, planner.cheapestWithin(plain + 1).orElseThrow().segments(), "no recompute can go below the update");
+        assertTrue(planner.cheapestWithin(plain).isEmpty());
     }
 
     @Test
