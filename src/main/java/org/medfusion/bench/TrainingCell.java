@@ -8,7 +8,6 @@ import org.medfusion.backbones.Backbone;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.checkpoint.Split;
-import org.medfusion.checkpoint.SplitPolicy;
 import org.medfusion.planner.OptimalSplit;
 import org.medfusion.planner.ProfileKey;
 import org.medfusion.results.Precision;
@@ -69,11 +68,8 @@ public class TrainingCell {
         Device dev = org.medfusion.results.Device.parse(device).djl();
         backbone = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), dev);
         if (segments > 0) {
-            Split how = Split.parse(split);
-            backbone.enableGradientCheckpointing(segments, how.needsProfile()
-                    ? SplitPolicy.fixed(OptimalSplit.plan(new ProfileKey(model, batch, res, Precision.parse(precision),
-                            org.medfusion.results.Device.parse(device)), segments).plan())
-                    : how.policy());
+            backbone.enableGradientCheckpointing(segments, OptimalSplit.policy(Split.parse(split), new ProfileKey(model, batch, res,
+                    Precision.parse(precision), org.medfusion.results.Device.parse(device)), segments));
         }
         data = backbone.manager().newSubManager();
         SyntheticBatch input = SyntheticBatch.create(data, batch, res, backbone.options().outputDim(), 42);

@@ -2,7 +2,6 @@ package org.medfusion.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,8 +119,7 @@ public final class PlanCommand implements Callable<Integer> {
         int s = p.segments();
         CellKey cell = new CellKey(key.model(), key.batch(), key.res(), s == 1 ? 0 : s, Split.OPTIMAL, key.precision(), key.device());
         Path dir = Files.createTempDirectory("medfusion-plan");
-        PrintStream progress = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
-        return new CellMeasurer(new MeasureSettings(1, 3, 1, 1, 2, 1), dir, progress).measure(cell);
+        return new CellMeasurer(new MeasureSettings(1, 3, 1, 1, 2, 1), dir, spec.commandLine().getErr()).measure(cell);
     }
 
     static String toJson(PlannedSegments p, long budgetBytes, double plainStepMs, CellResult measured, PlannedSegments ran) throws Exception {

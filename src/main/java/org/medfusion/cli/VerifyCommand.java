@@ -73,7 +73,8 @@ public final class VerifyCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--segments for " + key.model() + " must be between 1 and " + b.blockCount()
                         + " (its checkpointable blocks), got " + key.segments());
             }
-            r = Verifier.verify(b, key.batch(), key.res(), key.segments(), key.split().policy(), seed);
+            r = Verifier.verify(b, key.batch(), key.res(), key.segments(), org.medfusion.planner.OptimalSplit.policy(key.split(),
+                    new org.medfusion.planner.ProfileKey(key.model(), key.batch(), key.res(), key.precision(), key.device()), key.segments()), seed);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (format == Format.json) {
