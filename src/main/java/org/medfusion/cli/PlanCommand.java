@@ -71,6 +71,7 @@ public final class PlanCommand implements Callable<Integer> {
         if ((budget == null) == (compare == null)) {
             throw new IllegalArgumentException("give exactly one of --budget or --compare");
         }
+        long budgetBytes = budget == null ? 0 : ByteSize.parse(budget); // bad input fails before anything is measured
         ProfileKey key = ProfileCommand.keyOf(model, batch, res, precision, device);
         NativesMissingException.ensureEngine();
         ModelProfile profile = ProfileCache.standard().loadOrMeasure(key, false);
@@ -79,7 +80,6 @@ public final class PlanCommand implements Callable<Integer> {
         if (compare != null) {
             return compare(memory, planner, compare);
         }
-        long budgetBytes = ByteSize.parse(budget);
         Optional<PlannedSegments> plan = planner.cheapestWithin(budgetBytes);
         PrintWriter out = spec.commandLine().getOut();
         if (plan.isEmpty()) {

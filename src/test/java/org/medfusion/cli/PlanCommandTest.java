@@ -1,0 +1,78 @@
+package org.medfusion.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.planner.BlockProfile;
+import org.medfusion.planner.ModelProfile;
+import org.medfusion.planner.ProfileCache;
+import org.medfusion.planner.ProfileKey;
+import org.medfusion.planner.SegmentPlanner;
+import org.medfusion.results.Device;
+import org.medfusion.results.Environment;
+import org.medfusion.results.Precision;
+
+/** {@code plan --budget} on a cached synthetic profile: too small (exit 1, one line with the minimum), exact minimum, huge. */
+class PlanCommandTest {
+
+    @AfterEach
+    void clear() {
+        System.clearProperty(ProfileCache.PROPERTY);
+    }
+
+    private static int run(StringWriter out, StringWriter err, String... args) {
+        return Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    @Test
+    void budgetEdgeCases(@TempDir Path cache) throws Exception {
+        ProfileKey key = new ProfileKey("resnet18", 2, 32, Precision.FP32, Device.CPU);
+        Random r = new Random(1);
+        List<BlockProfile> blocks = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            long o = 1000 + r.nextInt(5000);
+            blocks.add(new BlockProfile(i, "b", o, 3 * o, 4 * o, 2 * o, 5 * o, 2, 1, 3));
+        }
+        ModelProfile profile = new ModelProfile(ModelProfile.FORMAT_VERSION, "resnet18", 2, 32, "fp32", "cpu", "x", "y", "synthetic", 0, blocks);
+        ProfileCache pc = new ProfileCache(cache);
+        Path file = pc.file(key, Environment.detect());
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, profile.toJson());
+        System.setProperty(ProfileCache.PROPERTY, cache.toString());
+        long min = new SegmentPlanner(profile.memoryModel()).minimumPeak();
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(1, run(out, err, "plan", "--model", "resnet18", "--batch", "2", "--res", "32", "--budget", Long.toString(min - 1)));
+        assertTrue(err.toString().strip().contains("(" + min + " bytes)") && !err.toString().strip().contains("\n"), err.toString());
+
+        out = new StringWriter();
+        assertEquals(0, run(out, new StringWriter(), "plan", "--model", "resnet18", "--batch", "2", "--res", "32", "--budget", Long.toString(min)));
+        JsonNode exact = new ObjectMapper().readTree(out.toString());
+        assertEquals(min, exact.get("predicted_peak_bytes").asLong());
+        for (String f : List.of("segments", "boundaries", "recomputed", "predicted_peak_bytes", "predicted_overhead")) {
+            assertTrue(exact.has(f), f);
+        }
+
+        out = new StringWriter();
+        assertEquals(0, run(out, new StringWriter(), "plan", "--model", "resnet18", "--batch", "2", "--res", "32", "--budget", "1GiB"));
+        JsonNode huge = new ObjectMapper().readTree(out.toString());
+        assertEquals(1, huge.get("segments").asInt());
+        assertEquals(0.0, huge.get("predicted_overhead").asDouble());
+
+        assertEquals(2, run(new StringWriter(), err = new StringWriter(), "plan", "--model", "resnet18", "--batch", "2", "--res", "32", "--budget", "lots"));
+        assertTrue(err.toString().contains("'lots'"), err.toString());
+    }
+}
