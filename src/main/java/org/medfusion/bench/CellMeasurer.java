@@ -21,7 +21,6 @@ import java.util.regex.Pattern;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
-import org.medfusion.results.Precision;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import org.medfusion.results.Stats;
@@ -108,10 +107,6 @@ public final class CellMeasurer {
             family = BackboneRegistry.spec(key.model()).family();
         } catch (IllegalArgumentException e) {
             return CellResult.failed(key, "", CellStatus.ERROR, e.getMessage());
-        }
-        if (key.precision() == Precision.AMP) {
-            return CellResult.failed(key, family, CellStatus.UNSUPPORTED,
-                    "mixed precision is not measured: DJL 0.36 exposes no autocast or gradient scaler");
         }
         if (key.device() == Device.GPU && !CudaMemory.hasGpu()) {
             return CellResult.failed(key, family, CellStatus.UNSUPPORTED, "no CUDA GPU visible to this build (see README: GPU build)");

@@ -11,7 +11,9 @@ import org.medfusion.checkpoint.Split;
 import org.medfusion.planner.OptimalSplit;
 import org.medfusion.planner.ProfileKey;
 import org.medfusion.results.Precision;
+import org.medfusion.train.OptimizerConfig;
 import org.medfusion.train.TrainingStep;
+import org.medfusion.train.precision.MixedPrecision;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -21,7 +23,7 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * One cell of the matrix as JMH state: the model (random init, 1000 classes), its checkpointing
- * switch, a fixed random batch and the training step (AdamW). Everything is built once per trial;
+ * switch, a fixed random batch and the training step (AdamW; mixed precision for {@code precision=amp}). Everything is built once per trial;
  * a benchmark invocation runs only the work it measures.
  */
 @State(Scope.Benchmark)
@@ -63,7 +65,7 @@ public class TrainingCell {
     public void setUp() {
         ForkCrashHook.crashIfArmed(); // tests only: a fork that dies from a signal
         CellValidation.validate(model, batch, res, segments);
-        Precision.parse(precision);
+        Precision arithmetic = Precision.parse(precision);
         org.medfusion.natives.Natives.ensureEngine(); // the parent's native fallback (-Dmedfusion.onednn), before any model
         Device dev = org.medfusion.results.Device.parse(device).djl();
         backbone = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), dev);
@@ -75,7 +77,8 @@ public class TrainingCell {
         SyntheticBatch input = SyntheticBatch.create(data, batch, res, backbone.options().outputDim(), 42);
         images = input.images();
         labels = input.labels();
-        step = new TrainingStep(backbone, backbone.manager());
+        step = new TrainingStep(backbone, OptimizerConfig.adamW(), 1, backbone.manager(),
+                arithmetic == Precision.AMP ? MixedPrecision.forDevice(dev) : null);
     }
 
     @TearDown(Level.Trial)

@@ -11,6 +11,10 @@ import java.util.List;
 import org.medfusion.checkpoint.GradMode;
 import org.medfusion.checkpoint.SequenceForward;
 import org.medfusion.backbones.TrainableModel;
+import org.medfusion.train.precision.Fp32Ops;
+import org.medfusion.train.precision.HalfPrecisionParameterStore;
+import org.medfusion.train.precision.MasterGradients;
+import org.medfusion.train.precision.MixedPrecision;
 
 /**
  * One training step of a model, exactly as MedFusion trains: forward (checkpointed or plain, as the
@@ -21,6 +25,11 @@ import org.medfusion.backbones.TrainableModel;
  * <p>All arrays of a step live in a per-step NDManager closed at the end of the step, so the memory
  * in use between steps is only weights, gradient buffers and optimizer state (the steady state
  * the memory probes measure against).
+ *
+ * <p>With a {@link MixedPrecision} the step runs mixed precision (see there for which ops stay float32):
+ * input and weights in half precision per micro-batch, the loss in float32 multiplied by the loss
+ * scale before backward, gradients cast to float32 and accumulated, unscaled and checked; a step whose
+ * gradients hold inf or NaN is skipped (no optimizer update) and the scale backs off.
  */
 public final class TrainingStep {
 
@@ -30,9 +39,18 @@ public final class TrainingStep {
     private final int accumulation;
     private final NDManager manager;
     private final ParameterStore parameterStore;
+    private final MixedPrecision amp; // null: float32 training
+    private final MasterGradients masterGradients; // null: float32 training
     private long stepCount;
+    private boolean lastStepSkipped;
 
     public TrainingStep(TrainableModel model, OptimizerConfig optimizer, int accumulation, NDManager manager) {
+        this(model, optimizer, accumulation, manager, null);
+    }
+
+    /** As the float32 constructor; {@code amp} non-null trains in mixed precision. */
+    public TrainingStep(TrainableModel model, OptimizerConfig optimizer, int accumulation, NDManager manager,
+            MixedPrecision amp) {
         if (accumulation < 1) {
             throw new IllegalArgumentException("accumulation steps must be >= 1, got " + accumulation);
         }
@@ -42,6 +60,18 @@ public final class TrainingStep {
         this.accumulation = accumulation;
         this.manager = manager;
         this.parameterStore = new ParameterStore(manager, false);
+        this.amp = amp;
+        this.masterGradients = amp == null ? null : new MasterGradients(manager);
+    }
+
+    /** The mixed-precision setting, or null for float32 training. */
+    public MixedPrecision mixedPrecision() {
+        return amp;
+    }
+
+    /** Whether the last {@link #applyUpdate} skipped the optimizer (non-finite gradients under mixed precision). */
+    public boolean lastStepSkipped() {
+        return lastStepSkipped;
     }
 
     public TrainingStep(TrainableModel model, NDManager manager) {
@@ -85,15 +115,29 @@ public final class TrainingStep {
                     x = slice(images, i * micro, (i + 1) * micro, stepManager);
                     y = slice(labels, i * micro, (i + 1) * micro, stepManager);
                 }
-                SequenceForward forward = model.forwardTraining(parameterStore, x, stepCount * accumulation + i, stepManager);
+                ParameterStore ps = parameterStore;
+                HalfPrecisionParameterStore half = null;
+                if (amp != null) {
+                    half = new HalfPrecisionParameterStore(stepManager, amp.computeType());
+                    ps = half;
+                    x = x.toType(amp.computeType(), false);
+                    x.attach(stepManager);
+                }
+                SequenceForward forward = model.forwardTraining(ps, x, stepCount * accumulation + i, stepManager);
                 NDArray loss;
+                NDArray backwardLoss;
                 try (GradMode g = GradMode.enabled()) {
-                    loss = CrossEntropy.loss(forward.output(), y);
+                    loss = CrossEntropy.loss(Fp32Ops.toFloat32(forward.output()), y);
                     if (accumulation > 1) {
                         loss = loss.div(org.medfusion.backbones.layers.Layers.scalar(loss, accumulation));
                     }
+                    backwardLoss = amp == null ? loss
+                            : loss.mul(org.medfusion.backbones.layers.Layers.scalar(loss, amp.scaler().scale()));
                 }
-                forward.backward(loss);
+                forward.backward(backwardLoss);
+                if (half != null) {
+                    half.addGradientsTo(masterGradients);
+                }
                 total += loss.getFloat(); // each micro-batch loss is already divided by k
             }
         }
@@ -108,6 +152,10 @@ public final class TrainingStep {
 
     /** Optimizer update from the accumulated gradients, then zeroes them; advances the step count. */
     public void applyUpdate() {
+        if (amp != null) {
+            applyMixedPrecisionUpdate();
+            return;
+        }
         try (GradMode g = GradMode.disabled()) {
             for (Parameter p : parameters) {
                 NDArray weight = p.getArray();
@@ -120,8 +168,56 @@ public final class TrainingStep {
         stepCount++;
     }
 
+    /** GradScaler's unscale, check, step-or-skip and scale update, then zeroed gradients. */
+    private void applyMixedPrecisionUpdate() {
+        boolean finite = masterGradients.unscaleAndCheckFinite(parameters, amp.scaler().scale());
+        if (finite) {
+            try (GradMode g = GradMode.disabled()) {
+                for (Parameter p : parameters) {
+                    NDArray grad = masterGradients.of(p);
+                    try {
+                        optimizer.update(p.getId(), p.getArray(), grad);
+                    } finally {
+                        if (!masterGradients.isBuffer(p)) {
+                            grad.close();
+                        }
+                    }
+                }
+            }
+        }
+        masterGradients.zero(parameters, finite);
+        amp.scaler().update(!finite);
+        lastStepSkipped = !finite;
+        stepCount++;
+    }
+
+    /**
+     * The float32 gradient the optimizer will read for {@code p}, unscaled only after
+     * {@link #applyUpdate}: under mixed precision the master-gradient buffer (scaled), else the
+     * parameter's own gradient. A copy on the Java heap.
+     */
+    public float[] gradientOf(Parameter p) {
+        if (amp == null) {
+            try (NDArray g = p.getArray().getGradient()) {
+                return g.toFloatArray();
+            }
+        }
+        NDArray g = masterGradients.of(p);
+        try {
+            return g.toFloatArray();
+        } finally {
+            if (!masterGradients.isBuffer(p)) {
+                g.close();
+            }
+        }
+    }
+
     /** Zeroes all gradients without updating (used by verification between compared passes). */
     public void zeroGradients() {
+        if (masterGradients != null) {
+            masterGradients.zero(parameters, false);
+            return;
+        }
         for (Parameter p : parameters) {
             JniUtils.zeroGrad((PtNDArray) p.getArray());
         }
