@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "benchmarks.jar", mixinStandardHelpOptions = true, version = "MedFusion checkpoint bench 0.1.0",
         description = "Measures what gradient checkpointing buys: peak training memory saved and step time paid,"
                 + " per model, batch size and segment count.",
-        subcommands = {RunCommand.class, MeasureCommand.class, VerifyCommand.class, ListModelsCommand.class, ReportCommand.class,
+        subcommands = {RunCommand.class, MeasureCommand.class, TrainCommand.class, VerifyCommand.class, ListModelsCommand.class, ReportCommand.class,
                 MergeCommand.class, GateCommand.class, HistoryCommand.class, BaselineCommand.class, DoctorCommand.class,
                 ProfileCommand.class, PlanCommand.class,
                 CommandLine.HelpCommand.class})
