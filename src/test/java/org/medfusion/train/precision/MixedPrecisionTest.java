@@ -67,11 +67,11 @@ class MixedPrecisionTest {
     void masterWeightsStayFloat32AndTheStepTrains() {
         try (Backbone b = resnet18(); NDManager m = b.manager().newSubManager()) {
             SyntheticBatch batch = SyntheticBatch.create(m, 2, 32, 10, 1);
-            TrainingStep step = ampStep(b, m, LossScaler.Config.defaults());
+            TrainingStep step = ampStep(b, m, LossScaler.Config.defaults().withInitScale(256f));
             assertEquals(DataType.FLOAT16, step.mixedPrecision().computeType());
             List<float[]> before = arrays(b, false);
-            // GradScaler's start: 2^16 overflows float16 gradients of this randomly initialised
-            // network, so the first steps are skipped while the scale backs off (as in PyTorch)
+            // GradScaler's 2^16 overflows float16 gradients of this randomly initialised network (measured:
+            // 11 skipped steps down to 32); from 256 a few steps may still be skipped while the scale backs off
             float loss = step.step(batch.images(), batch.labels());
             for (int i = 0; i < 24 && step.lastStepSkipped(); i++) {
                 loss = step.step(batch.images(), batch.labels());
@@ -86,7 +86,7 @@ class MixedPrecisionTest {
                 }
             }
             assertTrue(maxRelativeError(before, arrays(b, false)) > 0, "AdamW changed the float32 masters");
-            assertEquals(65536f / (1 << step.mixedPrecision().scaler().skippedSteps()), step.mixedPrecision().scaler().scale());
+            assertEquals(256f / (1 << step.mixedPrecision().scaler().skippedSteps()), step.mixedPrecision().scaler().scale());
         }
     }
 
