@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.medfusion.checkpoint.CheckpointedSequence;
 import org.medfusion.checkpoint.SequenceForward;
+import org.medfusion.checkpoint.SegmentCount;
 import org.medfusion.checkpoint.SplitPolicy;
 
 /**
@@ -145,10 +146,7 @@ public final class Backbone implements TrainableModel, AutoCloseable {
 
     /** As {@link #enableGradientCheckpointing(int)}, with the segment boundaries chosen by {@code policy}. */
     public void enableGradientCheckpointing(int segments, SplitPolicy policy) {
-        if (segments < 1 || segments > blockCount()) {
-            throw new IllegalArgumentException("segments for " + name() + " must be between 1 and "
-                    + blockCount() + " (its checkpointable blocks), got " + segments);
-        }
+        SegmentCount.requireEnabled(name(), blockCount(), segments);
         sequence.enable(segments, policy);
     }
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.backbones.ModelSpec;
+import org.medfusion.checkpoint.SegmentCount;
 import org.medfusion.checkpoint.Split;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
@@ -148,9 +149,10 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
                 }
                 int blocks = CellValidation.blockCount(spec, res);
                 for (int s : segments) {
-                    if (s > blocks) {
-                        throw new IllegalArgumentException(at(fileName, map.get("segments")) + "segments " + s + " is impossible for "
-                                + spec.name() + ": allowed 0 (off) or 1.." + blocks + " (its checkpointable blocks)");
+                    try {
+                        SegmentCount.requireCell(spec.name(), blocks, s);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(at(fileName, map.get("segments")) + e.getMessage());
                     }
                 }
             }

@@ -69,10 +69,7 @@ public final class VerifyCommand implements Callable<Integer> {
         VerificationResult r;
         try (Backbone b = BackboneRegistry.create(key.model(), BackboneOptions.defaults().withImageSize(key.res())
                 .withNumClasses(classes).withSeed(seed))) {
-            if (key.segments() < 1 || key.segments() > b.blockCount()) {
-                throw new IllegalArgumentException("--segments for " + key.model() + " must be between 1 and " + b.blockCount()
-                        + " (its checkpointable blocks), got " + key.segments());
-            }
+            org.medfusion.checkpoint.SegmentCount.requireEnabled(key.model(), b.blockCount(), key.segments());
             r = Verifier.verify(b, key.batch(), key.res(), key.segments(), key.split().policy(), seed);
         }
         PrintWriter out = spec.commandLine().getOut();

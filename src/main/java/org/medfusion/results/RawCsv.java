@@ -35,10 +35,8 @@ public final class RawCsv {
 
     public static final String FILE = "raw.csv";
 
-    public static final List<String> COLUMNS = List.of("model", "family", "batch", "res", "segments", "split", "precision",
-            "device", "status", "message", "peak_bytes", "memory_method", "memory_repeats", "step_ms_median",
-            "step_ms_ci_low", "step_ms_ci_high", "step_ms_n", "step_ms_samples", "step_ms_cv", "recompute_forward_ms",
-            "recompute_overhead");
+    public static final List<String> COLUMNS = java.util.stream.Stream.concat(CellJson.FIELDS.stream(),
+            java.util.stream.Stream.of("recompute_overhead")).toList();
 
     /** Columns of raw.csv files written before {@code step_ms_cv} existed (it is derived, so nothing is lost). */
     static final List<String> NO_CV_COLUMNS = COLUMNS.stream().filter(c -> !c.equals("step_ms_cv")).toList();
