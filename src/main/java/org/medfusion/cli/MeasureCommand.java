@@ -61,7 +61,9 @@ public final class MeasureCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CellKey key = cell.key();
         CellValidation.validate(key);
-        MeasureSettings settings = new MeasureSettings(warmup, iterations, 1, 2, 3, memoryForks);
+        MeasureSettings d = MeasureSettings.defaults();
+        MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
+                .withMemory(d.memory().withForks(memoryForks));
         NativesMissingException.ensureEngine();
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
         CellResult r;

@@ -33,7 +33,7 @@ class MatrixConfigTest {
         List<CellKey> cells = c.cells();
         assertEquals(8, cells.size());
         assertEquals(new CellKey("resnet18", 2, 32, 0, Precision.FP32, Device.CPU), cells.get(0));
-        assertEquals(new MeasureSettings(1, 6, 1, 1, 2, 2), c.settings());
+        assertEquals(new MeasureSettings(new RunSettings(1, 6, 1), new RunSettings(1, 2, 2)), c.settings());
     }
 
     @Test
