@@ -4,9 +4,7 @@ import org.medfusion.results.CellIndex;
 import org.medfusion.results.Fmt;
 import org.medfusion.results.Csv;
 import org.medfusion.results.AtomicFiles;
-import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
-import org.medfusion.results.CellStatus;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,6 +52,11 @@ public final class MemoryTable {
         return new MemoryTable(new CellIndex(cells));
     }
 
+    /** The table of an index already built (one per render). */
+    public static MemoryTable of(CellIndex index) {
+        return new MemoryTable(index);
+    }
+
     /** Segment counts with a column, ascending (0 excluded). */
     public List<Integer> segments() {
         return segments;
@@ -64,8 +67,7 @@ public final class MemoryTable {
     }
 
     public List<String> header() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split", "memory_method",
-                "peak_plain_bytes"));
+        List<String> h = GroupColumns.header("memory_method", "peak_plain_bytes");
         for (int s : segments) {
             h.add("peak_s" + s + "_bytes");
             h.add("saving_s" + s + "_pct");
@@ -76,10 +78,8 @@ public final class MemoryTable {
     public List<List<String>> csvRows() {
         List<List<String>> out = new ArrayList<>();
         for (Row r : rows) {
-            CellIndex.Group g = r.group();
-            List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
-                    g.precision().label(), g.device().label(), g.split().label(), r.memoryMethod() == null ? "" : r.memoryMethod(),
-                    Fmt.exact(r.peakBytes().get(0))));
+            List<String> l = GroupColumns.row(r.group(), r.memoryMethod() == null ? "" : r.memoryMethod(),
+                    Fmt.exact(r.peakBytes().get(0)));
             for (int s : segments) {
                 l.add(Fmt.exact(r.peakBytes().get(s)));
                 l.add(Fmt.fixed(r.savingPct().get(s), 2));
@@ -99,36 +99,22 @@ public final class MemoryTable {
 
     /** Human table for the report: MiB, savings in %, and the status of cells without a figure. */
     public ReportTable display() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split", "method",
-                "no ckpt (MiB)"));
+        List<String> h = GroupColumns.header("method", "no ckpt (MiB)");
         for (int s : segments) {
             h.add(s + " seg (MiB)");
             h.add(s + " seg saving");
         }
         List<List<String>> body = new ArrayList<>();
         for (Row r : rows) {
-            CellIndex.Group g = r.group();
-            List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()),
-                    Integer.toString(g.res()), g.precision().label(), g.device().label(), g.split().label(), r.memoryMethod() == null ? "" : r.memoryMethod(),
-                    cellText(r.cells().get(0), Fmt.mib(r.peakBytes().get(0)))));
+            List<String> l = GroupColumns.row(r.group(), r.memoryMethod() == null ? "" : r.memoryMethod(),
+                    GroupColumns.cellText(r.cells().get(0), Fmt.mib(r.peakBytes().get(0))));
             for (int s : segments) {
-                l.add(cellText(r.cells().get(s), Fmt.mib(r.peakBytes().get(s))));
+                l.add(GroupColumns.cellText(r.cells().get(s), Fmt.mib(r.peakBytes().get(s))));
                 Double sv = r.savingPct().get(s);
                 l.add(sv == null ? "–" : Fmt.fixed(sv, 1) + " %");
             }
             body.add(l);
         }
         return new ReportTable(h, body);
-    }
-
-    /** The figure, or the status (OOM, error, ...) of a cell without one, or a dash for a cell not run. */
-    static String cellText(CellResult c, String figure) {
-        if (c == null) {
-            return "–";
-        }
-        if (c.status() != CellStatus.OK) {
-            return c.status().name();
-        }
-        return figure.isEmpty() ? "–" : figure;
     }
 }

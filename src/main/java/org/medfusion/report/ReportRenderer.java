@@ -4,6 +4,7 @@ import org.medfusion.bench.MemoryProbe;
 import org.medfusion.bench.MemoryProbes;
 import org.medfusion.results.Fmt;
 import org.medfusion.results.AtomicFiles;
+import org.medfusion.results.CellIndex;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import org.medfusion.results.Environment;
@@ -118,8 +119,8 @@ public final class ReportRenderer {
     }
 
     /** The template data of a run. {@code charts} paths must lie under {@code runDir}. */
-    public static Map<String, Object> model(Path runDir, RunManifest manifest, List<CellResult> cells, MemoryTable memory,
-            SlowdownTable slowdown, List<Charts.ChartFile> charts, List<String> files) {
+    public static Map<String, Object> model(Path runDir, RunManifest manifest, List<CellResult> cells, CellIndex index,
+            MemoryTable memory, SlowdownTable slowdown, List<Charts.ChartFile> charts, List<String> files) {
         Map<String, Object> d = new HashMap<>();
         d.put("runId", manifest != null ? manifest.runId() : runDir.toAbsolutePath().normalize().getFileName().toString());
         d.put("configName", manifest != null ? manifest.configName() : "unknown");
@@ -157,13 +158,13 @@ public final class ReportRenderer {
             ch.add(m);
         }
         d.put("charts", ch);
-        ReportTable sm = SeedComparison.memory(cells);
-        ReportTable stime = SeedComparison.time(cells);
+        ReportTable sm = SeedComparison.memory(index);
+        ReportTable stime = SeedComparison.time(index);
         d.put("seedMemory", sm);
         d.put("seedTime", stime);
         d.put("seedMemoryMarkdown", sm.markdown());
         d.put("seedTimeMarkdown", stime.markdown());
-        d.put("seedNote", SeedComparison.anyMatch(cells)
+        d.put("seedNote", SeedComparison.anyMatch(index)
                 ? "Our columns come from cells of this run with the seed's configuration (batch 32, 224 px, GPU)."
                 : "No cell of this run has the seed's configuration (batch 32, 224 px, GPU): the seed's figures are "
                         + "shown alone. Run the seed-table config on a GPU to fill our columns.");

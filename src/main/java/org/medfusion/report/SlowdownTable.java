@@ -4,7 +4,6 @@ import org.medfusion.results.CellIndex;
 import org.medfusion.results.Fmt;
 import org.medfusion.results.Csv;
 import org.medfusion.results.AtomicFiles;
-import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,6 +64,11 @@ public final class SlowdownTable {
         return new SlowdownTable(new CellIndex(cells));
     }
 
+    /** The table of an index already built (one per render). */
+    public static SlowdownTable of(CellIndex index) {
+        return new SlowdownTable(index);
+    }
+
     public List<Integer> segments() {
         return segments;
     }
@@ -74,8 +78,8 @@ public final class SlowdownTable {
     }
 
     public List<String> header() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split",
-                "step_ms_plain_median", "step_ms_plain_ci_low", "step_ms_plain_ci_high", "step_ms_plain_cv"));
+        List<String> h = GroupColumns.header("step_ms_plain_median", "step_ms_plain_ci_low", "step_ms_plain_ci_high",
+                "step_ms_plain_cv");
         for (int s : segments) {
             String p = "s" + s;
             h.addAll(List.of("step_ms_" + p + "_median", "step_ms_" + p + "_ci_low", "step_ms_" + p + "_ci_high",
@@ -88,11 +92,9 @@ public final class SlowdownTable {
     public List<List<String>> csvRows() {
         List<List<String>> out = new ArrayList<>();
         for (Row r : rows) {
-            CellIndex.Group g = r.group();
             Entry p = r.entries().get(0);
-            List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
-                    g.precision().label(), g.device().label(), g.split().label(), Fmt.fixed(p.median(), 3), Fmt.fixed(p.ciLow(), 3),
-                    Fmt.fixed(p.ciHigh(), 3), Fmt.fixed(p.cv(), 4)));
+            List<String> l = GroupColumns.row(r.group(), Fmt.fixed(p.median(), 3), Fmt.fixed(p.ciLow(), 3),
+                    Fmt.fixed(p.ciHigh(), 3), Fmt.fixed(p.cv(), 4));
             for (int s : segments) {
                 Entry e = r.entries().get(s);
                 l.addAll(List.of(Fmt.fixed(e.median(), 3), Fmt.fixed(e.ciLow(), 3), Fmt.fixed(e.ciHigh(), 3),
@@ -114,17 +116,14 @@ public final class SlowdownTable {
 
     /** Human table: median [CI] ms and CV per segment count, increase % [95% interval]. */
     public ReportTable display() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split",
-                "no ckpt (ms)"));
+        List<String> h = GroupColumns.header("no ckpt (ms)");
         for (int s : segments) {
             h.add(s + " seg (ms)");
             h.add(s + " seg increase");
         }
         List<List<String>> body = new ArrayList<>();
         for (Row r : rows) {
-            CellIndex.Group g = r.group();
-            List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()),
-                    Integer.toString(g.res()), g.precision().label(), g.device().label(), g.split().label(), ms(r.entries().get(0))));
+            List<String> l = GroupColumns.row(r.group(), ms(r.entries().get(0)));
             for (int s : segments) {
                 Entry e = r.entries().get(s);
                 l.add(ms(e));
@@ -143,6 +142,6 @@ public final class SlowdownTable {
                 : Fmt.fixed(e.median(), 1) + (e.ciLow() == null ? ""
                         : " [" + Fmt.fixed(e.ciLow(), 1) + ", " + Fmt.fixed(e.ciHigh(), 1) + "]")
                         + (e.cv() == null ? "" : ", CV " + Fmt.fixed(e.cv() * 100.0, 1) + " %");
-        return MemoryTable.cellText(e.cell(), fig);
+        return GroupColumns.cellText(e.cell(), fig);
     }
 }

@@ -19,7 +19,8 @@ import org.medfusion.checkpoint.Split;
 
 /**
  * The one serialization of a cell: a flat object with snake_case fields, in the order of {@link #FIELDS}, the
- * status lower-case; {@code step_ms_n} and {@code step_ms_cv} are derived from the samples (written, not read back). {@code cells/*.json} (through {@link Json#MAPPER}, which registers {@link #module()}),
+ * status lower-case; {@code step_ms_n} and {@code step_ms_cv} are derived from the samples (written, not read
+ * back). {@code cells/*.json} (through {@link Json#MAPPER}, which registers {@link #module()}),
  * {@code measure --format json} ({@link #toNode}) and the columns of {@code raw.csv} ({@link RawCsv#COLUMNS}) all
  * use these names.
  *
