@@ -9,7 +9,6 @@ import org.medfusion.bench.CellValidation;
 import org.medfusion.bench.MeasureSettings;
 import org.medfusion.results.CellJson;
 import org.medfusion.results.CellKey;
-import org.medfusion.results.Json;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import picocli.CommandLine.Command;
@@ -102,7 +101,7 @@ public final class MeasureCommand implements Callable<Integer> {
 
     /** The shared cell serialization ({@link CellJson}), one object. */
     static String toJson(CellResult r) throws Exception {
-        return Json.MAPPER.writeValueAsString(CellJson.toNode(r));
+        return CellJson.toNode(r).toString(); // compact: one line
     }
 
     static String toTable(CellResult r) {
