@@ -41,11 +41,6 @@ public final class CpuRssProbe implements MemoryProbe {
     }
 
     @Override
-    public boolean open() {
-        return true;
-    }
-
-    @Override
     public void beforeStep() {
         ProcMemory.resetHighWaterMark();
         rssBefore = ProcMemory.rssBytes();

@@ -30,11 +30,6 @@ public final class CudaReservedProbe implements MemoryProbe {
     }
 
     @Override
-    public boolean open() {
-        return true;
-    }
-
-    @Override
     public void beforeStep() {
         CudaMemory.emptyCache();
         usedBefore = CudaMemory.deviceUsedBytes();

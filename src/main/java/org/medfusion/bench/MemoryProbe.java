@@ -31,7 +31,9 @@ public interface MemoryProbe {
     }
 
     /** In the fork, once before the first step: whether it can measure here (false: it reports nothing). */
-    boolean open();
+    default boolean open() {
+        return true;
+    }
 
     /** Just before the step: resets marks and reads the baseline. */
     void beforeStep();

@@ -70,6 +70,6 @@ class CellJsonTest {
         assertEquals(CellStatus.OOM, CellStatus.parse("OOM"));
         assertEquals(CellStatus.OOM, CellStatus.parse("oom"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CellStatus.parse("fine"));
-        assertEquals("status must be one of ok, oom, error, unsupported, got 'fine'", e.getMessage());
+        assertEquals("status must be one of ok, oom, error, unsupported, crash, got 'fine'", e.getMessage());
     }
 }
