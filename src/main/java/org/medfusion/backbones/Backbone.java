@@ -18,17 +18,17 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.medfusion.checkpoint.CheckpointedSequence;
 import org.medfusion.checkpoint.SequenceForward;
+import org.medfusion.checkpoint.SegmentCount;
 import org.medfusion.checkpoint.SplitPolicy;
+import org.medfusion.results.AtomicFiles;
 
 /**
  * A backbone network built from an ordered list of checkpointable blocks (the last is the head),
@@ -145,10 +145,7 @@ public final class Backbone implements TrainableModel, AutoCloseable {
 
     /** As {@link #enableGradientCheckpointing(int)}, with the segment boundaries chosen by {@code policy}. */
     public void enableGradientCheckpointing(int segments, SplitPolicy policy) {
-        if (segments < 1 || segments > blockCount()) {
-            throw new IllegalArgumentException("segments for " + name() + " must be between 1 and "
-                    + blockCount() + " (its checkpointable blocks), got " + segments);
-        }
+        SegmentCount.requireEnabled(name(), blockCount(), segments);
         sequence.enable(segments, policy);
     }
 
@@ -234,22 +231,20 @@ public final class Backbone implements TrainableModel, AutoCloseable {
      * the model and block count), atomically: a temp file renamed into place.
      */
     public void saveWeights(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp));
-                DataOutputStream out = new DataOutputStream(os)) {
-            out.writeUTF(WEIGHTS_MAGIC);
-            out.writeUTF(name());
-            out.writeInt(blockCount());
-            for (Block b : blocks()) {
-                b.saveParameters(out);
-            }
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
+        try {
+            AtomicFiles.write(file, os -> {
+                DataOutputStream out = new DataOutputStream(os);
+                out.writeUTF(WEIGHTS_MAGIC);
+                out.writeUTF(name());
+                out.writeInt(blockCount());
+                for (Block b : blocks()) {
+                    b.saveParameters(out);
+                }
+                out.flush();
+            });
+        } catch (UncheckedIOException e) {
+            throw new IOException(e.getMessage(), e.getCause());
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Loads weights written by {@link #saveWeights}; a missing or foreign file is a clear error. */

@@ -7,6 +7,7 @@ import java.util.List;
 import org.medfusion.backbones.layers.ConvNeXtBlock;
 import org.medfusion.backbones.layers.LayerNorm2d;
 import org.medfusion.backbones.layers.Layers;
+import org.medfusion.backbones.layers.StochasticDepth;
 
 /**
  * ConvNeXt Tiny/Small/Base/Large as torchvision defines them: a 4x4 stride-4 stem conv (bias) +
@@ -62,7 +63,7 @@ public final class ConvNeXts {
                         .add(Layers.conv(v.widths()[stage], 2, 2, 0, 1, 1, true)));
             }
             for (int i = 0; i < v.depths()[stage]; i++) {
-                float p = (float) (v.stochasticDepth() * id / (total - 1.0));
+                float p = StochasticDepth.linearRamp(v.stochasticDepth(), id, total);
                 blocks.add(new ConvNeXtBlock(v.widths()[stage], LAYER_SCALE, p));
                 id++;
             }

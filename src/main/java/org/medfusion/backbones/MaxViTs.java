@@ -9,6 +9,7 @@ import java.util.List;
 import org.medfusion.backbones.layers.Layers;
 import org.medfusion.backbones.layers.Layers.Act;
 import org.medfusion.backbones.layers.MaxVitLayers;
+import org.medfusion.backbones.layers.StochasticDepth;
 
 /**
  * MaxViT as torchvision defines it ({@code torchvision/models/maxvit.py}); variant maxvit_t.
@@ -89,8 +90,7 @@ public final class MaxViTs {
         for (int stage = 0; stage < v.channels().length; stage++) {
             int out = v.channels()[stage];
             for (int i = 0; i < v.layers()[stage]; i++) {
-                // numpy.linspace(0, p, total): p * index / (total - 1)
-                float dropPath = total > 1 ? v.stochasticDepth() * index / (total - 1) : 0f;
+                float dropPath = StochasticDepth.linearRamp(v.stochasticDepth(), index, total);
                 blocks.add(MaxVitLayers.maxVitLayer(i == 0 ? in : out, out, i == 0 ? 2 : 1, v.headDim(), v.partitionSize(), dropPath));
                 index++;
             }

@@ -2,6 +2,7 @@ package org.medfusion.backbones;
 
 import ai.djl.nn.Block;
 import java.util.List;
+import org.medfusion.checkpoint.SegmentCount;
 
 /**
  * What a family builds for one variant: the ordered checkpointable blocks (the last one is the
@@ -15,8 +16,6 @@ public record ModelParts(List<Block> blocks, int defaultSegments) {
         if (blocks.size() < 2) {
             throw new IllegalArgumentException("a backbone needs at least two blocks (body and head)");
         }
-        if (defaultSegments < 1 || defaultSegments > blocks.size()) {
-            throw new IllegalArgumentException("default segments " + defaultSegments + " not within 1.." + blocks.size());
-        }
+        SegmentCount.requireEnabled("the default", blocks.size(), defaultSegments);
     }
 }

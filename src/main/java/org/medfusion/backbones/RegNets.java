@@ -5,6 +5,7 @@ import ai.djl.nn.SequentialBlock;
 import java.util.ArrayList;
 import java.util.List;
 import org.medfusion.backbones.layers.Layers;
+import org.medfusion.backbones.layers.MobileBlocks;
 import org.medfusion.backbones.layers.Layers.Act;
 import org.medfusion.backbones.layers.SqueezeExcitation;
 import org.medfusion.backbones.layers.Residual;
@@ -78,20 +79,11 @@ public final class RegNets {
             if (i == v.depth() || blockWidths[i] != blockWidths[i - 1]) {
                 int width = blockWidths[start];
                 int group = Math.min(v.groupWidth(), width);
-                out.add(new Stage(makeDivisible(width, group), i - start, group));
+                out.add(new Stage(MobileBlocks.makeDivisible(width, group), i - start, group));
                 start = i;
             }
         }
         return out;
-    }
-
-    /** torchvision's {@code _make_divisible(v, divisor)} (min value = divisor). */
-    static int makeDivisible(double value, int divisor) {
-        int v = Math.max(divisor, (int) (value + divisor / 2.0) / divisor * divisor);
-        if (v < 0.9 * value) {
-            v += divisor;
-        }
-        return v;
     }
 
     static ModelParts build(Variant v, BackboneOptions o) {

@@ -8,19 +8,18 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.TruncatedNormalInitializer;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.medfusion.backbones.layers.Layers;
+import org.medfusion.backbones.layers.RelativePositionBias;
 import org.medfusion.backbones.layers.StochasticDepth;
 
 /**
@@ -85,7 +84,7 @@ public final class SwinTransformers {
         for (int stage = 0; stage < v.depths().length; stage++) {
             int dim = v.embedDim() << stage;
             for (int i = 0; i < v.depths()[stage]; i++) {
-                float sd = v.stochasticDepth() * id / (total - 1);
+                float sd = StochasticDepth.linearRamp(v.stochasticDepth(), id, total);
                 int shift = i % 2 == 0 ? 0 : WINDOW / 2;
                 blocks.add(new SwinBlock(dim, v.heads()[stage], WINDOW, shift, sd));
                 id++;
@@ -220,9 +219,7 @@ public final class SwinTransformers {
         private final int shift;
         private final Linear qkv;
         private final Linear proj;
-        private final Parameter biasTable;
-        /** Flat index into the (T, heads) table, laid out (heads, N, N): index[i][j] * heads + h. */
-        private final long[] tableIndex;
+        private final RelativePositionBias bias;
         private final Map<String, NDArray> constants = new ConcurrentHashMap<>();
 
         WindowAttention(int dim, int heads, int window, int shift) {
@@ -232,28 +229,8 @@ public final class SwinTransformers {
             this.shift = shift;
             this.qkv = addChildBlock("qkv", Layers.linear(3 * dim));
             this.proj = addChildBlock("proj", Layers.linear(dim));
-            int side = 2 * window - 1;
-            this.biasTable = addParameter(Parameter.builder().setName("relative_position_bias_table")
-                    .setType(Parameter.Type.OTHER).optShape(new Shape((long) side * side, heads))
-                    .optInitializer(new TruncatedNormalInitializer(0.02f)).build());
-            this.tableIndex = tableIndex(window, heads);
-        }
-
-        /** torchvision's relative_position_index, expanded per head into flat table positions. */
-        static long[] tableIndex(int window, int heads) {
-            int n = window * window;
-            long[] out = new long[heads * n * n];
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < n; j++) {
-                    int dh = i / window - j / window + window - 1;
-                    int dw = i % window - j % window + window - 1;
-                    long rel = (long) dh * (2 * window - 1) + dw;
-                    for (int h = 0; h < heads; h++) {
-                        out[(h * n + i) * n + j] = rel * heads + h;
-                    }
-                }
-            }
-            return out;
+            this.bias = new RelativePositionBias(window, heads);
+            addParameter(bias.table());
         }
 
         /**
@@ -298,10 +275,10 @@ public final class SwinTransformers {
          * A constant made once in the (long-lived) manager of {@code owner}, moved to x's device
          * (and, if floating point, x's type) and cached: read-only second operand of later ops.
          */
-        private NDArray constant(String key, NDArray owner, NDArray x, java.util.function.Function<NDManager, NDArray> make) {
+        private NDArray constant(String key, NDArray x, java.util.function.Function<NDManager, NDArray> make) {
             String k = key + "@" + x.getDevice() + "/" + x.getDataType();
             return constants.computeIfAbsent(k, unused -> {
-                NDArray c = make.apply(owner.getManager());
+                NDArray c = make.apply(bias.table().getArray().getManager());
                 NDArray placed = c.toDevice(x.getDevice(), false);
                 if (placed != c) {
                     c.close();
@@ -349,14 +326,10 @@ public final class SwinTransformers {
             NDArray v = qkvOut.get(2);
             NDArray attn = q.matMul(k.swapAxes(-2, -1));
 
-            NDArray table = ps.getValue(biasTable, x.getDevice(), training);
-            NDArray index = constant("index", table, x,
-                    m -> m.create(tableIndex, new Shape(heads, n, n)));
-            NDArray localTable = attn.getManager().zeros(table.getShape(), attn.getDataType(), attn.getDevice()).add(table);
-            attn = attn.add(localTable.take(index));
+            attn = attn.add(bias.bias(ps, x, training));
 
             if (shifted) {
-                NDArray mask = constant("mask" + padH + "x" + padW + "s" + shiftH + "," + shiftW, table, x,
+                NDArray mask = constant("mask" + padH + "x" + padW + "s" + shiftH + "," + shiftW, x,
                         m -> m.create(attentionMask(padH, padW, window, shiftH, shiftW), new Shape(1, windows, 1, n, n)));
                 attn = attn.reshape(b, windows, heads, n, n).add(mask).reshape(b * windows, heads, n, n);
             }

@@ -3,6 +3,7 @@ package org.medfusion.bench;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.backbones.ModelSpec;
+import org.medfusion.checkpoint.SegmentCount;
 import org.medfusion.results.CellKey;
 
 /**
@@ -24,11 +25,7 @@ public final class CellValidation {
             throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         }
         spec.inputRule().validate(model, res);
-        int blocks = blockCount(spec, res);
-        if (segments < 0 || segments > blocks) {
-            throw new IllegalArgumentException("segments for " + model + " must be 0 (off) or between 1 and " + blocks
-                    + " (its checkpointable blocks), got " + segments);
-        }
+        SegmentCount.requireCell(model, blockCount(spec, res), segments);
     }
 
     /** Number of checkpointable blocks, from the block list alone (no parameters are allocated). */

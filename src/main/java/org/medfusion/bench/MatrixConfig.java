@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.backbones.ModelSpec;
+import org.medfusion.checkpoint.SegmentCount;
 import org.medfusion.checkpoint.Split;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
@@ -148,19 +149,20 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
                 }
                 int blocks = CellValidation.blockCount(spec, res);
                 for (int s : segments) {
-                    if (s > blocks) {
-                        throw new IllegalArgumentException(at(fileName, map.get("segments")) + "segments " + s + " is impossible for "
-                                + spec.name() + ": allowed 0 (off) or 1.." + blocks + " (its checkpointable blocks)");
+                    try {
+                        SegmentCount.requireCell(spec.name(), blocks, s);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(at(fileName, map.get("segments")) + e.getMessage());
                     }
                 }
             }
         }
         MeasureSettings d = MeasureSettings.defaults();
-        int[] timing = runSettings(fileName, map.get("timing"), d.timeWarmup(), d.timeIterations(), d.timeForks());
-        int[] memory = runSettings(fileName, map.get("memory"), d.memoryWarmup(), d.memoryIterations(), d.memoryForks());
+        RunSettings timing = runSettings(fileName, map.get("timing"), d.timing());
+        RunSettings memory = runSettings(fileName, map.get("memory"), d.memory());
         MeasureSettings settings;
         try {
-            settings = new MeasureSettings(timing[0], timing[1], timing[2], memory[0], memory[1], memory[2]);
+            settings = new MeasureSettings(timing, memory);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(fileName + ": " + e.getMessage());
         }
@@ -188,20 +190,24 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         return out;
     }
 
-    private static int[] runSettings(String file, Node node, int warmup, int iterations, int forks) {
-        int[] out = {warmup, iterations, forks};
+    /** A {@code timing:} or {@code memory:} mapping; absent keys keep their defaults. */
+    private static RunSettings runSettings(String file, Node node, RunSettings defaults) {
         if (node == null) {
-            return out;
+            return defaults;
         }
         if (!(node instanceof MappingNode)) {
             throw new IllegalArgumentException(at(file, node) + "expected a mapping with keys " + RUN_KEYS);
         }
         Map<String, Node> m = mapping(file, (MappingNode) node, RUN_KEYS);
-        for (int i = 0; i < RUN_KEYS.size(); i++) {
-            Node v = m.get(RUN_KEYS.get(i));
-            if (v != null) {
-                out[i] = integer(file, v, i == 0 ? 0 : 1, RUN_KEYS.get(i));
-            }
+        RunSettings out = defaults;
+        if (m.containsKey("warmup")) {
+            out = out.withWarmup(integer(file, m.get("warmup"), 0, "warmup"));
+        }
+        if (m.containsKey("iterations")) {
+            out = out.withIterations(integer(file, m.get("iterations"), 1, "iterations"));
+        }
+        if (m.containsKey("forks")) {
+            out = out.withForks(integer(file, m.get("forks"), 1, "forks"));
         }
         return out;
     }

@@ -2,26 +2,21 @@ package org.medfusion.bench;
 
 /**
  * Iteration counts of one cell's measurement. Time and memory run in separate forks: memory forks
- * run with settings that slow steps (see {@link PeakMemoryProfiler}). Each iteration is one
- * training step.
+ * run with settings that slow steps (see {@link PeakMemoryProfiler}).
  *
- * @param timeWarmup warm-up steps per timing fork (not recorded)
- * @param timeIterations measured steps per timing fork (at least 6 for a 95% CI of the median)
- * @param timeForks timing forks
- * @param memoryWarmup warm-up steps per memory fork (the first steps create gradients and optimizer state)
- * @param memoryIterations measured steps per memory fork
- * @param memoryForks memory forks (2 or more shows whether the figure reproduces)
+ * @param timing timing forks: warm-up (0 or more), measured steps (at least 6 for a 95% CI of the median), forks
+ * @param memory memory forks: warm-up (1 or more: the first steps create gradients and optimizer state), measured
+ *     steps, forks (2 or more shows whether the figure reproduces)
  */
-public record MeasureSettings(int timeWarmup, int timeIterations, int timeForks, int memoryWarmup, int memoryIterations,
-        int memoryForks) {
+public record MeasureSettings(RunSettings timing, RunSettings memory) {
 
     public MeasureSettings {
-        check("timing warmup", timeWarmup, 0);
-        check("timing iterations", timeIterations, 1);
-        check("timing forks", timeForks, 1);
-        check("memory warmup", memoryWarmup, 1);
-        check("memory iterations", memoryIterations, 1);
-        check("memory forks", memoryForks, 1);
+        check("timing warmup", timing.warmup(), 0);
+        check("timing iterations", timing.iterations(), 1);
+        check("timing forks", timing.forks(), 1);
+        check("memory warmup", memory.warmup(), 1);
+        check("memory iterations", memory.iterations(), 1);
+        check("memory forks", memory.forks(), 1);
     }
 
     private static void check(String what, int value, int min) {
@@ -32,6 +27,38 @@ public record MeasureSettings(int timeWarmup, int timeIterations, int timeForks,
 
     /** CPU defaults: 3 + 10 timed steps in one fork, 2 + 3 memory steps in each of 2 forks. */
     public static MeasureSettings defaults() {
-        return new MeasureSettings(3, 10, 1, 2, 3, 2);
+        return new MeasureSettings(new RunSettings(3, 10, 1), new RunSettings(2, 3, 2));
+    }
+
+    public MeasureSettings withTiming(RunSettings value) {
+        return new MeasureSettings(value, memory);
+    }
+
+    public MeasureSettings withMemory(RunSettings value) {
+        return new MeasureSettings(timing, value);
+    }
+
+    public int timeWarmup() {
+        return timing.warmup();
+    }
+
+    public int timeIterations() {
+        return timing.iterations();
+    }
+
+    public int timeForks() {
+        return timing.forks();
+    }
+
+    public int memoryWarmup() {
+        return memory.warmup();
+    }
+
+    public int memoryIterations() {
+        return memory.iterations();
+    }
+
+    public int memoryForks() {
+        return memory.forks();
     }
 }

@@ -4,6 +4,7 @@ import java.io.File;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.medfusion.results.Device;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.profile.ExternalProfiler;
@@ -15,70 +16,40 @@ import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.ScalarResult;
 
 /**
- * JMH profiler reporting the peak memory of each single-shot iteration (one training step) above
- * the memory in use just before it, as secondary results aggregated with MAX:
- * <ul>
- *   <li>{@code cpu.rss.peak} (device cpu): {@code VmHWM} after the step minus {@code VmRSS} before
- *       it, the high-water mark reset via {@code /proc/self/clear_refs}. The fork runs with
- *       {@code MALLOC_MMAP_THRESHOLD_=65536} so glibc returns large freed blocks to the OS at once
- *       (otherwise reuse hides most of the growth) and with a fixed, pre-touched heap so the JVM
- *       does not grow during the step. That setting slows steps, so never time in these forks.</li>
- *   <li>{@code cpu.malloc.peak}: when the launcher sets {@code -Dmedfusion.allocCounter=<lib.so>},
- *       the fork preloads that allocation counter and this is its high-water mark of live malloc
- *       bytes above the pre-step value: the cross-check of {@code cpu.rss.peak}.</li>
- *   <li>{@code cuda.reserved.peak} (device gpu): device used bytes after minus before the step,
- *       PyTorch's cache emptied before it.</li>
- *   <li>{@code cuda.allocated.peak} (device gpu): the fork runs with
- *       {@code PYTORCH_CUDA_ALLOC_CONF=backend:cudaMallocAsync}; the CUDA driver's default pool
- *       used-memory high-water mark minus its pre-step value.</li>
- * </ul>
+ * JMH profiler reporting the peak memory of each single-shot iteration (one training step) above the memory in use
+ * just before it, one secondary result per {@link MemoryProbe} of the fork's device that can measure there
+ * ({@link MemoryProbes#create()}: {@code cpu.rss.peak}, {@code cpu.malloc.peak}, {@code cuda.reserved.peak},
+ * {@code cuda.allocated.peak}), aggregated with MAX. The fork starts with the environment its probes need.
  * Usage: {@code -prof org.medfusion.bench.PeakMemoryProfiler}.
  */
 public final class PeakMemoryProfiler implements InternalProfiler, ExternalProfiler {
 
-    public static final String CPU_RSS = "cpu.rss.peak";
-    public static final String CPU_MALLOC = "cpu.malloc.peak";
-    public static final String CUDA_RESERVED = "cuda.reserved.peak";
-    public static final String CUDA_ALLOCATED = "cuda.allocated.peak";
-    public static final String UNIT = "bytes";
+    public static final String CPU_RSS = CpuRssProbe.NAME;
+    public static final String CPU_MALLOC = CpuMallocProbe.NAME;
+    public static final String CUDA_RESERVED = CudaReservedProbe.NAME;
+    public static final String CUDA_ALLOCATED = CudaAllocatedProbe.NAME;
     /** System property (launcher side) naming the allocation counter library to preload. */
-    public static final String COUNTER_PROPERTY = "medfusion.allocCounter";
+    public static final String COUNTER_PROPERTY = CpuMallocProbe.COUNTER_PROPERTY;
 
-    private long rssBefore;
-    private long counterBefore;
-    private long deviceUsedBefore;
-    private long poolUsedBefore;
-    private AllocationCounter counter;
-    private CudaMemory.DefaultPool pool;
-    private boolean poolTried;
+    /** The probes measuring in this fork, opened before the first step. */
+    private List<MemoryProbe> active;
 
-    private static boolean gpu(BenchmarkParams params) {
-        return "gpu".equals(params.getParam("device"));
+    private static Device device(BenchmarkParams params) {
+        return "gpu".equals(params.getParam("device")) ? Device.GPU : Device.CPU;
     }
 
     @Override
     public void beforeIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams) {
-        if (gpu(benchmarkParams)) {
-            CudaMemory.emptyCache();
-            deviceUsedBefore = CudaMemory.deviceUsedBytes();
-            if (!poolTried && CudaMemory.asyncAllocatorConfigured()) {
-                poolTried = true;
-                pool = CudaMemory.DefaultPool.open();
+        if (active == null) {
+            active = new ArrayList<>();
+            for (MemoryProbe p : MemoryProbes.forDevice(device(benchmarkParams))) {
+                if (p.open()) {
+                    active.add(p);
+                }
             }
-            if (pool != null) {
-                pool.resetHighWaterMarks();
-                poolUsedBefore = pool.usedCurrent();
-            }
-            return;
         }
-        if (counter == null) {
-            counter = AllocationCounter.ifPreloaded();
-        }
-        ProcMemory.resetHighWaterMark();
-        rssBefore = ProcMemory.rssBytes();
-        if (counter != null) {
-            counter.resetPeak();
-            counterBefore = counter.current();
+        for (MemoryProbe p : active) {
+            p.beforeStep();
         }
     }
 
@@ -86,17 +57,8 @@ public final class PeakMemoryProfiler implements InternalProfiler, ExternalProfi
     public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams,
             IterationResult result) {
         List<Result> out = new ArrayList<>();
-        if (gpu(benchmarkParams)) {
-            out.add(new ScalarResult(CUDA_RESERVED, CudaMemory.deviceUsedBytes() - deviceUsedBefore, UNIT, AggregationPolicy.MAX));
-            if (pool != null) {
-                out.add(new ScalarResult(CUDA_ALLOCATED, pool.usedHigh() - poolUsedBefore, UNIT, AggregationPolicy.MAX));
-            }
-            return out;
-        }
-        long hwm = ProcMemory.highWaterMarkBytes();
-        out.add(new ScalarResult(CPU_RSS, hwm - rssBefore, UNIT, AggregationPolicy.MAX));
-        if (counter != null) {
-            out.add(new ScalarResult(CPU_MALLOC, counter.peak() - counterBefore, UNIT, AggregationPolicy.MAX));
+        for (MemoryProbe p : active) {
+            out.add(new ScalarResult(p.name(), p.afterStep(), p.unit(), AggregationPolicy.MAX));
         }
         return out;
     }
@@ -104,15 +66,8 @@ public final class PeakMemoryProfiler implements InternalProfiler, ExternalProfi
     @Override
     public Collection<String> addJVMInvokeOptions(BenchmarkParams params) {
         List<String> env = new ArrayList<>(List.of("env"));
-        if (gpu(params)) {
-            env.add("PYTORCH_CUDA_ALLOC_CONF=" + CudaMemory.ASYNC_ALLOC_CONF);
-        } else {
-            env.add("MALLOC_MMAP_THRESHOLD_=65536");
-            String lib = System.getProperty(COUNTER_PROPERTY);
-            if (lib != null && !lib.isBlank()) {
-                env.add("LD_PRELOAD=" + lib);
-                env.add(AllocationCounter.ENV + "=" + lib);
-            }
+        for (MemoryProbe p : MemoryProbes.forDevice(device(params))) {
+            env.addAll(p.forkEnvironment());
         }
         return env;
     }
@@ -143,6 +98,6 @@ public final class PeakMemoryProfiler implements InternalProfiler, ExternalProfi
 
     @Override
     public String getDescription() {
-        return "Peak memory of each single-shot iteration: cpu.rss.peak / cpu.malloc.peak / cuda.reserved.peak / cuda.allocated.peak";
+        return "Peak memory of each single-shot iteration: " + String.join(" / ", MemoryProbes.create().stream().map(MemoryProbe::name).toList());
     }
 }

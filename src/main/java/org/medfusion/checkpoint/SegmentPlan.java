@@ -40,10 +40,7 @@ public final class SegmentPlan {
      * @throws IllegalArgumentException if segments is not within 1..blockCount
      */
     public static SegmentPlan uniform(int blockCount, int segments) {
-        if (segments < 1 || segments > blockCount) {
-            throw new IllegalArgumentException(
-                    "segments must be between 1 and " + blockCount + " (the number of blocks), got " + segments);
-        }
+        SegmentCount.requireEnabled(null, blockCount, segments);
         List<Range> out = new ArrayList<>(segments);
         int base = blockCount / segments;
         int extra = blockCount % segments;

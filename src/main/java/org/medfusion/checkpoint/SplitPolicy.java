@@ -15,7 +15,7 @@ public interface SplitPolicy {
      * division) and the last segment, which runs without checkpointing, the rest.
      */
     SplitPolicy TORCH_SEQUENTIAL = (n, s) -> {
-        SegmentPlan.uniform(n, s); // same bounds check and message
+        SegmentCount.requireEnabled(null, n, s);
         int size = n / s;
         java.util.List<SegmentPlan.Range> ranges = new java.util.ArrayList<>();
         for (int k = 0; k < s - 1; k++) {

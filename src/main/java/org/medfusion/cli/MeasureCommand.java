@@ -1,8 +1,5 @@
 package org.medfusion.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.medfusion.bench.CellMeasurer;
 import org.medfusion.bench.CellValidation;
 import org.medfusion.bench.MeasureSettings;
+import org.medfusion.results.CellJson;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
@@ -62,7 +60,9 @@ public final class MeasureCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CellKey key = cell.key();
         CellValidation.validate(key);
-        MeasureSettings settings = new MeasureSettings(warmup, iterations, 1, 2, 3, memoryForks);
+        MeasureSettings d = MeasureSettings.defaults();
+        MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
+                .withMemory(d.memory().withForks(memoryForks));
         NativesMissingException.ensureEngine();
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
         CellResult r;
@@ -99,39 +99,9 @@ public final class MeasureCommand implements Callable<Integer> {
         }
     }
 
+    /** The shared cell serialization ({@link CellJson}), one object. */
     static String toJson(CellResult r) throws Exception {
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode n = m.createObjectNode();
-        CellKey k = r.key();
-        n.put("model", k.model());
-        n.put("batch", k.batch());
-        n.put("res", k.res());
-        n.put("segments", k.segments());
-        n.put("split", k.split().label());
-        n.put("precision", k.precision().label());
-        n.put("device", k.device().label());
-        n.put("status", r.status().label());
-        putOrNull(n, "peak_bytes", r.peakBytes());
-        n.put("memory_method", r.memoryMethod());
-        ArrayNode repeats = n.putArray("memory_repeats");
-        r.memoryRepeats().forEach(repeats::add);
-        putOrNull(n, "step_ms_median", r.stepMsMedian());
-        putOrNull(n, "step_ms_ci_low", r.stepMsCiLow());
-        putOrNull(n, "step_ms_ci_high", r.stepMsCiHigh());
-        n.put("step_ms_n", r.stepMsSamples().size());
-        putOrNull(n, "recompute_forward_ms", r.recomputeForwardMs());
-        n.put("message", r.message());
-        return m.writeValueAsString(n);
-    }
-
-    private static void putOrNull(ObjectNode n, String field, Number v) {
-        if (v == null) {
-            n.putNull(field);
-        } else if (v instanceof Long) {
-            n.put(field, v.longValue());
-        } else {
-            n.put(field, Math.round(v.doubleValue() * 100) / 100.0);
-        }
+        return CellJson.toNode(r).toString(); // compact: one line
     }
 
     static String toTable(CellResult r) {

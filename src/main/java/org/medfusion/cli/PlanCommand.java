@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.medfusion.bench.CellMeasurer;
 import org.medfusion.bench.MeasureSettings;
+import org.medfusion.bench.RunSettings;
 import org.medfusion.checkpoint.Split;
 import org.medfusion.planner.ByteSize;
 import org.medfusion.planner.MemoryModel;
@@ -119,7 +120,7 @@ public final class PlanCommand implements Callable<Integer> {
         int s = p.segments();
         CellKey cell = new CellKey(key.model(), key.batch(), key.res(), s == 1 ? 0 : s, Split.OPTIMAL, key.precision(), key.device());
         Path dir = Files.createTempDirectory("medfusion-plan");
-        return new CellMeasurer(new MeasureSettings(1, 3, 1, 1, 2, 1), dir, spec.commandLine().getErr()).measure(cell);
+        return new CellMeasurer(new MeasureSettings(new RunSettings(1, 3, 1), new RunSettings(1, 2, 1)), dir, spec.commandLine().getErr()).measure(cell);
     }
 
     static String toJson(PlannedSegments p, long budgetBytes, double plainStepMs, CellResult measured, PlannedSegments ran) throws Exception {

@@ -7,6 +7,9 @@ import java.util.concurrent.Callable;
 import org.medfusion.backbones.Backbone;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
+import org.medfusion.checkpoint.SegmentCount;
+import org.medfusion.planner.OptimalSplit;
+import org.medfusion.planner.ProfileKey;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
 import org.medfusion.results.Precision;
@@ -69,12 +72,9 @@ public final class VerifyCommand implements Callable<Integer> {
         VerificationResult r;
         try (Backbone b = BackboneRegistry.create(key.model(), BackboneOptions.defaults().withImageSize(key.res())
                 .withNumClasses(classes).withSeed(seed))) {
-            if (key.segments() < 1 || key.segments() > b.blockCount()) {
-                throw new IllegalArgumentException("--segments for " + key.model() + " must be between 1 and " + b.blockCount()
-                        + " (its checkpointable blocks), got " + key.segments());
-            }
-            r = Verifier.verify(b, key.batch(), key.res(), key.segments(), org.medfusion.planner.OptimalSplit.policy(key.split(),
-                    new org.medfusion.planner.ProfileKey(key.model(), key.batch(), key.res(), key.precision(), key.device()), key.segments()), seed);
+            SegmentCount.requireEnabled(key.model(), b.blockCount(), key.segments());
+            r = Verifier.verify(b, key.batch(), key.res(), key.segments(), OptimalSplit.policy(key.split(),
+                    new ProfileKey(key.model(), key.batch(), key.res(), key.precision(), key.device()), key.segments()), seed);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (format == Format.json) {

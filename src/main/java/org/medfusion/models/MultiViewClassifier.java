@@ -11,7 +11,6 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.medfusion.backbones.Backbone;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
@@ -28,7 +27,19 @@ import org.medfusion.checkpoint.SequenceForward;
 public final class MultiViewClassifier implements TrainableModel, AutoCloseable {
 
     /** How the per-view features are combined. */
-    public enum Aggregation { MEAN, MAX, ATTENTION }
+    public enum Aggregation {
+        MEAN, MAX, ATTENTION;
+
+        /** Parses {@code mean}, {@code max} or {@code attention} (any case); one-line error otherwise. */
+        public static Aggregation parse(String label) {
+            for (Aggregation a : values()) {
+                if (a.name().equalsIgnoreCase(label)) {
+                    return a;
+                }
+            }
+            throw new IllegalArgumentException("aggregation must be one of mean, max, attention, got '" + label + "'");
+        }
+    }
 
     private final Backbone backbone;
     private final int numViews;
@@ -40,7 +51,7 @@ public final class MultiViewClassifier implements TrainableModel, AutoCloseable 
      * @param backboneName a registered model name
      * @param featureDim width of the backbone's feature projection (the seed uses 128)
      */
-    public MultiViewClassifier(String backboneName, int numClasses, int numViews, String aggregation, int featureDim,
+    public MultiViewClassifier(String backboneName, int numClasses, int numViews, Aggregation aggregation, int featureDim,
             BackboneOptions options) {
         if (numViews < 1) {
             throw new IllegalArgumentException("numViews must be >= 1, got " + numViews);
@@ -51,11 +62,7 @@ public final class MultiViewClassifier implements TrainableModel, AutoCloseable 
         if (featureDim < 1) {
             throw new IllegalArgumentException("featureDim must be >= 1, got " + featureDim);
         }
-        try {
-            this.aggregation = Aggregation.valueOf(aggregation.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("aggregation must be one of mean, max, attention, got '" + aggregation + "'");
-        }
+        this.aggregation = java.util.Objects.requireNonNull(aggregation, "aggregation");
         this.numViews = numViews;
         this.backbone = BackboneRegistry.create(backboneName, options.withFeatureDim(featureDim));
         this.attentionScore = this.aggregation == Aggregation.ATTENTION ? Linear.builder().setUnits(1).build() : null;

@@ -2,12 +2,7 @@ package org.medfusion.report;
 
 import org.medfusion.results.CellIndex;
 import org.medfusion.results.Fmt;
-import org.medfusion.results.Csv;
-import org.medfusion.results.AtomicFiles;
-import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
-import org.medfusion.results.CellStatus;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +15,7 @@ import java.util.Map;
  * computed when both cells are OK, have a peak, and were measured with the same memory method; anything missing
  * (not run, OOM, error, no memory figure) stays an empty field.
  */
-public final class MemoryTable {
+public final class MemoryTable extends GroupTable<MemoryTable.Row> {
 
     public static final String FILE = "memory.csv";
 
@@ -29,24 +24,22 @@ public final class MemoryTable {
             Map<Integer, Long> peakBytes, Map<Integer, Double> savingPct) {
     }
 
-    private final List<Integer> segments;
-    private final List<Row> rows = new ArrayList<>();
-
     private MemoryTable(CellIndex idx) {
-        segments = idx.segments();
+        super(idx);
+        List<Integer> segments = segments();
         for (var e : idx.groups().entrySet()) {
             Map<Integer, CellResult> g = e.getValue();
             CellResult plain = g.get(0);
             Map<Integer, Long> peaks = new LinkedHashMap<>();
             Map<Integer, Double> savings = new LinkedHashMap<>();
             peaks.put(0, CellIndex.peak(plain));
-            for (int s : segments) {
+            for (int s : segments()) {
                 peaks.put(s, CellIndex.peak(g.get(s)));
                 savings.put(s, CellIndex.savingPct(plain, g.get(s)));
             }
             String method = plain != null && plain.memoryMethod() != null ? plain.memoryMethod()
                     : g.values().stream().map(CellResult::memoryMethod).filter(m -> m != null).findFirst().orElse(null);
-            rows.add(new Row(e.getKey(), idx.label(e.getKey()), method, g, peaks, savings));
+            rows().add(new Row(e.getKey(), idx.label(e.getKey()), method, g, peaks, savings));
         }
     }
 
@@ -54,33 +47,28 @@ public final class MemoryTable {
         return new MemoryTable(new CellIndex(cells));
     }
 
-    /** Segment counts with a column, ascending (0 excluded). */
-    public List<Integer> segments() {
-        return segments;
+    /** The table of an index already built (one per render). */
+    public static MemoryTable of(CellIndex index) {
+        return new MemoryTable(index);
     }
 
-    public List<Row> rows() {
-        return rows;
-    }
-
+    @Override
     public List<String> header() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split", "memory_method",
-                "peak_plain_bytes"));
-        for (int s : segments) {
+        List<String> h = GroupColumns.header("memory_method", "peak_plain_bytes");
+        for (int s : segments()) {
             h.add("peak_s" + s + "_bytes");
             h.add("saving_s" + s + "_pct");
         }
         return h;
     }
 
+    @Override
     public List<List<String>> csvRows() {
         List<List<String>> out = new ArrayList<>();
-        for (Row r : rows) {
-            CellIndex.Group g = r.group();
-            List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
-                    g.precision().label(), g.device().label(), g.split().label(), r.memoryMethod() == null ? "" : r.memoryMethod(),
-                    Fmt.exact(r.peakBytes().get(0))));
-            for (int s : segments) {
+        for (Row r : rows()) {
+            List<String> l = GroupColumns.row(r.group(), r.memoryMethod() == null ? "" : r.memoryMethod(),
+                    Fmt.exact(r.peakBytes().get(0)));
+            for (int s : segments()) {
                 l.add(Fmt.exact(r.peakBytes().get(s)));
                 l.add(Fmt.fixed(r.savingPct().get(s), 2));
             }
@@ -89,46 +77,25 @@ public final class MemoryTable {
         return out;
     }
 
-    public String toCsv() {
-        return Csv.render(header(), csvRows());
-    }
-
-    public Path write(Path file) {
-        return AtomicFiles.writeString(file, toCsv());
-    }
-
     /** Human table for the report: MiB, savings in %, and the status of cells without a figure. */
+    @Override
     public ReportTable display() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split", "method",
-                "no ckpt (MiB)"));
-        for (int s : segments) {
+        List<String> h = GroupColumns.header("method", "no ckpt (MiB)");
+        for (int s : segments()) {
             h.add(s + " seg (MiB)");
             h.add(s + " seg saving");
         }
         List<List<String>> body = new ArrayList<>();
-        for (Row r : rows) {
-            CellIndex.Group g = r.group();
-            List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()),
-                    Integer.toString(g.res()), g.precision().label(), g.device().label(), g.split().label(), r.memoryMethod() == null ? "" : r.memoryMethod(),
-                    cellText(r.cells().get(0), Fmt.mib(r.peakBytes().get(0)))));
-            for (int s : segments) {
-                l.add(cellText(r.cells().get(s), Fmt.mib(r.peakBytes().get(s))));
+        for (Row r : rows()) {
+            List<String> l = GroupColumns.row(r.group(), r.memoryMethod() == null ? "" : r.memoryMethod(),
+                    GroupColumns.cellText(r.cells().get(0), Fmt.mib(r.peakBytes().get(0))));
+            for (int s : segments()) {
+                l.add(GroupColumns.cellText(r.cells().get(s), Fmt.mib(r.peakBytes().get(s))));
                 Double sv = r.savingPct().get(s);
                 l.add(sv == null ? "–" : Fmt.fixed(sv, 1) + " %");
             }
             body.add(l);
         }
         return new ReportTable(h, body);
-    }
-
-    /** The figure, or the status (OOM, error, ...) of a cell without one, or a dash for a cell not run. */
-    static String cellText(CellResult c, String figure) {
-        if (c == null) {
-            return "–";
-        }
-        if (c.status() != CellStatus.OK) {
-            return c.status().name();
-        }
-        return figure.isEmpty() ? "–" : figure;
     }
 }

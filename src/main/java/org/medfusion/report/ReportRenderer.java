@@ -1,7 +1,10 @@
 package org.medfusion.report;
 
+import org.medfusion.bench.MemoryProbe;
+import org.medfusion.bench.MemoryProbes;
 import org.medfusion.results.Fmt;
 import org.medfusion.results.AtomicFiles;
+import org.medfusion.results.CellIndex;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import org.medfusion.results.Environment;
@@ -54,22 +57,15 @@ public final class ReportRenderer {
 
     /** How each metric is measured (the same text in both templates). */
     public static List<Map<String, String>> methods() {
-        return List.of(
-                method("cpu.rss.peak", "bytes", "peak resident-memory growth of one training step above the steady "
-                        + "state left by the warm-up steps. A fresh JVM runs with MALLOC_MMAP_THRESHOLD_=65536 (so "
-                        + "glibc returns freed blocks and RSS follows the allocations); before the step the "
-                        + "high-water mark is reset by writing 5 to /proc/self/clear_refs and VmRSS is read; after "
-                        + "the step the peak is VmHWM minus that pre-step VmRSS (/proc/self/status). Measured in "
-                        + "forks separate from the timing forks (the malloc setting slows steps); one figure per "
-                        + "memory fork (memory_repeats in raw.csv), the reported peak is their maximum."),
-                method("cuda.reserved.peak", "bytes", "growth of the GPU memory reserved by PyTorch's caching "
-                        + "allocator during one step: device memory in use after the step minus before it, in a "
-                        + "fresh fork with the allocator's cache emptied before the step (the allocator keeps what "
-                        + "it reserved, so the difference is the reserved peak)."),
-                method("cuda.allocated.peak", "bytes", "peak memory held by tensors during one step: the "
-                        + "high-water mark of the CUDA default memory pool (PYTORCH_CUDA_ALLOC_CONF="
-                        + "backend:cudaMallocAsync, CU_MEMPOOL_ATTR_USED_MEM_HIGH reset before the step) minus the "
-                        + "memory in use before the step."),
+        List<Map<String, String>> out = new ArrayList<>();
+        for (MemoryProbe p : MemoryProbes.create()) {
+            out.add(method(p.name(), p.unit(), p.description()));
+        }
+        out.add(method("peak", "bytes", "each memory method gives one figure per measured step; a memory fork's "
+                + "figure (memory_repeats in raw.csv) is the median of its steps, and the cell's peak is the median "
+                + "of all measured steps of its memory forks (the JVM occasionally maps memory of its own during a "
+                + "step, a one-off outlier)."));
+        out.addAll(List.of(
                 method("step time", "ms", "JMH single-shot time of one training step (forward, backward, "
                         + "optimizer update) after explicit warm-up steps, in forks without the malloc setting; "
                         + "the median of the measured steps with a distribution-free 95% confidence interval of "
@@ -81,7 +77,8 @@ public final class ReportRenderer {
                         + "bracketed 95% interval is a percentile bootstrap of the ratio of the two medians (samples "
                         + "resampled independently, fixed seed). CV: standard deviation / mean of a cell's steps."),
                 method("recompute overhead", "ratio", "(checkpointed median − plain median) / forward time of the "
-                        + "recomputed segments: 1.0 means the extra time is exactly the recomputation."));
+                        + "recomputed segments: 1.0 means the extra time is exactly the recomputation.")));
+        return out;
     }
 
     private static Map<String, String> method(String metric, String unit, String how) {
@@ -135,8 +132,8 @@ public final class ReportRenderer {
     }
 
     /** The template data of a run. {@code charts} paths must lie under {@code runDir}. */
-    public static Map<String, Object> model(Path runDir, RunManifest manifest, List<CellResult> cells, MemoryTable memory,
-            SlowdownTable slowdown, List<Charts.ChartFile> charts, List<String> files) {
+    public static Map<String, Object> model(Path runDir, RunManifest manifest, List<CellResult> cells, CellIndex index,
+            MemoryTable memory, SlowdownTable slowdown, List<Charts.ChartFile> charts, List<String> files) {
         Map<String, Object> d = new HashMap<>();
         d.put("runId", manifest != null ? manifest.runId() : runDir.toAbsolutePath().normalize().getFileName().toString());
         d.put("configName", manifest != null ? manifest.configName() : "unknown");
@@ -176,13 +173,13 @@ public final class ReportRenderer {
             ch.add(m);
         }
         d.put("charts", ch);
-        ReportTable sm = SeedComparison.memory(cells);
-        ReportTable stime = SeedComparison.time(cells);
+        ReportTable sm = SeedComparison.memory(index);
+        ReportTable stime = SeedComparison.time(index);
         d.put("seedMemory", sm);
         d.put("seedTime", stime);
         d.put("seedMemoryMarkdown", sm.markdown());
         d.put("seedTimeMarkdown", stime.markdown());
-        d.put("seedNote", SeedComparison.anyMatch(cells)
+        d.put("seedNote", SeedComparison.anyMatch(index)
                 ? "Our columns come from cells of this run with the seed's configuration (batch 32, 224 px, GPU)."
                 : "No cell of this run has the seed's configuration (batch 32, 224 px, GPU): the seed's figures are "
                         + "shown alone. Run the seed-table config on a GPU to fill our columns.");

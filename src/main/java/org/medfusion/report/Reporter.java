@@ -2,7 +2,6 @@ package org.medfusion.report;
 
 import org.medfusion.results.CellIndex;
 import org.medfusion.results.Fmt;
-import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStore;
 import org.medfusion.results.ReportDataException;
@@ -66,11 +65,12 @@ public final class Reporter {
     /** Renders given cells into {@code runDir} (which must exist); {@code writeRaw} false keeps raw.csv as is. */
     public static Rendered render(Path runDir, RunManifest manifest, List<CellResult> cells, boolean writeRaw) {
         Path raw = runDir.resolve(RawCsv.FILE);
+        CellIndex index = new CellIndex(cells);
         if (writeRaw) {
-            RawCsv.write(raw, cells);
+            RawCsv.write(raw, cells, index);
         }
-        MemoryTable mt = MemoryTable.of(cells);
-        SlowdownTable st = SlowdownTable.of(cells);
+        MemoryTable mt = MemoryTable.of(index);
+        SlowdownTable st = SlowdownTable.of(index);
         Path mem = mt.write(runDir.resolve(MemoryTable.FILE));
         Path slow = st.write(runDir.resolve(SlowdownTable.FILE));
         List<Charts.ChartFile> charts = Charts.writeAll(runDir.resolve(CHARTS_DIR), mt, st);
@@ -82,10 +82,10 @@ public final class Reporter {
             files.add(ReportRenderer.rel(runDir, c.png()));
             files.add(ReportRenderer.rel(runDir, c.svg()));
         });
-        Map<String, Object> data = ReportRenderer.model(runDir, manifest, cells, mt, st, charts, files);
+        Map<String, Object> data = ReportRenderer.model(runDir, manifest, cells, index, mt, st, charts, files);
         List<Path> reports = ReportRenderer.write(runDir, data);
         return new Rendered(runDir, raw.toAbsolutePath(), mem, slow, charts, reports.get(0), reports.get(1),
-                summary(cells));
+                summary(mt, st));
     }
 
     /**
@@ -93,8 +93,11 @@ public final class Reporter {
      * count the memory change and time change in % (e.g. {@code -34.1} / {@code +15.0}); status for failed cells.
      */
     public static String summary(List<CellResult> cells) {
-        MemoryTable mt = MemoryTable.of(cells);
-        SlowdownTable st = SlowdownTable.of(cells);
+        CellIndex index = new CellIndex(cells);
+        return summary(MemoryTable.of(index), SlowdownTable.of(index));
+    }
+
+    private static String summary(MemoryTable mt, SlowdownTable st) {
         List<String> h = new ArrayList<>(List.of("model", "batch", "res", "prec", "dev", "split", "MiB", "ms"));
         for (int s : mt.segments()) {
             h.add("s" + s + " mem");
@@ -104,16 +107,14 @@ public final class Reporter {
         for (int i = 0; i < mt.rows().size(); i++) {
             MemoryTable.Row m = mt.rows().get(i);
             SlowdownTable.Row s = st.rows().get(i);
-            CellIndex.Group g = m.group();
-            List<String> r = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
-                    g.precision().label(), g.device().label(), g.split().label(), MemoryTable.cellText(m.cells().get(0), Fmt.mib(m.peakBytes().get(0))),
-                    MemoryTable.cellText(m.cells().get(0), Fmt.fixed(s.entries().get(0).median(), 1))));
+            List<String> r = GroupColumns.row(m.group(), GroupColumns.cellText(m.cells().get(0), Fmt.mib(m.peakBytes().get(0))),
+                    GroupColumns.cellText(m.cells().get(0), Fmt.fixed(s.entries().get(0).median(), 1)));
             for (int seg : mt.segments()) {
                 CellResult c = m.cells().get(seg);
                 Double sv = m.savingPct().get(seg);
                 Double inc = s.entries().get(seg).increasePct();
-                r.add(MemoryTable.cellText(c, sv == null ? "" : signed(-sv)));
-                r.add(MemoryTable.cellText(c, inc == null ? "" : signed(inc)));
+                r.add(GroupColumns.cellText(c, sv == null ? "" : signed(-sv)));
+                r.add(GroupColumns.cellText(c, inc == null ? "" : signed(inc)));
             }
             rows.add(r.stream().map(x -> x.replace('\u2013', '-')).toList()); // ASCII for any terminal
         }

@@ -77,8 +77,7 @@ public final class SeedComparison {
     }
 
     /** Memory: seed plain / checkpointed / saving, ours the same where a cell matches. */
-    public static ReportTable memory(List<CellResult> cells) {
-        CellIndex idx = new CellIndex(cells);
+    public static ReportTable memory(CellIndex idx) {
         List<Figure> f = published();
         Map<String, Figure> models = new LinkedHashMap<>();
         f.stream().filter(x -> x.table().equals("memory")).forEach(x -> models.putIfAbsent(x.model(), x));
@@ -95,8 +94,8 @@ public final class SeedComparison {
             Double saving = CellIndex.savingPct(op, oc);
             rows.add(List.of(m.seedLabel(), Integer.toString(s), num(plain), num(ck), sv == null ? "" : num(sv) + " %",
                     g == null ? "not measured" : g.precision().label(),
-                    g == null ? "–" : MemoryTable.cellText(op, Fmt.gib(CellIndex.peak(op))),
-                    g == null ? "–" : MemoryTable.cellText(oc, Fmt.gib(CellIndex.peak(oc))),
+                    g == null ? "–" : GroupColumns.cellText(op, Fmt.gib(CellIndex.peak(op))),
+                    g == null ? "–" : GroupColumns.cellText(oc, Fmt.gib(CellIndex.peak(oc))),
                     saving == null ? "–" : Fmt.fixed(saving, 1) + " %"));
         }
         return new ReportTable(List.of("model", "segments", "seed: no ckpt (GB)", "seed: ckpt (GB)", "seed: saving",
@@ -104,8 +103,7 @@ public final class SeedComparison {
     }
 
     /** Time: seed seconds at 0/4/8 segments and increase; our per-step increase at 4 and 8 segments. */
-    public static ReportTable time(List<CellResult> cells) {
-        CellIndex idx = new CellIndex(cells);
+    public static ReportTable time(CellIndex idx) {
         List<Figure> f = published();
         Map<String, Figure> models = new LinkedHashMap<>();
         f.stream().filter(x -> x.table().equals("time")).forEach(x -> models.putIfAbsent(x.model(), x));
@@ -126,8 +124,7 @@ public final class SeedComparison {
     }
 
     /** True when at least one of our groups matches a seed configuration. */
-    public static boolean anyMatch(List<CellResult> cells) {
-        CellIndex idx = new CellIndex(cells);
+    public static boolean anyMatch(CellIndex idx) {
         return published().stream().map(Figure::model).distinct().anyMatch(m -> match(idx, m) != null);
     }
 

@@ -2,11 +2,7 @@ package org.medfusion.report;
 
 import org.medfusion.results.CellIndex;
 import org.medfusion.results.Fmt;
-import org.medfusion.results.Csv;
-import org.medfusion.results.AtomicFiles;
-import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +19,7 @@ import java.util.Map;
  * {@code recompute_overhead_s<S>} = (median_S - median_plain) / recompute_forward_ms (1.0: the extra time is
  * exactly the recomputed forward pass; above 1: extra cost beyond recompute). Missing figures stay empty.
  */
-public final class SlowdownTable {
+public final class SlowdownTable extends GroupTable<SlowdownTable.Row> {
 
     public static final String FILE = "slowdown.csv";
 
@@ -35,20 +31,18 @@ public final class SlowdownTable {
     public record Row(CellIndex.Group group, String label, Map<Integer, Entry> entries) {
     }
 
-    private final List<Integer> segments;
-    private final List<Row> rows = new ArrayList<>();
-
     private SlowdownTable(CellIndex idx) {
-        segments = idx.segments();
+        super(idx);
+        List<Integer> segments = segments();
         for (var e : idx.groups().entrySet()) {
             Map<Integer, CellResult> g = e.getValue();
             CellResult plain = g.get(0);
             Map<Integer, Entry> m = new LinkedHashMap<>();
             m.put(0, entry(null, plain));
-            for (int s : segments) {
+            for (int s : segments()) {
                 m.put(s, entry(plain, g.get(s)));
             }
-            rows.add(new Row(e.getKey(), idx.label(e.getKey()), m));
+            rows().add(new Row(e.getKey(), idx.label(e.getKey()), m));
         }
     }
 
@@ -65,18 +59,16 @@ public final class SlowdownTable {
         return new SlowdownTable(new CellIndex(cells));
     }
 
-    public List<Integer> segments() {
-        return segments;
+    /** The table of an index already built (one per render). */
+    public static SlowdownTable of(CellIndex index) {
+        return new SlowdownTable(index);
     }
 
-    public List<Row> rows() {
-        return rows;
-    }
-
+    @Override
     public List<String> header() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split",
-                "step_ms_plain_median", "step_ms_plain_ci_low", "step_ms_plain_ci_high", "step_ms_plain_cv"));
-        for (int s : segments) {
+        List<String> h = GroupColumns.header("step_ms_plain_median", "step_ms_plain_ci_low", "step_ms_plain_ci_high",
+                "step_ms_plain_cv");
+        for (int s : segments()) {
             String p = "s" + s;
             h.addAll(List.of("step_ms_" + p + "_median", "step_ms_" + p + "_ci_low", "step_ms_" + p + "_ci_high",
                     "step_ms_" + p + "_cv", "increase_" + p + "_pct", "increase_" + p + "_pct_low", "increase_" + p + "_pct_high",
@@ -85,15 +77,14 @@ public final class SlowdownTable {
         return h;
     }
 
+    @Override
     public List<List<String>> csvRows() {
         List<List<String>> out = new ArrayList<>();
-        for (Row r : rows) {
-            CellIndex.Group g = r.group();
+        for (Row r : rows()) {
             Entry p = r.entries().get(0);
-            List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
-                    g.precision().label(), g.device().label(), g.split().label(), Fmt.fixed(p.median(), 3), Fmt.fixed(p.ciLow(), 3),
-                    Fmt.fixed(p.ciHigh(), 3), Fmt.fixed(p.cv(), 4)));
-            for (int s : segments) {
+            List<String> l = GroupColumns.row(r.group(), Fmt.fixed(p.median(), 3), Fmt.fixed(p.ciLow(), 3),
+                    Fmt.fixed(p.ciHigh(), 3), Fmt.fixed(p.cv(), 4));
+            for (int s : segments()) {
                 Entry e = r.entries().get(s);
                 l.addAll(List.of(Fmt.fixed(e.median(), 3), Fmt.fixed(e.ciLow(), 3), Fmt.fixed(e.ciHigh(), 3),
                         Fmt.fixed(e.cv(), 4), Fmt.fixed(e.increasePct(), 2), Fmt.fixed(e.increaseLowPct(), 2),
@@ -104,28 +95,18 @@ public final class SlowdownTable {
         return out;
     }
 
-    public String toCsv() {
-        return Csv.render(header(), csvRows());
-    }
-
-    public Path write(Path file) {
-        return AtomicFiles.writeString(file, toCsv());
-    }
-
     /** Human table: median [CI] ms and CV per segment count, increase % [95% interval]. */
+    @Override
     public ReportTable display() {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "precision", "device", "split",
-                "no ckpt (ms)"));
-        for (int s : segments) {
+        List<String> h = GroupColumns.header("no ckpt (ms)");
+        for (int s : segments()) {
             h.add(s + " seg (ms)");
             h.add(s + " seg increase");
         }
         List<List<String>> body = new ArrayList<>();
-        for (Row r : rows) {
-            CellIndex.Group g = r.group();
-            List<String> l = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()),
-                    Integer.toString(g.res()), g.precision().label(), g.device().label(), g.split().label(), ms(r.entries().get(0))));
-            for (int s : segments) {
+        for (Row r : rows()) {
+            List<String> l = GroupColumns.row(r.group(), ms(r.entries().get(0)));
+            for (int s : segments()) {
                 Entry e = r.entries().get(s);
                 l.add(ms(e));
                 l.add(e.increasePct() == null ? "–"
@@ -143,6 +124,6 @@ public final class SlowdownTable {
                 : Fmt.fixed(e.median(), 1) + (e.ciLow() == null ? ""
                         : " [" + Fmt.fixed(e.ciLow(), 1) + ", " + Fmt.fixed(e.ciHigh(), 1) + "]")
                         + (e.cv() == null ? "" : ", CV " + Fmt.fixed(e.cv() * 100.0, 1) + " %");
-        return MemoryTable.cellText(e.cell(), fig);
+        return GroupColumns.cellText(e.cell(), fig);
     }
 }

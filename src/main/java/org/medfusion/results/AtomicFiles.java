@@ -32,6 +32,17 @@ public final class AtomicFiles {
 
     /** Writes bytes atomically, creating parent directories. */
     public static Path writeBytes(Path target, byte[] bytes) {
+        return write(target, out -> out.write(bytes));
+    }
+
+    /** What {@link #write} streams into the temp file. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
+    /** Streams {@code content} atomically into {@code target}, creating parent directories (large files too). */
+    public static Path write(Path target, Content content) {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         Path tmp = null;
@@ -45,10 +56,9 @@ public final class AtomicFiles {
             }
             try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE,
                     java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-                var buf = java.nio.ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
+                var out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
+                content.writeTo(out);
+                out.flush();
                 ch.force(true);
             }
             try {
@@ -69,7 +79,7 @@ public final class AtomicFiles {
         }
     }
 
-    /** True for temp files left by an interrupted {@link #writeBytes}. */
+    /** True for temp files left by an interrupted {@link #write}. */
     public static boolean isTemp(Path p) {
         String n = p.getFileName().toString();
         return n.startsWith(".") && n.endsWith(TEMP_SUFFIX);

@@ -1,8 +1,5 @@
 package org.medfusion.results;
 
-import org.medfusion.results.CellKey;
-import org.medfusion.results.CellResult;
-import org.medfusion.results.CellStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

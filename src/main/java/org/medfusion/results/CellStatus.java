@@ -1,5 +1,10 @@
 package org.medfusion.results;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Arrays;
+import java.util.Locale;
+
 /**
  * Outcome of measuring one cell. {@link #OK} and {@link #OOM} are results (an out-of-memory is a finding about the
  * cell, recorded only on evidence of it); {@link #ERROR} and {@link #CRASH} are failures of the measurement and are
@@ -10,8 +15,22 @@ public enum CellStatus {
     /** A fork died from a signal (native crash, kill); the message names the signal and the native frame. */
     CRASH;
 
+    /** The name in JSON, CSV and reports: {@code ok}, {@code oom}, {@code error}, {@code unsupported}, {@code crash}. */
+    @JsonValue
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses a label, case-insensitively (cell files written before labels were lower-case say {@code OK}). */
+    @JsonCreator
+    public static CellStatus parse(String label) {
+        for (CellStatus s : values()) {
+            if (s.name().equalsIgnoreCase(label)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("status must be one of "
+                + String.join(", ", Arrays.stream(values()).map(CellStatus::label).toList()) + ", got '" + label + "'");
     }
 
     /** True for a measured outcome (ok, oom): what a run must produce for every cell to succeed. */

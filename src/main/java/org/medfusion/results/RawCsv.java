@@ -1,11 +1,5 @@
 package org.medfusion.results;
 
-import org.medfusion.results.AtomicFiles;
-import org.medfusion.results.CellKey;
-import org.medfusion.results.CellResult;
-import org.medfusion.results.CellStatus;
-import org.medfusion.results.Json;
-import org.medfusion.results.ReportDataException;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -35,10 +29,8 @@ public final class RawCsv {
 
     public static final String FILE = "raw.csv";
 
-    public static final List<String> COLUMNS = List.of("model", "family", "batch", "res", "segments", "split", "precision",
-            "device", "status", "message", "peak_bytes", "memory_method", "memory_repeats", "step_ms_median",
-            "step_ms_ci_low", "step_ms_ci_high", "step_ms_n", "step_ms_samples", "step_ms_cv", "recompute_forward_ms",
-            "recompute_overhead");
+    public static final List<String> COLUMNS = java.util.stream.Stream.concat(CellJson.FIELDS.stream(),
+            java.util.stream.Stream.of("recompute_overhead")).toList();
 
     /** Columns of raw.csv files written before {@code step_ms_cv} existed (it is derived, so nothing is lost). */
     static final List<String> NO_CV_COLUMNS = COLUMNS.stream().filter(c -> !c.equals("step_ms_cv")).toList();
@@ -51,7 +43,11 @@ public final class RawCsv {
 
     /** The CSV text of the cells (sorted by {@link CellKey#ORDER}). */
     public static String render(List<CellResult> cells) {
-        CellIndex idx = new CellIndex(cells);
+        return render(cells, new CellIndex(cells));
+    }
+
+    /** As {@link #render(List)}, with the index of the same cells already built. */
+    public static String render(List<CellResult> cells, CellIndex idx) {
         List<List<String>> rows = new ArrayList<>();
         cells.stream().sorted((a, b) -> CellKey.ORDER.compare(a.key(), b.key())).forEach(r -> {
             CellKey k = r.key();
@@ -70,6 +66,11 @@ public final class RawCsv {
     /** Writes {@code file} atomically. */
     public static Path write(Path file, List<CellResult> cells) {
         return AtomicFiles.writeString(file, render(cells));
+    }
+
+    /** As {@link #write(Path, List)}, with the index of the same cells already built. */
+    public static Path write(Path file, List<CellResult> cells, CellIndex idx) {
+        return AtomicFiles.writeString(file, render(cells, idx));
     }
 
     private static String nz(String s) {

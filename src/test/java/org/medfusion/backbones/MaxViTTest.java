@@ -11,7 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import org.junit.jupiter.api.Test;
-import org.medfusion.backbones.layers.MaxVitLayers;
+import org.medfusion.backbones.layers.RelativePositionBias;
 
 /** maxvit_t: input rule, relative position index, block layout and one 224 px inference forward. */
 class MaxViTTest {
@@ -32,7 +32,7 @@ class MaxViTTest {
 
     @Test
     void relativePositionIndexMatchesTorchvision() {
-        long[] idx = MaxVitLayers.RelativePositionAttention.relativePositionIndex(7);
+        long[] idx = RelativePositionBias.relativePositionIndex(7);
         assertEquals(49 * 49, idx.length);
         assertEquals(84, idx[0]); // a token with itself: (6 * 13) + 6
         assertEquals(83, idx[1]); // (0,0) vs (0,1): dx = -1

@@ -26,7 +26,7 @@ import org.medfusion.results.Precision;
 class CellMeasurerTest {
 
     /** The cheapest real cell: one step per fork, one fork of each kind. */
-    static final MeasureSettings TINY = new MeasureSettings(0, 1, 1, 1, 1, 1);
+    static final MeasureSettings TINY = new MeasureSettings(new RunSettings(0, 1, 1), new RunSettings(1, 1, 1));
     static final CellKey CELL = new CellKey("resnet18", 2, 32, 0, Precision.FP32, Device.CPU);
 
     @Test

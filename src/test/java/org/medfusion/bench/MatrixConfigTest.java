@@ -33,7 +33,7 @@ class MatrixConfigTest {
         List<CellKey> cells = c.cells();
         assertEquals(8, cells.size());
         assertEquals(new CellKey("resnet18", 2, 32, 0, Precision.FP32, Device.CPU), cells.get(0));
-        assertEquals(new MeasureSettings(1, 6, 1, 1, 2, 2), c.settings());
+        assertEquals(new MeasureSettings(new RunSettings(1, 6, 1), new RunSettings(1, 2, 2)), c.settings());
     }
 
     @Test
@@ -63,7 +63,7 @@ class MatrixConfigTest {
                 error(GOOD.replace("models:", "modles:")));
         String unknownModel = error(GOOD.replace("resnet50]", "resnet51]"));
         assertTrue(unknownModel.startsWith("m.yaml:4: unknown model 'resnet51'; allowed: resnet18, resnet34"), unknownModel);
-        assertEquals("m.yaml:7: segments 99 is impossible for resnet18: allowed 0 (off) or 1..10 (its checkpointable blocks)",
+        assertEquals("m.yaml:7: segments for resnet18 must be 0 (off) or between 1 and 10 (its checkpointable blocks), got 99",
                 error(GOOD.replace("[0, 4]", "[0, 99]")));
         assertEquals("m.yaml:5: batch size must be >= 1, got 0", error(GOOD.replace("[2, 4]", "[2, 0]")));
         assertEquals("m.yaml:5: batch size must be an integer >= 1, got 'big'", error(GOOD.replace("[2, 4]", "[2, big]")));

@@ -38,7 +38,7 @@ class SegmentPlanTest {
     @Test
     void impossibleSegmentCountsNameTheValueAndTheRange() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SegmentPlan.uniform(18, 0));
-        assertEquals("segments must be between 1 and 18 (the number of blocks), got 0", e.getMessage());
+        assertEquals("segments must be between 1 and 18 (its checkpointable blocks), got 0", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> SegmentPlan.uniform(18, 19));
         assertThrows(IllegalArgumentException.class, () -> SegmentPlan.of(List.of(new SegmentPlan.Range(0, 2), new SegmentPlan.Range(3, 4))));
     }

@@ -24,7 +24,7 @@ class MultiViewClassifierTest {
     @ParameterizedTest
     @ValueSource(strings = {"attention", "mean", "max"})
     void checkpointedBackboneGivesTheSameGradients(String aggregation) {
-        try (MultiViewClassifier model = new MultiViewClassifier("resnet18", 2, 4, aggregation, 128, SMALL);
+        try (MultiViewClassifier model = new MultiViewClassifier("resnet18", 2, 4, MultiViewClassifier.Aggregation.parse(aggregation), 128, SMALL);
                 NDManager m = model.backbone().manager().newSubManager()) {
             JniUtils.setSeed(3);
             NDArray x = m.randomNormal(new Shape(2, 4, 3, 32, 32));
@@ -48,9 +48,9 @@ class MultiViewClassifierTest {
     @Test
     void badArgumentsAreClearErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new MultiViewClassifier("resnet18", 2, 4, "concat", 128, SMALL));
+                () -> MultiViewClassifier.Aggregation.parse("concat"));
         assertEquals("aggregation must be one of mean, max, attention, got 'concat'", e.getMessage());
-        try (MultiViewClassifier model = new MultiViewClassifier("resnet18", 2, 4, "mean", 16, SMALL);
+        try (MultiViewClassifier model = new MultiViewClassifier("resnet18", 2, 4, MultiViewClassifier.Aggregation.MEAN, 16, SMALL);
                 NDManager m = model.backbone().manager().newSubManager()) {
             NDArray wrong = m.zeros(new Shape(2, 3, 3, 32, 32), DataType.FLOAT32);
             e = assertThrows(IllegalArgumentException.class, () -> model.forwardInference(new ai.djl.training.ParameterStore(m, false), wrong, m));

@@ -8,15 +8,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.TruncatedNormalInitializer;
 import ai.djl.util.PairList;
 import java.util.function.Supplier;
 
@@ -188,11 +185,8 @@ public final class MaxVitLayers {
     /**
      * torchvision's {@code RelativePositionalMultiHeadAttention} on (B, G, P, C) token groups
      * (P = partitionSize^2): qkv projection, per-head softmax(q . (k * C^-0.5) + bias) v (the scale
-     * uses the full width C, as torchvision does), merge projection. The bias comes from a
-     * trainable table of (2s-1)^2 x heads entries (truncated normal, std 0.02) indexed by the
-     * relative offset of each token pair; the index is a constant int64 table computed in Java
-     * and created per forward in the activation's manager (torchvision's non-trainable
-     * {@code relative_position_index} buffer, not a DJL parameter).
+     * uses the full width C, as torchvision does), merge projection, with the
+     * {@link RelativePositionBias} shared with Swin.
      */
     public static final class RelativePositionAttention extends AbstractBlock {
 
@@ -202,9 +196,7 @@ public final class MaxVitLayers {
         private final float scale;
         private final Linear toQkv;
         private final Linear merge;
-        private final Parameter biasTable;
-        /** For each (head, i, j): the flat index of table[relativeIndex(i, j), head]. */
-        private final long[] flatBiasIndex;
+        private final RelativePositionBias bias;
 
         public RelativePositionAttention(int channels, int headDim, int partitionSize) {
             if (channels % headDim != 0) {
@@ -216,37 +208,8 @@ public final class MaxVitLayers {
             this.scale = (float) Math.pow(channels, -0.5);
             this.toQkv = addChildBlock("to_qkv", Layers.linear(3 * channels));
             this.merge = addChildBlock("merge", Layers.linear(channels));
-            int tableRows = (2 * partitionSize - 1) * (2 * partitionSize - 1);
-            this.biasTable = addParameter(Parameter.builder()
-                    .setName("relative_position_bias_table")
-                    .setType(Parameter.Type.OTHER)
-                    .optShape(new Shape(tableRows, heads))
-                    .optInitializer(new TruncatedNormalInitializer(0.02f))
-                    .build());
-            long[] rel = relativePositionIndex(partitionSize);
-            this.flatBiasIndex = new long[heads * seqLen * seqLen];
-            for (int hd = 0; hd < heads; hd++) {
-                for (int ij = 0; ij < seqLen * seqLen; ij++) {
-                    flatBiasIndex[hd * seqLen * seqLen + ij] = rel[ij] * heads + hd;
-                }
-            }
-        }
-
-        /**
-         * torchvision's {@code _get_relative_position_index(s, s)}, flattened: for tokens i, j of
-         * an s x s window, (dy + s - 1) * (2s - 1) + (dx + s - 1) with (dy, dx) = pos(i) - pos(j).
-         */
-        public static long[] relativePositionIndex(int size) {
-            int n = size * size;
-            long[] out = new long[n * n];
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < n; j++) {
-                    int dy = i / size - j / size + size - 1;
-                    int dx = i % size - j % size + size - 1;
-                    out[i * n + j] = (long) dy * (2 * size - 1) + dx;
-                }
-            }
-            return out;
+            this.bias = new RelativePositionBias(partitionSize, heads);
+            addParameter(bias.table());
         }
 
         @Override
@@ -267,13 +230,7 @@ public final class MaxVitLayers {
             NDArray k = qkv.get(1).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4)
                     .mul(x.getManager().full(new Shape(), scale, x.getDataType()).toDevice(x.getDevice(), false));
             NDArray v = qkv.get(2).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4);
-            NDManager m = x.getManager();
-            NDArray table = ps.getValue(biasTable, x.getDevice(), training);
-            // create() wraps a Java direct buffer that DJL recycles, but take() keeps its index
-            // for the backward pass: give libtorch its own copy.
-            NDArray index = m.create(flatBiasIndex, new Shape(heads, seqLen, seqLen)).toDevice(x.getDevice(), false).duplicate();
-            NDArray bias = table.take(m, index); // (heads, P, P), in the activation's manager
-            NDArray attn = q.matMul(k.swapAxes(3, 4)).add(bias).softmax(-1);
+            NDArray attn = q.matMul(k.swapAxes(3, 4)).add(bias.bias(ps, x, training)).softmax(-1);
             NDArray out = attn.matMul(v).transpose(0, 1, 3, 2, 4).reshape(b, g, p, c);
             return merge.forward(ps, new NDList(out), training, params);
         }

@@ -14,6 +14,14 @@ public final class StochasticDepth {
     private StochasticDepth() {
     }
 
+    /**
+     * The drop probability of block {@code index} of {@code count} on a linear ramp from 0 to {@code max}:
+     * torchvision's {@code max * index / (count - 1)} (numpy.linspace; Swin, ConvNeXt, MaxViT), 0 for one block.
+     */
+    public static float linearRamp(float max, int index, int count) {
+        return count > 1 ? (float) ((double) max * index / (count - 1)) : 0f;
+    }
+
     public static NDArray apply(NDArray x, float p, boolean training) {
         if (!training || p <= 0f) {
             return x;
