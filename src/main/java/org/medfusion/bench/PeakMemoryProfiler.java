@@ -40,6 +40,14 @@ public final class PeakMemoryProfiler implements InternalProfiler, ExternalProfi
     public static final String CPU_MALLOC = "cpu.malloc.peak";
     public static final String CUDA_RESERVED = "cuda.reserved.peak";
     public static final String CUDA_ALLOCATED = "cuda.allocated.peak";
+    /**
+     * Not figures of the cell, but what the step's peaks are measured above (for cross-checks such as
+     * {@code org.medfusion.gpu.ProbeCrossCheck}): device used bytes, and the pool's allocated bytes, just
+     * before the step (weights, gradients, optimizer state, the input batch; the device figure also holds
+     * the CUDA context).
+     */
+    public static final String CUDA_RESERVED_STEADY = "cuda.reserved.steady";
+    public static final String CUDA_ALLOCATED_STEADY = "cuda.allocated.steady";
     public static final String UNIT = "bytes";
     /** System property (launcher side) naming the allocation counter library to preload. */
     public static final String COUNTER_PROPERTY = "medfusion.allocCounter";
@@ -88,8 +96,10 @@ public final class PeakMemoryProfiler implements InternalProfiler, ExternalProfi
         List<Result> out = new ArrayList<>();
         if (gpu(benchmarkParams)) {
             out.add(new ScalarResult(CUDA_RESERVED, CudaMemory.deviceUsedBytes() - deviceUsedBefore, UNIT, AggregationPolicy.MAX));
+            out.add(new ScalarResult(CUDA_RESERVED_STEADY, deviceUsedBefore, UNIT, AggregationPolicy.MAX));
             if (pool != null) {
                 out.add(new ScalarResult(CUDA_ALLOCATED, pool.usedHigh() - poolUsedBefore, UNIT, AggregationPolicy.MAX));
+                out.add(new ScalarResult(CUDA_ALLOCATED_STEADY, poolUsedBefore, UNIT, AggregationPolicy.MAX));
             }
             return out;
         }
