@@ -7,20 +7,23 @@
 #   scripts/bundle.sh --with-cpu-natives    # + lib/pytorch-native-cpu (CPU libtorch, ~110 MB): test variant only
 #   scripts/bundle.sh --skip-build          # reuse target/benchmarks.jar (must be a -Dgpu build)
 #   scripts/bundle.sh --out DIR             # another output folder (default target/bundle/medfusion-bench)
-# Needs a JDK 17 (jlink, jdeps, jar) and Maven with the dependencies already in ~/.m2 (runs offline: -o).
+#   scripts/bundle.sh --offline             # mvn -o (dependencies already in ~/.m2)
+# Needs a JDK 17 (jlink, jdeps, jar), Maven, and for --with-cpu-natives the pytorch-native-cpu jar in ~/.m2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 with_cpu=0
 skip_build=0
+offline=
 out="$ROOT/target/bundle/medfusion-bench"
 while [ $# -gt 0 ]; do
   case "$1" in
     --with-cpu-natives) with_cpu=1 ;;
     --skip-build) skip_build=1 ;;
+    --offline) offline=-o ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "bundle.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -35,7 +38,7 @@ done
 # 1. The GPU jar: the -Dgpu profile leaves pytorch-native-cpu (libtorch) out.
 if [ $skip_build = 0 ]; then
   echo "[bundle] mvn -Dgpu package"
-  "$MVN" -B -q -o -Dgpu -DskipTests package
+  "$MVN" -B -q $offline -Dgpu -DskipTests package
 fi
 jar_in="$ROOT/target/benchmarks.jar"
 [ -f "$jar_in" ] || { echo "bundle.sh: $jar_in missing" >&2; exit 3; }
@@ -49,6 +52,10 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/jar"
 (cd "$work/jar" && "${JAVA_BIN}jar" xf "$jar_in")
 rm -rf "$work"/jar/jnilib/linux-aarch64 "$work"/jar/jnilib/osx-* "$work"/jar/jnilib/win-*
+# PDF export of xchart (pdfbox, fontbox, pdfbox-graphics2d: 3.4 MB): only xchart's PdfboxGraphicsEncoder uses
+# them (jdeps -verbose:class), and the report writes PNG (BitmapEncoder) and SVG (VectorGraphicsEncoder).
+rm -rf "$work"/jar/org/apache/pdfbox "$work"/jar/org/apache/fontbox "$work"/jar/de/rototor \
+  "$work"/jar/org/knowm/xchart/PdfboxGraphicsEncoder*.class
 for d in "$work"/jar/com/sun/jna/*/; do   # platform folders hold only a native library, no classes
   [ "$(basename "$d")" = linux-x86-64 ] || [ -n "$(ls "$d"/*.class 2>/dev/null)" ] || rm -rf "$d"
 done
