@@ -54,7 +54,10 @@ echo "[build-djl-jni] DJL $djl_version JNI against libtorch $tver ($flavor) in $
 
 # The JNI header (javac -h without javac), where DJL's CMakeLists expects it: build/include.
 mkdir -p "$native/build/include"
-"$java" -cp "$jar" org.medfusion.natives.JniHeader ai.djl.pytorch.jni.PyTorchLibrary > "$native/build/include/ai_djl_pytorch_jni_PyTorchLibrary.h"
+hdr="$native/build/include/ai_djl_pytorch_jni_PyTorchLibrary.h"
+"$java" -cp "$jar" org.medfusion.natives.JniHeader ai.djl.pytorch.jni.PyTorchLibrary > "$hdr.new"
+# replaced only when it changed, so that a re-run after an interruption rebuilds only what is missing
+if cmp -s "$hdr.new" "$hdr"; then rm -f "$hdr.new"; else mv "$hdr.new" "$hdr"; fi
 
 # CMake: FindJNI is satisfied by explicit paths (no JDK on the node; libjvm/jawt from the runtime are only link
 # placeholders FindJNI wants, the JNI library itself does not link them).
