@@ -9,6 +9,7 @@ import org.medfusion.results.Device;
  */
 public final class CudaAllocatedProbe implements MemoryProbe {
 
+    public static final String STEADY_NAME = "cuda.allocated.steady";
     public static final String NAME = "cuda.allocated.peak";
 
     private CudaMemory.DefaultPool pool;
@@ -49,6 +50,16 @@ public final class CudaAllocatedProbe implements MemoryProbe {
     public void beforeStep() {
         pool.resetHighWaterMarks();
         usedBefore = pool.usedCurrent();
+    }
+
+    @Override
+    public String steadyName() {
+        return STEADY_NAME;
+    }
+
+    @Override
+    public long steadyBytes() {
+        return usedBefore;
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.medfusion.results.Device;
  */
 public final class CudaReservedProbe implements MemoryProbe {
 
+    public static final String STEADY_NAME = "cuda.reserved.steady";
     public static final String NAME = "cuda.reserved.peak";
 
     private long usedBefore;
@@ -33,6 +34,16 @@ public final class CudaReservedProbe implements MemoryProbe {
     public void beforeStep() {
         CudaMemory.emptyCache();
         usedBefore = CudaMemory.deviceUsedBytes();
+    }
+
+    @Override
+    public String steadyName() {
+        return STEADY_NAME;
+    }
+
+    @Override
+    public long steadyBytes() {
+        return usedBefore;
     }
 
     @Override

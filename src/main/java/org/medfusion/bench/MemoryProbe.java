@@ -40,4 +40,18 @@ public interface MemoryProbe {
 
     /** Just after the step: the step's peak above the baseline. */
     long afterStep();
+
+    /**
+     * The name of the baseline reading {@link #steadyBytes()} reports (e.g. {@code cuda.allocated.steady}), or null
+     * when the probe reports none. Not a figure of the cell: what its peaks are measured above, for cross-checks
+     * such as {@code org.medfusion.gpu.ProbeCrossCheck} (weights, gradients, optimizer state, the input batch).
+     */
+    default String steadyName() {
+        return null;
+    }
+
+    /** The memory in use just before the last step (valid after {@link #beforeStep()}), when {@link #steadyName()} is set. */
+    default long steadyBytes() {
+        return 0;
+    }
 }

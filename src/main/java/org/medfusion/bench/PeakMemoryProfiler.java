@@ -28,6 +28,8 @@ public final class PeakMemoryProfiler implements InternalProfiler, ExternalProfi
     public static final String CPU_MALLOC = CpuMallocProbe.NAME;
     public static final String CUDA_RESERVED = CudaReservedProbe.NAME;
     public static final String CUDA_ALLOCATED = CudaAllocatedProbe.NAME;
+    public static final String CUDA_RESERVED_STEADY = CudaReservedProbe.STEADY_NAME;
+    public static final String CUDA_ALLOCATED_STEADY = CudaAllocatedProbe.STEADY_NAME;
     /** System property (launcher side) naming the allocation counter library to preload. */
     public static final String COUNTER_PROPERTY = CpuMallocProbe.COUNTER_PROPERTY;
 
@@ -59,6 +61,9 @@ public final class PeakMemoryProfiler implements InternalProfiler, ExternalProfi
         List<Result> out = new ArrayList<>();
         for (MemoryProbe p : active) {
             out.add(new ScalarResult(p.name(), p.afterStep(), p.unit(), AggregationPolicy.MAX));
+            if (p.steadyName() != null) {
+                out.add(new ScalarResult(p.steadyName(), p.steadyBytes(), p.unit(), AggregationPolicy.MAX));
+            }
         }
         return out;
     }

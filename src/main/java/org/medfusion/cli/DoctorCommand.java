@@ -38,6 +38,18 @@ public final class DoctorCommand implements Callable<Integer> {
                 : "NOT reported (no /sys/devices/system/cpu/cpu0/cache/index*): oneDNN's 1x1-conv backward is known to crash then"));
         String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
         out.println("ONEDNN_MAX_CPU_ISA: " + (isa == null ? "unset" : isa));
+        String libtorchPath = System.getenv("PYTORCH_LIBRARY_PATH");
+        if (libtorchPath != null && !libtorchPath.isBlank()) {
+            // a libtorch of the machine (GPU nodes): does DJL's JNI load against it? In a child JVM, one-line reason
+            org.medfusion.natives.LibtorchPreflight.Report pre =
+                    org.medfusion.natives.LibtorchPreflight.check(null, System.getenv(), 180);
+            pre.lines().forEach(l -> out.println("preflight " + l));
+            if (!pre.loads()) {
+                out.println("verdict:          unusable (exit 3): " + pre.reason());
+                out.flush();
+                return ExitCodes.DATA;
+            }
+        }
         String version;
         try {
             version = Natives.loadEngine();
