@@ -135,17 +135,34 @@ public final class CellJson {
     }
 
     private static Long longValue(JsonNode v) {
-        return v == null || v.isNull() ? null : v.longValue();
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isIntegralNumber()) {
+            return v.longValue();
+        }
+        throw new IllegalArgumentException("not an integer: " + v);
     }
 
+    /** A number; Jackson writes NaN and infinities as the strings "NaN", "Infinity", "-Infinity". */
     private static Double doubleValue(JsonNode v) {
-        return v == null || v.isNull() ? null : v.doubleValue();
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isNumber()) {
+            return v.doubleValue();
+        }
+        try {
+            return Double.parseDouble(v.asText());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number: " + v);
+        }
     }
 
     private static List<Long> longs(JsonNode v) {
         List<Long> out = new ArrayList<>();
         if (v != null) {
-            v.forEach(x -> out.add(x.longValue()));
+            v.forEach(x -> out.add(longValue(x)));
         }
         return out;
     }
@@ -153,7 +170,7 @@ public final class CellJson {
     private static List<Double> doubles(JsonNode v) {
         List<Double> out = new ArrayList<>();
         if (v != null) {
-            v.forEach(x -> out.add(x.doubleValue()));
+            v.forEach(x -> out.add(doubleValue(x)));
         }
         return out;
     }

@@ -125,7 +125,8 @@ class GateCommandTest {
         Path bad = runDir(tmp.resolve("bad"), "cfg", env("cpu a"), "2026-11-27T06:00:00Z", "2/2", cells(2, 1, 1));
         Path file = CellStore.cellFile(bad, RegressionGateTest.key(4));
         String json = Files.readString(file);
-        Files.writeString(file, json.replaceFirst("\"stepMsMedian\" : [0-9.E]+", "\"stepMsMedian\" : \"NaN\""));
+        assertTrue(json.matches("(?s).*\"step_ms_median\" : [0-9.E]+.*") && json.matches("(?s).*\"peak_bytes\" : [0-9]+.*"), json);
+        Files.writeString(file, json.replaceFirst("\"step_ms_median\" : [0-9.E]+", "\"step_ms_median\" : \"NaN\""));
         for (String[] args : List.of(new String[] {"gate", good.toString(), bad.toString()},
                 new String[] {"report", bad.toString()},
                 new String[] {"merge", "--out", tmp.resolve("m").toString(), good.toString(), bad.toString()})) {
@@ -135,7 +136,7 @@ class GateCommandTest {
                     args[0] + ": " + r.err());
             assertEquals(1, r.err().lines().count(), r.err());
         }
-        Files.writeString(file, json.replaceFirst("\"peakBytes\" : [0-9]+", "\"peakBytes\" : -5"));
+        Files.writeString(file, json.replaceFirst("\"peak_bytes\" : [0-9]+", "\"peak_bytes\" : -5"));
         Out r = cli("report", bad.toString());
         assertEquals(3, r.code());
         assertTrue(r.err().contains("peak_bytes = -5 (must be >= 0)"), r.err());
