@@ -12,7 +12,8 @@ package org.medfusion.planner;
  *        ending here keeps
  * @param keptBytes bytes the block adds to live memory when it runs with grad inside a plain forward
  *        chain: its output plus what autograd saves for its backward, minus its input when autograd does
- *        not keep that (malloc in-use bytes after the block minus before it, glibc {@code mallinfo2})
+ *        not keep that (malloc in-use bytes, glibc {@code mallinfo2}, after the block's forward from a
+ *        private copy of its input whose handle is then closed, minus before it)
  * @param forwardPeakBytes peak resident growth during the block's forward with grad, above the memory in
  *        use just before it (temporaries included, even those freed before the forward returns)
  * @param forwardNoGradPeakBytes the same with grad off (includes its output)
@@ -22,13 +23,29 @@ package org.medfusion.planner;
  * @param forwardMs median forward time with grad (ms)
  * @param forwardNoGradMs median forward time with grad off (ms)
  * @param backwardMs median backward time (ms)
+ * @param inputFreedBytes bytes of the block's input that a chain frees after the block because autograd
+ *        does not keep them (kept with the input held minus {@code keptBytes}); when the block starts a
+ *        segment its input is a boundary held anyway, so there it adds {@code keptBytes + inputFreedBytes}
  */
 public record BlockProfile(int index, String name, long outputBytes, long keptBytes, long forwardPeakBytes,
-        long forwardNoGradPeakBytes, long backwardPeakBytes, double forwardMs, double forwardNoGradMs, double backwardMs) {
+        long forwardNoGradPeakBytes, long backwardPeakBytes, double forwardMs, double forwardNoGradMs, double backwardMs,
+        long inputFreedBytes) {
+
+    /** A block whose input autograd keeps (or that never starts a segment): {@code inputFreedBytes} 0. */
+    public BlockProfile(int index, String name, long outputBytes, long keptBytes, long forwardPeakBytes,
+            long forwardNoGradPeakBytes, long backwardPeakBytes, double forwardMs, double forwardNoGradMs, double backwardMs) {
+        this(index, name, outputBytes, keptBytes, forwardPeakBytes, forwardNoGradPeakBytes, backwardPeakBytes, forwardMs,
+                forwardNoGradMs, backwardMs, 0);
+    }
+
+    /** What the block adds to live memory when it runs with grad as the first block of a segment (input held). */
+    public long keptAsSegmentStartBytes() {
+        return keptBytes + inputFreedBytes;
+    }
 
     /** This block's memory figures with the times of {@code timed} (same block from a timing run). */
     public BlockProfile withTimesOf(BlockProfile timed) {
         return new BlockProfile(index, name, outputBytes, keptBytes, forwardPeakBytes, forwardNoGradPeakBytes,
-                backwardPeakBytes, timed.forwardMs, timed.forwardNoGradMs, timed.backwardMs);
+                backwardPeakBytes, timed.forwardMs, timed.forwardNoGradMs, timed.backwardMs, inputFreedBytes);
     }
 }

@@ -87,16 +87,22 @@ public final class MemoryModel {
         for (int i = start; i < end; i++) {
             keptBefore[i - start] = kept;
             peak = Math.max(peak, upstream + kept + blocks.get(i).forwardPeakBytes());
-            kept += blocks.get(i).keptBytes();
+            kept += keptIn(i, start);
         }
         long lastOutput = blocks.get(end - 1).outputBytes();
         for (int i = end - 1; i >= start; i--) {
             BlockProfile b = blocks.get(i);
             long gradient = i == end - 1 ? 0 : b.outputBytes(); // the last block's output gradient is the upstream one
             long output = outputHeld && i < end - 1 ? lastOutput : 0; // handle of the recomputed output, freed with the segment
-            peak = Math.max(peak, upstream + output + keptBefore[i - start] + b.keptBytes() + gradient + b.backwardPeakBytes());
+            peak = Math.max(peak, upstream + output + keptBefore[i - start] + keptIn(i, start) + gradient + b.backwardPeakBytes());
         }
         return peak;
+    }
+
+    /** What block {@code i} adds with grad in a segment starting at {@code start}: the start's input is a held boundary. */
+    private long keptIn(int i, int start) {
+        BlockProfile b = blocks.get(i);
+        return i == start ? b.keptAsSegmentStartBytes() : b.keptBytes();
     }
 
     /** Forward-with-grad time (ms) of blocks [start, end): what recomputing them costs. */

@@ -20,7 +20,7 @@ public record ModelProfile(int formatVersion, String model, int batch, int res, 
         String cpuModel, String libtorchVersion, String memoryMethod, long updatePeakBytes, List<BlockProfile> blocks) {
 
     /** Bumped whenever what a figure means changes, so stale cache files are re-measured. */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -53,11 +53,11 @@ public record ModelProfile(int formatVersion, String model, int batch, int res, 
     public String toCsv() {
         StringBuilder sb = new StringBuilder("# optimizer update peak bytes: " + updatePeakBytes + "\n");
         sb.append("block,name,output_bytes,kept_bytes,forward_peak_bytes,forward_nograd_peak_bytes,"
-                + "backward_peak_bytes,forward_ms,forward_nograd_ms,backward_ms\n");
+                + "backward_peak_bytes,forward_ms,forward_nograd_ms,backward_ms,input_freed_bytes\n");
         for (BlockProfile b : blocks) {
-            sb.append(String.format(Locale.ROOT, "%d,%s,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f%n", b.index(), b.name(), b.outputBytes(),
+            sb.append(String.format(Locale.ROOT, "%d,%s,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%d%n", b.index(), b.name(), b.outputBytes(),
                     b.keptBytes(), b.forwardPeakBytes(), b.forwardNoGradPeakBytes(), b.backwardPeakBytes(), b.forwardMs(),
-                    b.forwardNoGradMs(), b.backwardMs()));
+                    b.forwardNoGradMs(), b.backwardMs(), b.inputFreedBytes()));
         }
         return sb.toString();
     }

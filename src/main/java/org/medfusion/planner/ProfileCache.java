@@ -26,8 +26,8 @@ public final class ProfileCache {
 
     public static final String PROPERTY = "medfusion.profileCache";
     public static final String ENV = "MEDFUSION_PROFILE_CACHE";
-    static final String MEMORY_METHOD = "cpu.rss (peaks) + mallinfo2 (kept), MALLOC_MMAP_THRESHOLD_=65536";
-    private static final int REPEATS = 3;
+    static final String MEMORY_METHOD = "cpu.rss (peaks) + mallinfo2 (kept, per block), medians, MALLOC_MMAP_THRESHOLD_=65536";
+    private static final int REPEATS = 5;
 
     private final Path dir;
 
@@ -55,6 +55,23 @@ public final class ProfileCache {
     public Path file(ProfileKey key, Environment env) {
         String fingerprint = Integer.toHexString((env.cpuModel() + "|" + env.libtorchVersion() + "|v" + ModelProfile.FORMAT_VERSION).hashCode());
         return dir.resolve(key.id() + "-" + fingerprint + ".json");
+    }
+
+    /**
+     * The profile of {@code key} measured in {@code env} if one is cached; never measures. Empty as well for a
+     * stale (older format) or unreadable file: a figure built on it would be invented.
+     */
+    public java.util.Optional<ModelProfile> cached(ProfileKey key, Environment env) {
+        Path file = file(key, env);
+        if (!Files.isRegularFile(file)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            ModelProfile p = ModelProfile.fromJson(Files.readString(file));
+            return p.formatVersion() == ModelProfile.FORMAT_VERSION ? java.util.Optional.of(p) : java.util.Optional.empty();
+        } catch (IOException | UncheckedIOException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /**

@@ -25,19 +25,23 @@ import org.medfusion.train.TrainingStep;
  * memory forks of a measured cell, and a oneDNN crash must not take the caller with it.
  *
  * <p>Procedure: build the model on the CPU, run two full training steps (AdamW) so gradient buffers and
- * optimizer state exist as in a measured step's baseline. Then
+ * optimizer state exist as in a measured step's baseline. Then the optimizer update alone (after a forward
+ * and backward), and for each block, from its input (computed by the no-grad forward of the blocks before
+ * it), one unmeasured warm-up round (oneDNN creates and caches its primitives on the first call at a
+ * shape; that cache is not the block's activation memory) and {@code repeats} measured rounds of:
  * <ol>
- *   <li>a plain forward with grad, block by block as the engine runs it (each block in a sub-manager
- *       closed after it): {@code keptBytes} of block i = malloc in-use bytes after block i minus after
- *       block i-1 (exact: {@code mallinfo2}, no page noise); then that graph is dropped;</li>
- *   <li>for each block, from a detached copy of its input (computed by the no-grad forward of the blocks
- *       before it): its no-grad forward, its forward with grad, and the backward of that forward with a
- *       gradient of ones of the output's shape; each peak is the resident high-water mark (reset through
- *       {@code /proc/self/clear_refs}) minus the resident size just before;</li>
- *   <li>the optimizer update alone (after a forward and backward): its peak the same way.</li>
+ *   <li>kept bytes: in a manager of its own, after {@code System.gc()} (DJL and JNA free native memory
+ *       from cleaners; none may run inside the window), malloc in-use bytes ({@code mallinfo2}, exact, no
+ *       page noise) before and after the block's forward with grad from a private copy of its input, the
+ *       output retained: that growth is what the block adds while its input stays held (the first block of
+ *       a segment, whose input is a boundary); then the copy's handle is closed, which frees it unless
+ *       autograd saved it: the growth after that is what the block adds inside a chain;</li>
+ *   <li>its no-grad forward, its forward with grad, and the backward of that forward with a gradient of
+ *       ones of the output's shape; each peak is the resident high-water mark (reset through
+ *       {@code /proc/self/clear_refs}) minus the resident size just before.</li>
  * </ol>
- * Every figure is the minimum (memory) or median (time) over {@code repeats} runs: the minimum drops the
- * one-off pages the JVM itself maps now and then, which are not the block's.
+ * Every figure is the median over the measured rounds: a one-off (the JVM maps pages of its own now and
+ * then, a compiler thread frees its arena) moves neither the median nor, unlike a minimum, biases it low.
  */
 public final class Profiler {
 
@@ -62,20 +66,20 @@ public final class Profiler {
             TrainingStep step = new TrainingStep(bb, bb.manager());
             step.step(input.images(), input.labels());
             step.step(input.images(), input.labels());
-            long update = Long.MAX_VALUE;
+            long[] updates = new long[repeats];
             for (int r = 0; r < repeats; r++) {
                 step.computeGradients(input.images(), input.labels());
                 long rss = resetPeak();
                 step.applyUpdate();
-                update = Math.min(update, ProcMemory.highWaterMarkBytes() - rss);
+                updates[r] = ProcMemory.highWaterMarkBytes() - rss;
             }
+            long update = median(updates);
             ParameterStore ps = step.parameterStore();
             List<Block> blocks = bb.blocks();
-            long[] kept = keptInChain(blocks, ps, input.images(), data);
             List<BlockProfile> out = new ArrayList<>();
             NDArray x = input.images();
             for (int i = 0; i < blocks.size(); i++) {
-                out.add(measureBlock(i, blocks.get(i), ps, x, kept[i], data));
+                out.add(measureBlock(i, blocks.get(i), ps, x, data));
                 NDArray next = forwardNoGrad(blocks.get(i), ps, x, data);
                 if (x != input.images()) {
                     x.close();
@@ -87,33 +91,6 @@ public final class Profiler {
         }
     }
 
-    private long[] keptInChain(List<Block> blocks, ParameterStore ps, NDArray images, NDManager data) {
-        long[] best = new long[blocks.size()];
-        Arrays.fill(best, Long.MAX_VALUE);
-        for (int r = 0; r < repeats; r++) {
-            try (NDManager chain = data.newSubManager(); GradMode g = GradMode.enabled()) {
-                long before = NativeHeap.inUseBytes();
-                NDArray current = images;
-                for (int i = 0; i < blocks.size(); i++) {
-                    try (NDManager bm = chain.newSubManager()) {
-                        if (current == images) {
-                            current.tempAttach(bm);
-                        } else {
-                            current.attach(bm);
-                        }
-                        NDArray o = blocks.get(i).forward(ps, new NDList(current), true).singletonOrThrow();
-                        o.attach(chain);
-                        current = o;
-                    }
-                    long now = NativeHeap.inUseBytes();
-                    best[i] = Math.min(best[i], now - before);
-                    before = now;
-                }
-            }
-        }
-        return best;
-    }
-
     private static NDArray forwardNoGrad(Block block, ParameterStore ps, NDArray x, NDManager data) {
         try (GradMode g = GradMode.disabled(); NDManager bm = data.newSubManager()) {
             x.tempAttach(bm);
@@ -123,15 +100,21 @@ public final class Profiler {
         }
     }
 
-    private BlockProfile measureBlock(int index, Block block, ParameterStore ps, NDArray x, long kept, NDManager data) {
+    private BlockProfile measureBlock(int index, Block block, ParameterStore ps, NDArray x, NDManager data) {
         long outBytes = 0;
-        long fwdPeak = Long.MAX_VALUE;
-        long fwdNoGradPeak = Long.MAX_VALUE;
-        long bwdPeak = Long.MAX_VALUE;
+        long[] keptHeld = new long[repeats];
+        long[] kept = new long[repeats];
+        long[] fwdPeak = new long[repeats];
+        long[] fwdNoGradPeak = new long[repeats];
+        long[] bwdPeak = new long[repeats];
         double[] fwd = new double[repeats];
         double[] fwdNoGrad = new double[repeats];
         double[] bwd = new double[repeats];
-        for (int r = 0; r < repeats; r++) {
+        for (int round = -1; round < repeats; round++) {
+            int r = Math.max(round, 0); // round -1 warms up; its figures are overwritten by round 0
+            long[] k = keptBytes(index, block, ps, x, data);
+            keptHeld[r] = k[0];
+            kept[r] = k[1];
             // no-grad forward
             try (NDManager bm = data.newSubManager(); GradMode g = GradMode.disabled()) {
                 x.tempAttach(bm);
@@ -139,7 +122,7 @@ public final class Profiler {
                 long t0 = System.nanoTime();
                 NDArray o = block.forward(ps, new NDList(x), true).singletonOrThrow();
                 fwdNoGrad[r] = (System.nanoTime() - t0) / 1e6;
-                fwdNoGradPeak = Math.min(fwdNoGradPeak, ProcMemory.highWaterMarkBytes() - rss);
+                fwdNoGradPeak[r] = ProcMemory.highWaterMarkBytes() - rss;
                 outBytes = o.getShape().size() * o.getDataType().getNumOfBytes();
             }
             // forward with grad, then backward
@@ -156,7 +139,7 @@ public final class Profiler {
                     long t0 = System.nanoTime();
                     o = block.forward(ps, new NDList(in), true).singletonOrThrow();
                     fwd[r] = (System.nanoTime() - t0) / 1e6;
-                    fwdPeak = Math.min(fwdPeak, ProcMemory.highWaterMarkBytes() - rss);
+                    fwdPeak[r] = ProcMemory.highWaterMarkBytes() - rss;
                     o.attach(m);
                 }
                 NDArray upstream = o.onesLike();
@@ -165,19 +148,55 @@ public final class Profiler {
                 long t0 = System.nanoTime();
                 JniUtils.backward((PtNDArray) o, (PtNDArray) upstream, false, false);
                 bwd[r] = (System.nanoTime() - t0) / 1e6;
-                bwdPeak = Math.min(bwdPeak, ProcMemory.highWaterMarkBytes() - rss);
+                bwdPeak[r] = ProcMemory.highWaterMarkBytes() - rss;
                 if (index > 0) {
                     in.getGradient().attach(m);
                 }
             }
         }
-        return new BlockProfile(index, block.getClass().getSimpleName(), outBytes, kept, fwdPeak, fwdNoGradPeak, bwdPeak,
-                median(fwd), median(fwdNoGrad), median(bwd));
+        long keptInChain = median(kept);
+        return new BlockProfile(index, block.getClass().getSimpleName(), outBytes, keptInChain, median(fwdPeak),
+                median(fwdNoGradPeak), median(bwdPeak), median(fwd), median(fwdNoGrad), median(bwd),
+                Math.max(0, median(keptHeld) - keptInChain));
+    }
+
+    /**
+     * One round of the kept-bytes measurement of a block: {@code {growth with the input held, growth after
+     * the input's own handle is closed}} in malloc in-use bytes, the block's output retained in both.
+     */
+    private static long[] keptBytes(int index, Block block, ParameterStore ps, NDArray x, NDManager data) {
+        try (NDManager m = data.newSubManager()) {
+            // the first block's input is the batch, which a step holds throughout: measured in place
+            NDArray in = index == 0 ? x : x.duplicate();
+            if (index > 0) {
+                in.attach(m);
+                in.setRequiresGradient(true);
+            }
+            System.gc();
+            long before = NativeHeap.inUseBytes();
+            try (GradMode g = GradMode.enabled(); NDManager bm = m.newSubManager()) {
+                in.tempAttach(bm);
+                NDArray o = block.forward(ps, new NDList(in), true).singletonOrThrow();
+                o.attach(m);
+            }
+            long held = NativeHeap.inUseBytes() - before;
+            if (index > 0) {
+                in.close();
+            }
+            long inChain = NativeHeap.inUseBytes() - before;
+            return new long[] {held, inChain};
+        }
     }
 
     private static long resetPeak() {
         ProcMemory.resetHighWaterMark();
         return ProcMemory.rssBytes();
+    }
+
+    private static long median(long[] v) {
+        long[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static double median(double[] v) {

@@ -69,7 +69,9 @@ public final class Reporter {
         if (writeRaw) {
             RawCsv.write(raw, cells, index);
         }
-        MemoryTable mt = MemoryTable.of(index);
+        // predicted peaks from profiles cached for the run's own environment (none without a manifest)
+        org.medfusion.results.Environment env = manifest == null ? null : manifest.environment();
+        MemoryTable mt = MemoryTable.of(index, k -> org.medfusion.planner.PeakPrediction.cached(k, env));
         SlowdownTable st = SlowdownTable.of(index);
         Path mem = mt.write(runDir.resolve(MemoryTable.FILE));
         Path slow = st.write(runDir.resolve(SlowdownTable.FILE));

@@ -27,9 +27,16 @@ import org.medfusion.results.Precision;
 /** {@code plan --budget} on a cached synthetic profile: too small (exit 1, one line with the minimum), exact minimum, huge. */
 class PlanCommandTest {
 
+    /** The build's own (hermetic) cache directory, restored after each test. */
+    private final String previousCache = System.getProperty(ProfileCache.PROPERTY);
+
     @AfterEach
-    void clear() {
-        System.clearProperty(ProfileCache.PROPERTY);
+    void restore() {
+        if (previousCache == null) {
+            System.clearProperty(ProfileCache.PROPERTY);
+        } else {
+            System.setProperty(ProfileCache.PROPERTY, previousCache);
+        }
     }
 
     private static int run(StringWriter out, StringWriter err, String... args) {
