@@ -27,7 +27,7 @@ public final class ProfileCache {
     public static final String PROPERTY = "medfusion.profileCache";
     public static final String ENV = "MEDFUSION_PROFILE_CACHE";
     static final String MEMORY_METHOD = "cpu.rss (peaks) + mallinfo2 (kept, per block), medians, MALLOC_MMAP_THRESHOLD_=65536";
-    private static final int REPEATS = 5;
+    private static final int REPEATS = 3;
 
     private final Path dir;
 
