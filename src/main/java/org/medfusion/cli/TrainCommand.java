@@ -8,8 +8,7 @@ import java.util.concurrent.Callable;
 import org.medfusion.backbones.Backbone;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
-import org.medfusion.bench.CudaMemory;
-import org.medfusion.bench.ProcMemory;
+import org.medfusion.bench.MemoryMonitor;
 import org.medfusion.train.OptimizerConfig;
 import org.medfusion.train.SyntheticBatch;
 import org.medfusion.train.TrainConfig;
@@ -104,18 +103,8 @@ public final class TrainCommand implements Callable<Integer> {
         return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "]";
     }
 
-    /** The guide's monitor: allocated and reserved on CUDA; resident and peak resident (since start) on CPU. */
+    /** The guide's monitor: see {@link MemoryMonitor}. */
     private static String memory() {
-        StringBuilder sb = new StringBuilder();
-        if (ProcMemory.isAvailable()) {
-            sb.append(String.format(Locale.ROOT, "cpu resident %.1f MiB, peak %.1f MiB", ProcMemory.rssBytes() / 1048576.0,
-                    ProcMemory.highWaterMarkBytes() / 1048576.0));
-        } else {
-            sb.append("cpu resident: not measurable here (no /proc/self/status)");
-        }
-        if (CudaMemory.hasGpu()) {
-            sb.append(String.format(Locale.ROOT, "; cuda device used %.1f MiB", CudaMemory.deviceUsedBytes() / 1048576.0));
-        }
-        return sb.toString();
+        return MemoryMonitor.snapshot().figures();
     }
 }
