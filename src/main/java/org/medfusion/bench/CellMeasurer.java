@@ -193,6 +193,7 @@ public final class CellMeasurer {
                     .param("res", Integer.toString(key.res()))
                     .param("segments", Integer.toString(key.segments()))
                     .param("split", key.split().label())
+                    .param("accumulation", Integer.toString(key.accumulation()))
                     .param("precision", key.precision().label())
                     .param("device", key.device().label())
                     .mode(Mode.SingleShotTime)

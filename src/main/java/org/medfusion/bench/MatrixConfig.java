@@ -43,15 +43,17 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * batch_sizes: [16]
  * resolutions: [112]
  * segments: [0, 2, 4, 8]      # 0 = checkpointing off
+ * accumulation: [1, 4]        # optional, default [1]: micro-batches of batch/k per optimizer step (must divide every batch size)
  * timing: {warmup: 3, iterations: 10, forks: 1}
  * memory: {warmup: 2, iterations: 3, forks: 2}
  * </pre>
  */
 public record MatrixConfig(String name, Device device, List<Precision> precisions, List<Split> splits, List<String> models,
-        List<Integer> batchSizes, List<Integer> resolutions, List<Integer> segments, MeasureSettings settings, String source) {
+        List<Integer> batchSizes, List<Integer> resolutions, List<Integer> segments, List<Integer> accumulations, MeasureSettings settings,
+        String source) {
 
     static final List<String> KEYS = List.of("name", "device", "precision", "split", "models", "batch_sizes", "resolutions", "segments",
-            "timing", "memory");
+            "accumulation", "timing", "memory");
     static final List<String> REQUIRED = List.of("models", "batch_sizes", "resolutions", "segments");
     static final List<String> RUN_KEYS = List.of("warmup", "iterations", "forks");
     /** What a config name may be: it becomes a directory name under {@code results/}. */
@@ -64,11 +66,13 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
             for (int b : batchSizes) {
                 for (int r : resolutions) {
                     for (Precision p : precisions) {
-                        for (Split split : splits) {
-                            for (int s : segments) {
-                                CellKey k = new CellKey(m, b, r, s, split, p, device);
-                                if (!out.contains(k)) {
-                                    out.add(k);
+                        for (int a : accumulations) {
+                            for (Split split : splits) {
+                                for (int s : segments) {
+                                    CellKey k = new CellKey(m, b, r, s, split, p, device, a);
+                                    if (!out.contains(k)) {
+                                        out.add(k);
+                                    }
                                 }
                             }
                         }
@@ -139,6 +143,17 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         List<Integer> batches = ints(fileName, map.get("batch_sizes"), 1, "batch size");
         List<Integer> resolutions = ints(fileName, map.get("resolutions"), 1, "resolution");
         List<Integer> segments = ints(fileName, map.get("segments"), 0, "segment count (0 = off)");
+        List<Integer> accumulations = map.containsKey("accumulation") ? ints(fileName, map.get("accumulation"), 1, "accumulation")
+                : List.of(1);
+        for (int i = 0; i < accumulations.size(); i++) {
+            for (int b : batches) {
+                if (b % accumulations.get(i) != 0) {
+                    Node n = map.get("accumulation") instanceof SequenceNode seq ? seq.getValue().get(i) : map.get("accumulation");
+                    throw new IllegalArgumentException(at(fileName, n) + "accumulation " + accumulations.get(i) + " does not divide batch size "
+                            + b + "; allowed: a divisor of every batch size (each step runs accumulation micro-batches of batch/accumulation)");
+                }
+            }
+        }
         for (int i = 0; i < models.size(); i++) {
             ModelSpec spec = BackboneRegistry.spec(models.get(i));
             for (int res : resolutions) {
@@ -166,7 +181,7 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(fileName + ": " + e.getMessage());
         }
-        return new MatrixConfig(name, device, precisions, splits, models, batches, resolutions, segments, settings, text);
+        return new MatrixConfig(name, device, precisions, splits, models, batches, resolutions, segments, accumulations, settings, text);
     }
 
     /** A scalar parsed by an enum's label parser; its one-line error gains the file and line. */

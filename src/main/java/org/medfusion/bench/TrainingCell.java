@@ -55,6 +55,14 @@ public class TrainingCell {
     @Param("uniform")
     public String split;
 
+    /**
+     * Gradient accumulation: the step runs this many micro-batches of {@code batch / accumulation} images and one
+     * optimizer update, so {@code batch} stays the images per optimizer step (the seed's "batch 16, accumulation 4"
+     * holds the activations of 4 images at a time).
+     */
+    @Param("1")
+    public int accumulation;
+
     Backbone backbone;
     TrainingStep step;
     NDManager data;
@@ -65,19 +73,22 @@ public class TrainingCell {
     public void setUp() {
         ForkCrashHook.crashIfArmed(); // tests only: a fork that dies from a signal
         CellValidation.validate(model, batch, res, segments);
+        if (accumulation < 1 || batch % accumulation != 0) {
+            throw new IllegalArgumentException("accumulation must be >= 1 and divide batch " + batch + ", got " + accumulation);
+        }
         Precision arithmetic = Precision.parse(precision);
         org.medfusion.natives.Natives.ensureEngine(); // the parent's native fallback (-Dmedfusion.onednn), before any model
         Device dev = org.medfusion.results.Device.parse(device).djl();
         backbone = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), dev);
         if (segments > 0) {
-            backbone.enableGradientCheckpointing(segments, OptimalSplit.policy(Split.parse(split), new ProfileKey(model, batch, res,
+            backbone.enableGradientCheckpointing(segments, OptimalSplit.policy(Split.parse(split), new ProfileKey(model, batch / accumulation, res,
                     Precision.parse(precision), org.medfusion.results.Device.parse(device)), segments));
         }
         data = backbone.manager().newSubManager();
         SyntheticBatch input = SyntheticBatch.create(data, batch, res, backbone.options().outputDim(), 42);
         images = input.images();
         labels = input.labels();
-        step = new TrainingStep(backbone, OptimizerConfig.adamW(), 1, backbone.manager(),
+        step = new TrainingStep(backbone, OptimizerConfig.adamW(), accumulation, backbone.manager(),
                 arithmetic == Precision.AMP ? MixedPrecision.forDevice(dev) : null);
     }
 

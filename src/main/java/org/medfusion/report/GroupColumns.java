@@ -13,7 +13,7 @@ import org.medfusion.results.CellStatus;
 final class GroupColumns {
 
     /** Column names, in order. */
-    static final List<String> NAMES = List.of("model", "batch", "res", "precision", "device", "split");
+    static final List<String> NAMES = List.of("model", "batch", "res", "precision", "device", "split", "accumulation");
 
     private GroupColumns() {
     }
@@ -28,7 +28,8 @@ final class GroupColumns {
     /** A mutable row: the group's values in {@link #NAMES} order followed by {@code more}. */
     static List<String> row(CellIndex.Group g, String... more) {
         List<String> r = new ArrayList<>(List.of(g.model(), Integer.toString(g.batch()), Integer.toString(g.res()),
-                g.precision().label(), g.device().label(), g.split().label()));
+                g.precision().label(), g.device().label(), g.split().label(),
+                Integer.toString(g.accumulation())));
         r.addAll(List.of(more));
         return r;
     }

@@ -100,7 +100,7 @@ public final class Reporter {
     }
 
     private static String summary(MemoryTable mt, SlowdownTable st) {
-        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "prec", "dev", "split", "MiB", "ms"));
+        List<String> h = new ArrayList<>(List.of("model", "batch", "res", "prec", "dev", "split", "acc", "MiB", "ms"));
         for (int s : mt.segments()) {
             h.add("s" + s + " mem");
             h.add("s" + s + " time");

@@ -42,6 +42,10 @@ public final class CellIndex {
         public Device device() {
             return plain.device();
         }
+
+        public int accumulation() {
+            return plain.accumulation();
+        }
     }
 
     private final Map<Group, Map<Integer, CellResult>> groups = new TreeMap<>(Group.ORDER);
@@ -168,6 +172,9 @@ public final class CellIndex {
         }
         if (varies(Group::device)) {
             sb.append(' ').append(group.device().label());
+        }
+        if (varies(Group::accumulation)) {
+            sb.append(" acc").append(group.accumulation());
         }
         if (varies(Group::split)) {
             sb.append(' ').append(group.split().label()).append(" split");

@@ -30,7 +30,7 @@ public final class CellJson {
 
     /** The fields of a cell, in order: its key, family, outcome, memory and time figures. */
     public static final List<String> FIELDS = List.of("model", "family", "batch", "res", "segments", "split",
-            "precision", "device", "status", "message", "peak_bytes", "memory_method", "memory_repeats",
+            "accumulation", "precision", "device", "status", "message", "peak_bytes", "memory_method", "memory_repeats",
             "step_ms_median", "step_ms_ci_low", "step_ms_ci_high", "step_ms_n", "step_ms_samples", "step_ms_cv",
             "recompute_forward_ms");
 
@@ -47,6 +47,7 @@ public final class CellJson {
         n.put("res", k.res());
         n.put("segments", k.segments());
         n.put("split", k.split().label());
+        n.put("accumulation", k.accumulation());
         n.put("precision", k.precision().label());
         n.put("device", k.device().label());
         n.put("status", r.status().label());
@@ -82,7 +83,8 @@ public final class CellJson {
         }
         CellKey key = new CellKey(keyNode.get("model").asText(), integer(keyNode, "batch"), integer(keyNode, "res"),
                 integer(keyNode, "segments"), keyNode.hasNonNull("split") ? Split.parse(keyNode.get("split").asText()) : null,
-                Precision.parse(text(keyNode, "precision")), Device.parse(text(keyNode, "device")));
+                Precision.parse(text(keyNode, "precision")), Device.parse(text(keyNode, "device")),
+                keyNode.hasNonNull("accumulation") ? integer(keyNode, "accumulation") : 1);
         String status = text(n, "status");
         if (status == null) {
             throw new IllegalArgumentException("no status");

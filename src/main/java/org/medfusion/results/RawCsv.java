@@ -32,11 +32,15 @@ public final class RawCsv {
     public static final List<String> COLUMNS = java.util.stream.Stream.concat(CellJson.FIELDS.stream(),
             java.util.stream.Stream.of("recompute_overhead")).toList();
 
+    /** Columns of raw.csv files written before {@code accumulation} was a cell coordinate: they read as 1. */
+    static final List<String> NO_ACCUMULATION_COLUMNS = COLUMNS.stream().filter(c -> !c.equals("accumulation")).toList();
     /** Columns of raw.csv files written before {@code step_ms_cv} existed (it is derived, so nothing is lost). */
-    static final List<String> NO_CV_COLUMNS = COLUMNS.stream().filter(c -> !c.equals("step_ms_cv")).toList();
+    static final List<String> NO_CV_COLUMNS = NO_ACCUMULATION_COLUMNS.stream().filter(c -> !c.equals("step_ms_cv")).toList();
     /** The columns of raw.csv files written before the split was a cell coordinate: they read as uniform. */
     static final List<String> LEGACY_COLUMNS = NO_CV_COLUMNS.stream().filter(c -> !c.equals("split")).toList();
-    private static final java.util.Map<String, String> LEGACY_DEFAULTS = java.util.Map.of("split", "uniform");
+    /** Columns that older files may lack: {@link #LEGACY_DEFAULTS} gives the coordinates' values, step_ms_cv is derived. */
+    static final List<String> OPTIONAL_COLUMNS = List.of("split", "accumulation", "step_ms_cv");
+    private static final java.util.Map<String, String> LEGACY_DEFAULTS = java.util.Map.of("split", "uniform", "accumulation", "1");
 
     private RawCsv() {
     }
@@ -53,7 +57,7 @@ public final class RawCsv {
             CellKey k = r.key();
             CellResult plain = k.segments() == 0 ? null : idx.plainOf(k);
             rows.add(List.of(k.model(), nz(r.family()), Integer.toString(k.batch()), Integer.toString(k.res()),
-                    Integer.toString(k.segments()), k.split().label(), k.precision().label(), k.device().label(), r.status().label(), nz(r.message()),
+                    Integer.toString(k.segments()), k.split().label(), Integer.toString(k.accumulation()), k.precision().label(), k.device().label(), r.status().label(), nz(r.message()),
                     Fmt.exact(r.peakBytes()), nz(r.memoryMethod()), Fmt.joinLongs(r.memoryRepeats()),
                     Fmt.exact(r.stepMsMedian()), Fmt.exact(r.stepMsCiLow()), Fmt.exact(r.stepMsCiHigh()),
                     r.stepMsSamples().isEmpty() ? "" : Integer.toString(r.stepMsSamples().size()),
@@ -114,7 +118,7 @@ public final class RawCsv {
                 prevEnd = p.getCurrentLineNumber();
                 if (header) {
                     header = false;
-                    if (rec.toList().equals(LEGACY_COLUMNS) || rec.toList().equals(NO_CV_COLUMNS)) {
+                    if (isOlderHeader(rec.toList())) {
                         columns = rec.toList();
                         continue;
                     }
@@ -138,6 +142,12 @@ public final class RawCsv {
             }
         }
         return out;
+    }
+
+    /** The columns in order with some of {@link #OPTIONAL_COLUMNS} missing: a file written before they existed. */
+    static boolean isOlderHeader(List<String> header) {
+        return !header.equals(COLUMNS)
+                && COLUMNS.stream().filter(c -> header.contains(c) || !OPTIONAL_COLUMNS.contains(c)).toList().equals(header);
     }
 
     /** One record being parsed, for error messages. */
@@ -221,6 +231,14 @@ public final class RawCsv {
             }
         }
 
+        int accumulation() {
+            int k = integer("accumulation");
+            if (k < 1) {
+                throw err("accumulation", "must be >= 1");
+            }
+            return k;
+        }
+
         String required(String col) {
             if (s(col).isEmpty()) {
                 throw err(col, "must not be empty");
@@ -236,7 +254,8 @@ public final class RawCsv {
                 throw err("status", "not one of ok, oom, error, unsupported, crash");
             }
             CellKey key = new CellKey(required("model"), integer("batch"), integer("res"), integer("segments"),
-                    parsed("split", Split::parse), parsed("precision", Precision::parse), parsed("device", Device::parse));
+                    parsed("split", Split::parse), parsed("precision", Precision::parse), parsed("device", Device::parse),
+                    accumulation());
             List<Double> samples = doubles("step_ms_samples");
             Long n = optLong("step_ms_n");
             if (n != null && n != samples.size()) {

@@ -47,6 +47,29 @@ class MatrixConfigTest {
         assertEquals("resnet18_b2_r32_s0_fp32_cpu", new CellKey("resnet18", 2, 32, 0, Split.TORCH, Precision.FP32, Device.CPU).id());
     }
 
+    @Test
+    void accumulationIsACoordinate() {
+        MatrixConfig c = MatrixConfig.parse("tiny.yaml", GOOD + "accumulation: [1, 2]\n");
+        List<CellKey> cells = c.cells();
+        assertEquals(List.of(1, 2), c.accumulations());
+        // 2 models x 2 batches x 2 accumulations x 2 segment counts
+        assertEquals(16, cells.size());
+        CellKey acc2 = new CellKey("resnet18", 4, 32, 4, Split.UNIFORM, Precision.FP32, Device.CPU, 2);
+        assertTrue(cells.contains(acc2));
+        assertEquals("resnet18_b4_r32_s4_fp32_cpu_acc2", acc2.id());
+        assertEquals(2, acc2.microBatch());
+        assertEquals(2, acc2.plain().accumulation());
+        assertEquals("resnet18_b4_r32_s4_fp32_cpu", new CellKey("resnet18", 4, 32, 4, Split.UNIFORM, Precision.FP32, Device.CPU, 1).id());
+        assertEquals(List.of(1), MatrixConfig.parse("tiny.yaml", GOOD).accumulations());
+    }
+
+    @Test
+    void accumulationMustDivideEveryBatchSize() {
+        assertEquals("m.yaml:10: accumulation 4 does not divide batch size 2; allowed: a divisor of every batch size"
+                + " (each step runs accumulation micro-batches of batch/accumulation)", error(GOOD + "accumulation: [1, 4]\n"));
+        assertEquals("m.yaml:10: accumulation must be >= 1, got 0", error(GOOD + "accumulation: [0]\n"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"smoke", "seed-table", "zoo-cpu", "zoo-cpu-maxvit"})
     void builtInConfigsAreValid(String name) throws Exception {
@@ -59,7 +82,7 @@ class MatrixConfigTest {
 
     @Test
     void errorsNameFileLineValueAndWhatIsAllowed() {
-        assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, timing, memory",
+        assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, accumulation, timing, memory",
                 error(GOOD.replace("models:", "modles:")));
         String unknownModel = error(GOOD.replace("resnet50]", "resnet51]"));
         assertTrue(unknownModel.startsWith("m.yaml:4: unknown model 'resnet51'; allowed: resnet18, resnet34"), unknownModel);

@@ -39,7 +39,7 @@ class ReporterTest {
         assertEquals(3, r.charts().size());
 
         String md = Files.readString(r.reportMd());
-        assertTrue(md.contains("| resnet50 | 32 | 224 | fp32 | gpu | uniform | cuda.allocated.peak | 8200.0 | 6900.0 | 15.9 % |"),
+        assertTrue(md.contains("| resnet50 | 32 | 224 | fp32 | gpu | uniform | 1 | cuda.allocated.peak | 8200.0 | 6900.0 | 15.9 % |"),
                 md);
         assertTrue(md.contains("![Peak memory of one training step](charts/memory.png)"));
         assertTrue(md.contains("| ResNet50 | 4 | 8.2 | 5.4 | 34 % | fp32 | 8.01 | 5.27 | 34.1 % |"), md);
@@ -88,7 +88,7 @@ class ReporterTest {
                 .startsWith("no results in " + empty));
         Path corrupt = Files.createDirectories(tmp.resolve("corrupt"));
         Files.writeString(corrupt.resolve("raw.csv"), String.join(",", RawCsv.COLUMNS) + "\nresnet50,resnet,32\n");
-        assertEquals(corrupt.resolve("raw.csv") + " line 2: expected 21 fields, got 3",
+        assertEquals(corrupt.resolve("raw.csv") + " line 2: expected 22 fields, got 3",
                 assertThrows(ReportDataException.class, () -> Reporter.render(corrupt)).getMessage());
     }
 
