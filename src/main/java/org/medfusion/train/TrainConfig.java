@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.medfusion.backbones.BackboneRegistry;
+import org.medfusion.models.MultiViewClassifier;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -31,6 +32,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  *     pretrained: true        # loads $MEDFUSION_WEIGHTS_DIR/&lt;name&gt;.params
  *     feature_dim: 128        # 0: the classifier itself
  *   num_classes: 2            # optional, default 2
+ *   views: 4                  # optional: a MultiViewClassifier over this many views (input (B, views, C, H, W))
+ *   aggregation: attention    # optional with views: mean | max | attention (default attention)
  * training:
  *   gradient_checkpointing:
  *     enabled: true
@@ -46,10 +49,10 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  */
 public record TrainConfig(String backbone, boolean pretrained, int featureDim, int numClasses, boolean checkpointing,
         Integer segments, boolean useAmp, int batchSize, float learningRate, int accumulationSteps, int imageSize,
-        int steps, int memoryEvery) {
+        int steps, int memoryEvery, int views, MultiViewClassifier.Aggregation aggregation) {
 
     static final List<String> TOP = List.of("model", "training");
-    static final List<String> MODEL = List.of("backbone", "num_classes");
+    static final List<String> MODEL = List.of("backbone", "num_classes", "views", "aggregation");
     static final List<String> BACKBONE = List.of("name", "pretrained", "feature_dim");
     static final List<String> TRAINING = List.of("gradient_checkpointing", "use_amp", "batch_size", "learning_rate",
             "accumulation_steps", "image_size", "steps", "memory_every");
@@ -89,6 +92,18 @@ public record TrainConfig(String backbone, boolean pretrained, int featureDim, i
         Map<String, Node> ckpt = training.containsKey("gradient_checkpointing")
                 ? mapping(file, training.get("gradient_checkpointing"), CHECKPOINTING, "training.gradient_checkpointing") : Map.of();
         Integer segments = ckpt.containsKey("segments") ? integer(file, ckpt.get("segments"), 1, "segments") : null;
+        int views = model.containsKey("views") ? integer(file, model.get("views"), 1, "views") : 0;
+        MultiViewClassifier.Aggregation aggregation = MultiViewClassifier.Aggregation.ATTENTION;
+        if (model.containsKey("aggregation")) {
+            if (views == 0) {
+                throw new IllegalArgumentException(at(file, model.get("aggregation")) + "aggregation needs model.views (the multi-view model)");
+            }
+            try {
+                aggregation = MultiViewClassifier.Aggregation.parse(scalar(file, model.get("aggregation")));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(at(file, model.get("aggregation")) + e.getMessage());
+            }
+        }
         return new TrainConfig(name,
                 bool(file, backbone.get("pretrained"), false),
                 backbone.containsKey("feature_dim") ? integer(file, backbone.get("feature_dim"), 0, "feature_dim") : 0,
@@ -101,7 +116,8 @@ public record TrainConfig(String backbone, boolean pretrained, int featureDim, i
                 training.containsKey("accumulation_steps") ? integer(file, training.get("accumulation_steps"), 1, "accumulation_steps") : 1,
                 training.containsKey("image_size") ? integer(file, training.get("image_size"), 1, "image_size") : 224,
                 training.containsKey("steps") ? integer(file, training.get("steps"), 1, "steps") : 100,
-                training.containsKey("memory_every") ? integer(file, training.get("memory_every"), 1, "memory_every") : 10);
+                training.containsKey("memory_every") ? integer(file, training.get("memory_every"), 1, "memory_every") : 10,
+                views, aggregation);
     }
 
     private static Node required(String file, Map<String, Node> map, String key, Node parent) {
@@ -180,6 +196,11 @@ public record TrainConfig(String backbone, boolean pretrained, int featureDim, i
 
     public TrainConfig withSteps(int value) {
         return new TrainConfig(backbone, pretrained, featureDim, numClasses, checkpointing, segments, useAmp, batchSize,
-                learningRate, accumulationSteps, imageSize, value, memoryEvery);
+                learningRate, accumulationSteps, imageSize, value, memoryEvery, views, aggregation);
+    }
+
+    /** Whether the model is the multi-view classifier ({@code model.views} set). */
+    public boolean multiView() {
+        return views > 0;
     }
 }

@@ -59,4 +59,78 @@ class TrainCommandTest {
         assertEquals(2, run(new StringWriter(), err, "train", "--config", config.toString()));
         assertTrue(err.toString().startsWith("error: " + config + ":3: "), err.toString());
     }
+
+    /** A tiny class-per-folder dataset: {@code perClass} 40x40 images per class, PNG and one JPEG, random colours. */
+    static Path imageFolder(Path dir, int classes, int perClass) throws Exception {
+        java.util.Random r = new java.util.Random(1);
+        for (int c = 0; c < classes; c++) {
+            Path d = Files.createDirectories(dir.resolve("class" + c));
+            for (int k = 0; k < perClass; k++) {
+                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 40, java.awt.image.BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < 40; y++) {
+                    for (int x = 0; x < 40; x++) {
+                        img.setRGB(x, y, r.nextInt(1 << 24));
+                    }
+                }
+                String format = k == 0 ? "jpg" : "png";
+                javax.imageio.ImageIO.write(img, format, d.resolve("img" + k + "." + format).toFile());
+            }
+        }
+        Files.writeString(dir.resolve("class0").resolve("notes.txt"), "not an image");
+        return dir;
+    }
+
+    static final String SMALL = "model:\n  backbone:\n    name: resnet18\n  num_classes: 2\n%straining:\n  batch_size: 2\n  image_size: 32\n"
+            + "  gradient_checkpointing:\n    enabled: true\n    segments: 2\n";
+
+    @Test
+    void trainsOnAnImageFolder(@TempDir Path dir) throws Exception {
+        Path images = imageFolder(dir.resolve("images"), 2, 3);
+        Path config = dir.resolve("folder.yaml");
+        Files.writeString(config, String.format(SMALL, ""));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = run(out, err, "train", "--config", config.toString(), "--steps", "2", "--data", images.toString(), "--out", dir.resolve("w").toString());
+        assertEquals(0, rc, err.toString() + out);
+        String text = out.toString();
+        assertTrue(text.contains("data: " + images + ", 6 images, classes [class0, class1]"), text);
+        assertTrue(text.matches("(?s).*step 2/2 \\S+ loss [0-9]+\\.[0-9]+ .*"), text);
+
+        Path three = imageFolder(dir.resolve("three"), 3, 1);
+        err = new StringWriter();
+        assertEquals(2, run(new StringWriter(), err, "train", "--config", config.toString(), "--data", three.toString()));
+        assertEquals("error: --data " + three + " has 3 classes [class0, class1, class2] but the model has 2 outputs; allowed: at most 2 class"
+                + " sub-folders (set model.num_classes)", err.toString().strip());
+        err = new StringWriter();
+        assertEquals(2, run(new StringWriter(), err, "train", "--config", config.toString(), "--data", dir.resolve("nope").toString()));
+        assertTrue(err.toString().startsWith("error: --data " + dir.resolve("nope") + " is not a directory"), err.toString());
+    }
+
+    @Test
+    void multiViewKeysTrainTheMultiViewClassifier(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("mv.yaml");
+        Files.writeString(config, String.format(SMALL, "  views: 2\n  aggregation: mean\n"));
+        TrainConfig c = TrainConfig.load(config);
+        assertEquals(2, c.views());
+        assertEquals(org.medfusion.models.MultiViewClassifier.Aggregation.MEAN, c.aggregation());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = run(out, err, "train", "--config", config.toString(), "--steps", "1", "--out", dir.resolve("w").toString());
+        assertEquals(0, rc, err.toString() + out);
+        assertTrue(out.toString().contains("multi-view: 2 views, mean aggregation"), out.toString());
+        assertTrue(out.toString().contains("checkpointing 2 segments"), out.toString());
+        assertTrue(out.toString().contains("step 1/1"), out.toString());
+
+        err = new StringWriter();
+        assertEquals(2, run(new StringWriter(), err, "train", "--config", config.toString(), "--data", dir.toString()));
+        assertTrue(err.toString().startsWith("error: --data trains one image per sample; model.views (2)"), err.toString());
+        Files.writeString(config, String.format(SMALL, "  aggregation: concat\n"));
+        err = new StringWriter();
+        assertEquals(2, run(new StringWriter(), err, "train", "--config", config.toString()));
+        assertEquals("error: " + config + ":5: aggregation needs model.views (the multi-view model)", err.toString().strip());
+        Files.writeString(config, String.format(SMALL, "  views: 2\n  aggregation: concat\n"));
+        err = new StringWriter();
+        assertEquals(2, run(new StringWriter(), err, "train", "--config", config.toString()));
+        assertEquals("error: " + config + ":6: aggregation must be one of mean, max, attention, got 'concat'", err.toString().strip());
+    }
 }
