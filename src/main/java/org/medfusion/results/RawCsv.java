@@ -57,7 +57,8 @@ public final class RawCsv {
             CellKey k = r.key();
             CellResult plain = k.segments() == 0 ? null : idx.plainOf(k);
             rows.add(List.of(k.model(), nz(r.family()), Integer.toString(k.batch()), Integer.toString(k.res()),
-                    Integer.toString(k.segments()), k.split().label(), Integer.toString(k.accumulation()), k.precision().label(), k.device().label(), r.status().label(), nz(r.message()),
+                    Integer.toString(k.segments()), k.split().label(), Integer.toString(k.accumulation()),
+                    k.precision().label(), k.device().label(), r.status().label(), nz(r.message()),
                     Fmt.exact(r.peakBytes()), nz(r.memoryMethod()), Fmt.joinLongs(r.memoryRepeats()),
                     Fmt.exact(r.stepMsMedian()), Fmt.exact(r.stepMsCiLow()), Fmt.exact(r.stepMsCiHigh()),
                     r.stepMsSamples().isEmpty() ? "" : Integer.toString(r.stepMsSamples().size()),
