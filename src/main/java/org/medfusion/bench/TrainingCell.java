@@ -11,6 +11,7 @@ import org.medfusion.checkpoint.Split;
 import org.medfusion.planner.OptimalSplit;
 import org.medfusion.planner.ProfileKey;
 import org.medfusion.results.Precision;
+import org.medfusion.train.LossScaleCalibration;
 import org.medfusion.train.OptimizerConfig;
 import org.medfusion.train.TrainingStep;
 import org.medfusion.train.precision.MixedPrecision;
@@ -20,11 +21,18 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * One cell of the matrix as JMH state: the model (random init, 1000 classes), its checkpointing
  * switch, a fixed random batch and the training step (AdamW; mixed precision for {@code precision=amp}). Everything is built once per trial;
  * a benchmark invocation runs only the work it measures.
+ *
+ * <p>Under amp the setup first brings the loss scale to a calibrated value ({@link LossScaleCalibration}), and a
+ * measured step that is skipped anyway (non-finite gradients: no optimizer update) fails the cell
+ * ({@link SkippedStepException}): a skipped step is never reported as a training step. Skipped warm-up steps are
+ * allowed (they only move the scale).
  */
 @State(Scope.Benchmark)
 public class TrainingCell {
@@ -68,6 +76,10 @@ public class TrainingCell {
     NDManager data;
     NDArray images;
     NDArray labels;
+    /** The images as the forward reads them: {@link #images}, or their half-precision copy under amp. */
+    NDArray forwardImages;
+    /** Whether the current JMH iteration is a measured one (a skipped amp step there fails the cell). */
+    boolean measuring;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -90,6 +102,16 @@ public class TrainingCell {
         labels = input.labels();
         step = new TrainingStep(backbone, OptimizerConfig.adamW(), accumulation, backbone.manager(),
                 arithmetic == Precision.AMP ? MixedPrecision.forDevice(dev) : null);
+        forwardImages = images;
+        if (step.mixedPrecision() != null) {
+            LossScaleCalibration.run(step, images, labels);
+            forwardImages = images.toType(step.mixedPrecision().computeType(), false);
+        }
+    }
+
+    @Setup(Level.Iteration)
+    public void beginIteration(IterationParams iteration) {
+        measuring = iteration.getType() == IterationType.MEASUREMENT;
     }
 
     @TearDown(Level.Trial)
@@ -102,13 +124,17 @@ public class TrainingCell {
     public float trainingStep() {
         float loss = step.step(images, labels);
         DeviceSync.await(backbone);
+        if (measuring && step.lastStepSkipped()) {
+            throw new SkippedStepException(step);
+        }
         return loss;
     }
 
     /** The forward, with grad, of the segments a checkpointed step recomputes; discarded afterwards. */
     public float recomputedForward() {
         try (NDManager m = data.newSubManager()) {
-            NDArray out = backbone.sequence().forwardRecomputedSegments(step.parameterStore(), images, step.stepCount(), m);
+            NDArray out = backbone.sequence().forwardRecomputedSegments(step.forwardParameterStore(), forwardImages,
+                    step.stepCount(), m);
             return out.getShape().size() > 0 ? out.get(0).toFloatArray()[0] : 0f;
         }
     }

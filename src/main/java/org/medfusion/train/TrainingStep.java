@@ -27,9 +27,11 @@ import org.medfusion.train.precision.MixedPrecision;
  * the memory probes measure against).
  *
  * <p>With a {@link MixedPrecision} the step runs mixed precision (see there for which ops stay float32):
- * input and weights in half precision per micro-batch, the loss in float32 multiplied by the loss
- * scale before backward, gradients cast to float32 and accumulated, unscaled and checked; a step whose
- * gradients hold inf or NaN is skipped (no optimizer update) and the scale backs off.
+ * input in half precision, weights read from persistent half-precision copies
+ * ({@link HalfPrecisionParameterStore}: part of the steady state, refreshed in place after each update), the
+ * loss in float32 multiplied by the loss scale before backward, half-precision gradients added into float32
+ * master gradients after each micro-batch, unscaled and checked; a step whose gradients hold inf or NaN is
+ * skipped (no optimizer update, gradients zeroed in place) and the scale backs off.
  */
 public final class TrainingStep {
 
@@ -41,6 +43,7 @@ public final class TrainingStep {
     private final ParameterStore parameterStore;
     private final MixedPrecision amp; // null: float32 training
     private final MasterGradients masterGradients; // null: float32 training
+    private final HalfPrecisionParameterStore halfStore; // null: float32 training
     private long stepCount;
     private boolean lastStepSkipped;
 
@@ -62,11 +65,20 @@ public final class TrainingStep {
         this.parameterStore = new ParameterStore(manager, false);
         this.amp = amp;
         this.masterGradients = amp == null ? null : new MasterGradients(manager);
+        this.halfStore = amp == null ? null : new HalfPrecisionParameterStore(manager, amp.computeType());
     }
 
     /** The mixed-precision setting, or null for float32 training. */
     public MixedPrecision mixedPrecision() {
         return amp;
+    }
+
+    /**
+     * The store the forward reads under this step's precision: the float32 one, or under mixed precision the
+     * persistent half-precision copies (whose input must be cast to {@link MixedPrecision#computeType()}).
+     */
+    public ParameterStore forwardParameterStore() {
+        return halfStore != null ? halfStore : parameterStore;
     }
 
     /** Whether the last {@link #applyUpdate} skipped the optimizer (non-finite gradients under mixed precision). */
@@ -116,10 +128,8 @@ public final class TrainingStep {
                     y = slice(labels, i * micro, (i + 1) * micro, stepManager);
                 }
                 ParameterStore ps = parameterStore;
-                HalfPrecisionParameterStore half = null;
                 if (amp != null) {
-                    half = new HalfPrecisionParameterStore(stepManager, amp.computeType());
-                    ps = half;
+                    ps = halfStore;
                     x = x.toType(amp.computeType(), false);
                     x.attach(stepManager);
                 }
@@ -135,8 +145,8 @@ public final class TrainingStep {
                             : loss.mul(org.medfusion.backbones.layers.Layers.scalar(loss, amp.scaler().scale()));
                 }
                 forward.backward(backwardLoss);
-                if (half != null) {
-                    half.addGradientsTo(masterGradients);
+                if (halfStore != null) {
+                    halfStore.moveGradientsTo(masterGradients);
                 }
                 total += loss.getFloat(); // each micro-batch loss is already divided by k
             }
@@ -185,7 +195,10 @@ public final class TrainingStep {
                 }
             }
         }
-        masterGradients.zero(parameters, finite);
+        masterGradients.zero(parameters);
+        if (finite) {
+            halfStore.refreshFromMasters();
+        }
         amp.scaler().update(!finite);
         lastStepSkipped = !finite;
         stepCount++;
@@ -215,7 +228,8 @@ public final class TrainingStep {
     /** Zeroes all gradients without updating (used by verification between compared passes). */
     public void zeroGradients() {
         if (masterGradients != null) {
-            masterGradients.zero(parameters, false);
+            halfStore.zeroGradients();
+            masterGradients.zero(parameters);
             return;
         }
         for (Parameter p : parameters) {

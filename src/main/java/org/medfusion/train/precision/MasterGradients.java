@@ -2,6 +2,7 @@ package org.medfusion.train.precision;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -15,10 +16,13 @@ import org.medfusion.checkpoint.GradMode;
  * The float32 gradients the optimizer reads under mixed precision. Cast parameters never receive a
  * gradient on their master (backward reaches only the half-precision copy), so their float32
  * gradients are kept here, one persistent buffer per parameter (like {@code param.grad} in PyTorch:
- * part of the steady state, zeroed after each step); normalisation parameters, which run in float32,
- * keep theirs on the master as in plain training.
+ * part of the steady state, zeroed in place after every step, skipped ones included, so a step never
+ * allocates them again); normalisation parameters, which run in float32, keep theirs on the master as in
+ * plain training.
  */
 public final class MasterGradients {
+
+    private static final NDIndex ALL = new NDIndex(":");
 
     private final NDManager manager;
     private final Map<String, NDArray> buffers = new HashMap<>();
@@ -27,13 +31,14 @@ public final class MasterGradients {
         this.manager = manager;
     }
 
-    void add(Parameter p, NDArray grad32) {
+    /** Adds {@code grad} (float32 or half precision: the in-place add promotes) to {@code p}'s buffer. */
+    void add(Parameter p, NDArray grad) {
         NDArray buf = buffers.get(p.getId());
         if (buf == null) {
             buf = manager.zeros(p.getArray().getShape(), DataType.FLOAT32, p.getArray().getDevice());
             buffers.put(p.getId(), buf);
         }
-        buf.addi(grad32);
+        buf.addi(grad);
     }
 
     /**
@@ -49,6 +54,11 @@ public final class MasterGradients {
         return buffers.containsKey(p.getId());
     }
 
+    /** Number of float32 buffers held (one per cast parameter once a backward has run). */
+    public int bufferCount() {
+        return buffers.size();
+    }
+
     /**
      * Divides every gradient by {@code scale} in place and reports whether all are finite (GradScaler's
      * {@code unscale_} with its inf/NaN check).
@@ -60,7 +70,7 @@ public final class MasterGradients {
                 NDArray grad = of(p);
                 try {
                     grad.muli(1f / scale);
-                    try (NDArray m = grad.abs().max()) {
+                    try (NDArray abs = grad.abs(); NDArray m = abs.max()) {
                         // max propagates NaN; inf stays inf
                         finite &= Float.isFinite(m.getFloat());
                     }
@@ -75,18 +85,13 @@ public final class MasterGradients {
     }
 
     /**
-     * Zeroes every gradient: the buffers here (multiplied by 0 after a clean step; dropped after a
-     * skipped one, since 0 * NaN is NaN, and re-created by the next backward) and the masters' own.
+     * Zeroes every gradient in place, the buffers here and the masters' own. A fill, not a product with 0, so the
+     * inf and NaN of a skipped step are cleared too and the buffers are kept (never re-allocated by the next step).
      */
-    public void zero(List<Parameter> params, boolean allFinite) {
+    public void zero(List<Parameter> params) {
         try (GradMode g = GradMode.disabled()) {
-            if (allFinite) {
-                for (NDArray buf : buffers.values()) {
-                    buf.muli(0f);
-                }
-            } else {
-                buffers.values().forEach(NDArray::close);
-                buffers.clear();
+            for (NDArray buf : buffers.values()) {
+                buf.set(ALL, 0f);
             }
         }
         for (Parameter p : params) {
