@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.runner.IterationType;
 
@@ -82,7 +83,17 @@ public class TrainingCell {
     boolean measuring;
 
     @Setup(Level.Trial)
+    public void setUp(BenchmarkParams params) {
+        // the recompute benchmark runs forwards only: no loss scale to calibrate
+        setUp(!params.getBenchmark().startsWith(RecomputeForwardBenchmark.class.getName()));
+    }
+
+    /** As JMH's setup of the training-step benchmark (the loss scale calibrated under amp). */
     public void setUp() {
+        setUp(true);
+    }
+
+    void setUp(boolean calibrateLossScale) {
         ForkCrashHook.crashIfArmed(); // tests only: a fork that dies from a signal
         CellValidation.validate(model, batch, res, segments);
         if (accumulation < 1 || batch % accumulation != 0) {
@@ -104,7 +115,9 @@ public class TrainingCell {
                 arithmetic == Precision.AMP ? MixedPrecision.forDevice(dev) : null);
         forwardImages = images;
         if (step.mixedPrecision() != null) {
-            LossScaleCalibration.run(step, images, labels);
+            if (calibrateLossScale) {
+                LossScaleCalibration.run(step, images, labels);
+            }
             forwardImages = images.toType(step.mixedPrecision().computeType(), false);
         }
     }

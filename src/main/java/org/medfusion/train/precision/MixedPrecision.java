@@ -9,10 +9,11 @@ import ai.djl.ndarray.types.DataType;
  * <p><b>Half precision</b> ({@link #computeType()}: float16, on CPU and CUDA): the input
  * images, every convolution and linear weight and bias and every other learnable tensor (class
  * token, position embedding, relative position bias), hence convolutions, matrix products,
- * activations, pooling, residual adds and the activations kept for backward. A step casts the
- * float32 master weights to half-precision leaf copies once per micro-batch
- * ({@link HalfPrecisionParameterStore}); the checkpointed recompute reads the same copies and the
- * same half-precision boundary activations, so it repeats the first forward's arithmetic exactly.
+ * activations, pooling, residual adds and the activations kept for backward. The forward reads
+ * persistent half-precision leaf copies of the float32 master weights, refreshed in place after each
+ * optimizer update ({@link HalfPrecisionParameterStore}: they and their gradients are steady state, not
+ * step memory); the checkpointed recompute reads the same copies and the same half-precision boundary
+ * activations, so it repeats the first forward's arithmetic exactly.
  *
  * <p><b>Float32</b>, always:
  * <ul>
