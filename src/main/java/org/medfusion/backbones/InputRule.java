@@ -21,5 +21,14 @@ public interface InputRule {
         };
     }
 
+    /** A rule requiring the resolution to be at least {@code min}, any value above it allowed. */
+    static InputRule atLeast(int min, String why) {
+        return (model, res) -> {
+            if (res < min) {
+                throw new IllegalArgumentException(model + " needs a resolution >= " + min + " (" + why + "), got " + res);
+            }
+        };
+    }
+
     void validate(String model, int resolution);
 }

@@ -42,8 +42,15 @@ import org.medfusion.backbones.layers.StochasticDepth;
  * <p>Checkpointing (mode 2, {@link CheckpointMode#TRANSFORMER_LAYERS}): blocks are the patch
  * embedding, every Swin block, each of the three patch-merging layers (its own block), and the
  * head; Swin-T has 1 + 12 + 3 + 1 = 17 blocks. The default segment count is the number of Swin
- * blocks (sum of depths: 12 / 24 / 24). Inputs must be multiples of 32 px (4x4 patches, then
- * three 2x merges).
+ * blocks (sum of depths: 12 / 24 / 24).
+ *
+ * <p>Resolutions: every one torchvision accepts, that is at least one 4x4 patch (4 px). The patch
+ * embedding drops the pixels beyond the last whole patch (a stride-4 convolution, floor), patch merging
+ * pads odd maps to even (ceil), and window attention pads to window multiples and crops after, so at
+ * 112 px the maps are 28, 14, 7 and 4 (padded to 7) and at 100 px 25 (padded to 28), 13 (to 14), 7, 4.
+ * torchvision decides "no shift" by writing 0 into the module's own {@code shift_size} list the first
+ * time a map is no larger than the window, so a torchvision module that ran at a small resolution
+ * never shifts again; here the decision is taken on every call, which is the same at a fixed resolution.
  */
 public final class SwinTransformers {
 
@@ -66,7 +73,7 @@ public final class SwinTransformers {
 
     public static List<ModelSpec> specs() {
         List<ModelSpec> out = new ArrayList<>();
-        InputRule rule = InputRule.multipleOf(32, 32, "4x4 patches and three 2x patch merges");
+        InputRule rule = InputRule.atLeast(PATCH, PATCH + "x" + PATCH + " patch embedding");
         for (Variant v : VARIANTS) {
             out.add(new ModelSpec(v.name(), "Swin", CheckpointMode.TRANSFORMER_LAYERS, rule, o -> build(v, o)));
         }

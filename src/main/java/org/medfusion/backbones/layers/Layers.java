@@ -25,7 +25,10 @@ public final class Layers {
     private Layers() {
     }
 
-    /** Activation functions by torchvision name. */
+    /**
+     * Activation functions by torchvision name. SiLU and hard-swish keep one tensor for backward, as
+     * PyTorch's fused kernels do ({@link LeanActivations}).
+     */
     public enum Act {
         NONE, RELU, RELU6, SILU, GELU, HARDSWISH, HARDSIGMOID, SIGMOID;
 
@@ -38,13 +41,13 @@ public final class Layers {
                 case RELU6:
                     return relu6(x);
                 case SILU:
-                    return x.mul(Activation.sigmoid(x));
+                    return LeanActivations.silu(x);
                 case GELU:
                     return Activation.gelu(x);
                 case HARDSWISH:
-                    return x.mul(hardSigmoid(x));
+                    return LeanActivations.hardSwish(x);
                 case HARDSIGMOID:
-                    return hardSigmoid(x);
+                    return LeanActivations.hardSigmoid(x);
                 case SIGMOID:
                     return Activation.sigmoid(x);
                 default:
@@ -55,10 +58,6 @@ public final class Layers {
         /** clamp(x, 0, 6); DJL's Activation.relu6 keeps a Java-backed 6 in the graph. */
         private static NDArray relu6(NDArray x) {
             return x.clip(0f, 6f);
-        }
-
-        private static NDArray hardSigmoid(NDArray x) {
-            return relu6(x.add(scalar(x, 3f))).div(scalar(x, 6f));
         }
 
         public Block block() {
