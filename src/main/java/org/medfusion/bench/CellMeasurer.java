@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.medfusion.backbones.BackboneRegistry;
+import org.medfusion.checkpoint.Diagnostics;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
 import org.medfusion.results.CellResult;
@@ -74,6 +75,7 @@ public final class CellMeasurer {
     private final PrintWriter console;
     private final Duration lockTimeout;
     private final PrintWriter notices;
+    private Diagnostics diagnostics = Diagnostics.NONE;
 
     /**
      * @param outDir where JMH JSON and logs go ({@code jmh/} below it)
@@ -93,6 +95,15 @@ public final class CellMeasurer {
         this.console = console;
         this.lockTimeout = lockTimeout;
         this.notices = notices;
+    }
+
+    /**
+     * Applies diagnostic knobs ({@code run --diag}) to every fork this measurer starts, as {@code -Dmedfusion.diag.*}
+     * options; {@link Diagnostics#NONE} (the default) in real runs.
+     */
+    public CellMeasurer withDiagnostics(Diagnostics diagnostics) {
+        this.diagnostics = diagnostics == null ? Diagnostics.NONE : diagnostics;
+        return this;
     }
 
     /** JMH's machine-wide lock file ({@code <java.io.tmpdir>/jmh.lock}, as JMH 1.37 names it). */
@@ -208,7 +219,7 @@ public final class CellMeasurer {
                 options.addProfiler(PeakMemoryProfiler.class);
             }
             // prepend, not append: jvmArgsAppend given here would replace the benchmark's @Fork(jvmArgsAppend)
-            options.jvmArgsPrepend(forkJvmArgs(jmhDir).toArray(String[]::new));
+            options.jvmArgsPrepend(forkJvmArgs(jmhDir, diagnostics).toArray(String[]::new));
             PrintStream sink = new PrintStream(new Tee(captured, console == null ? null : new WriterStream(console)), true,
                     StandardCharsets.UTF_8);
             Collection<RunResult> results = runHoldingJmhLock(new Runner(options.build(),
@@ -227,8 +238,11 @@ public final class CellMeasurer {
         }
     }
 
-    /** Options every fork gets: its hs_err file in the run's jmh/ folder, and the test crash hook when armed. */
-    private static List<String> forkJvmArgs(Path jmhDir) {
+    /**
+     * Options every fork gets: its hs_err file in the run's jmh/ folder, the test crash hook when armed, and the
+     * diagnostic knobs of the run.
+     */
+    static List<String> forkJvmArgs(Path jmhDir, Diagnostics diagnostics) {
         List<String> args = new ArrayList<>();
         args.add("-XX:ErrorFile=" + jmhDir.toAbsolutePath().resolve("hs_err_%p.log"));
         args.add(org.medfusion.natives.Natives.forkJvmArg()); // the parent's native fallback decision (-Dmedfusion.onednn)
@@ -236,6 +250,7 @@ public final class CellMeasurer {
         if (hook != null) {
             args.add(hook);
         }
+        args.addAll(diagnostics.jvmArgs());
         return args;
     }
 

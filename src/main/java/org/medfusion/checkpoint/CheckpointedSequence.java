@@ -30,6 +30,13 @@ import java.util.List;
  * forward. With these, loss, gradients and buffers equal those of plain training.
  *
  * <p><b>Inference</b> ({@link #forwardInference}): grad mode off, plain, no recompute.
+ *
+ * <p><b>Diagnostic knobs</b> ({@link Diagnostics}, off unless {@code -Dmedfusion.diag.*} names a segment): deliberate
+ * regressions that leave loss, gradients and buffers unchanged, used to prove the regression gate catches them.
+ * {@code recomputeTwice=k} runs segment k's recompute forward once more before the real one (its graph is dropped and
+ * its buffers restored): extra time only. {@code keepAlive=k} back-propagates segment k with the graph retained and
+ * keeps its output until the step's manager closes, so the recomputed activations stay alive while the earlier
+ * segments recompute: extra peak memory only. Both apply to recomputed segments (0..S-2) of a checkpointed step.
  */
 public final class CheckpointedSequence {
 
@@ -37,6 +44,7 @@ public final class CheckpointedSequence {
     private final SplitPolicy splitPolicy;
     private final BlockRng rng;
     private SegmentPlan plan; // null: checkpointing off
+    private Diagnostics diagnostics = Diagnostics.fromSystemProperties();
 
     public CheckpointedSequence(List<Block> blocks, SplitPolicy splitPolicy, long seed) {
         if (blocks.isEmpty()) {
@@ -59,6 +67,15 @@ public final class CheckpointedSequence {
     /** Turns checkpointing on with {@code segments} segments cut by {@code policy}. */
     public void enable(int segments, SplitPolicy policy) {
         plan = policy.plan(blocks.size(), segments);
+    }
+
+    /** Sets the diagnostic knobs (default: those of this JVM's system properties; {@link Diagnostics#NONE} in normal runs). */
+    public void setDiagnostics(Diagnostics diagnostics) {
+        this.diagnostics = diagnostics == null ? Diagnostics.NONE : diagnostics;
+    }
+
+    public Diagnostics diagnostics() {
+        return diagnostics;
     }
 
     public void disable() {
@@ -235,9 +252,20 @@ public final class CheckpointedSequence {
                     }
                     BufferSnapshot buffers = BufferSnapshot.take(
                             BufferSnapshot.buffersOf(blocks.subList(r.start(), r.end())), segment);
+                    if (diagnostics.applies(Diagnostics.Knob.RECOMPUTE_TWICE, k)) {
+                        recomputeDiscarded(segmentInput, r, segment);
+                        buffers.restore();
+                    }
+                    boolean keepAlive = diagnostics.applies(Diagnostics.Knob.KEEP_ALIVE, k);
                     try (GradMode g = GradMode.enabled()) {
                         NDArray recomputed = runBlocks(ps, segmentInput, r.start(), r.end(), true, step, segment);
-                        vjp(recomputed, upstream);
+                        if (keepAlive) {
+                            // the retained graph holds the segment's activations until the step's manager closes
+                            JniUtils.backward((PtNDArray) recomputed, (PtNDArray) upstream, true, false);
+                            recomputed.attach(stepManager);
+                        } else {
+                            vjp(recomputed, upstream);
+                        }
                     }
                     buffers.restore();
                     if (k > 0) {
@@ -245,6 +273,13 @@ public final class CheckpointedSequence {
                         upstream.attach(stepManager);
                     }
                 }
+            }
+        }
+
+        /** Diagnostic knob recomputeTwice: the segment's recompute forward, with grad, whose result is dropped at once. */
+        private void recomputeDiscarded(NDArray segmentInput, SegmentPlan.Range r, NDManager segment) {
+            try (NDManager extra = segment.newSubManager(); GradMode g = GradMode.enabled()) {
+                runBlocks(ps, segmentInput, r.start(), r.end(), true, step, extra);
             }
         }
     }

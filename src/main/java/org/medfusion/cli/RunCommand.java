@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.medfusion.bench.CellMeasurer;
 import org.medfusion.bench.MatrixConfig;
+import org.medfusion.checkpoint.Diagnostics;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStore;
@@ -56,6 +57,13 @@ public final class RunCommand implements Callable<Integer> {
             description = "How long to wait while another process holds JMH's machine-wide lock (default: ${DEFAULT-VALUE}).")
     long lockTimeoutSeconds;
 
+    @Option(names = "--diag", paramLabel = "<knob>=<segment>",
+            description = "Diagnostic knob applied to every fork (repeatable): recompute-twice=<k> (recompute segment k's"
+                    + " forward twice: extra time) or keep-alive=<k> (keep segment k's recomputed activations until the step"
+                    + " ends: extra peak memory). Results stay exact; the manifest and report record the knob. For proving"
+                    + " the regression gate (README, Evidence), never for real measurements.")
+    List<String> diag = new ArrayList<>();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -64,6 +72,7 @@ public final class RunCommand implements Callable<Integer> {
         if (lockTimeoutSeconds < 0) {
             throw new IllegalArgumentException("--lock-timeout must be >= 0 seconds, got " + lockTimeoutSeconds);
         }
+        Diagnostics diagnostics = Diagnostics.parse(diag);
         MatrixConfig matrix = loadConfig(config);
         Shards.Shard selected = shard == null ? null : Shards.resolve(shard, System.getenv());
         List<CellKey> cells = selected == null ? matrix.cells() : Shards.select(matrix.cells(), selected);
@@ -77,26 +86,36 @@ public final class RunCommand implements Callable<Integer> {
         Path runDir = out != null ? out : resultsDir(runId);
         Files.createDirectories(runDir);
         try (RunLock lock = RunLock.acquire(runDir)) {
-            return measure(matrix, selected, cells, runId, runDir);
+            return measure(matrix, selected, cells, runId, runDir, diagnostics);
         }
     }
 
-    private int measure(MatrixConfig matrix, Shards.Shard selected, List<CellKey> cells, String runId, Path runDir) {
+    private int measure(MatrixConfig matrix, Shards.Shard selected, List<CellKey> cells, String runId, Path runDir,
+            Diagnostics diagnostics) {
         String command = "java -jar benchmarks.jar " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         RunManifest manifest = RunManifest.start(runId, matrix.name(), matrix.source(), cells, command,
-                selected == null ? null : selected.toString());
+                selected == null ? null : selected.toString()).withDiagnostics(diagnostics.labels());
         if (RunManifest.exists(runDir)) {
             RunManifest previous = RunManifest.read(runDir);
             if (!previous.configHash().equals(manifest.configHash())) {
                 throw new org.medfusion.results.ReportDataException(runDir + " holds a run of a different config (" + previous.configName()
                         + "); choose another --out");
             }
+            if (!previous.diagnostics().equals(manifest.diagnostics())) {
+                throw new org.medfusion.results.ReportDataException(runDir + " holds a run with diagnostic knobs "
+                        + previous.diagnostics() + ", this one has " + manifest.diagnostics() + "; choose another --out");
+            }
             manifest = previous;
         } else {
             manifest.write(runDir);
         }
         PrintWriter progress = spec.commandLine().getErr();
-        CellMeasurer measurer = new CellMeasurer(matrix.settings(), runDir, null, Duration.ofSeconds(lockTimeoutSeconds), progress);
+        if (!diagnostics.isEmpty()) {
+            progress.println("diagnostic knob active: " + String.join(", ", diagnostics.labels())
+                    + " (deliberate regression; these figures are not the build's real ones)");
+        }
+        CellMeasurer measurer = new CellMeasurer(matrix.settings(), runDir, null, Duration.ofSeconds(lockTimeoutSeconds), progress)
+                .withDiagnostics(diagnostics);
         long start = System.nanoTime();
         int measured = 0;
         List<CellKey> todo = new ArrayList<>();

@@ -112,6 +112,8 @@ public final class ReportRenderer {
         add(rows, "DJL", e.djlVersion());
         add(rows, "libtorch", e.libtorchVersion());
         add(rows, "native fallback", e.nativeFallback());
+        add(rows, "diagnostic knobs", m.diagnosticsActive() ? "diagnostic knob active: " + String.join(", ", m.diagnostics())
+                + " (deliberate regression)" : "none");
         return new ReportTable(List.of("field", "value"), rows);
     }
 
@@ -157,6 +159,9 @@ public final class ReportRenderer {
         d.put("slowdownTable", st);
         d.put("slowdownMarkdown", st.isEmpty() ? "No cell has a step time.\n" : st.markdown());
         d.put("fallbackNote", fallbackNote(manifest));
+        d.put("diagnosticsNote", manifest != null && manifest.diagnosticsActive() ? "Diagnostic knob active: "
+                + String.join(", ", manifest.diagnostics()) + ". This run was deliberately regressed (run --diag) to test the"
+                + " regression gate; its figures are not the build's real ones." : null);
         List<Map<String, Object>> ch = new ArrayList<>();
         for (Charts.ChartFile c : charts) {
             Map<String, Object> m = new HashMap<>();

@@ -130,7 +130,7 @@ public final class Merger {
         String runId = out.toAbsolutePath().normalize().getFileName().toString();
         RunManifest merged = new RunManifest(runId, first.configName(), first.configHash(), new ArrayList<>(cells),
                 first.environment(), String.join(",", commits), commandLine, null, started, finished,
-                missingShards(shardDirs, manifests));
+                missingShards(shardDirs, manifests)).withDiagnostics(first.diagnostics());
         try {
             Files.createDirectories(out);
         } catch (IOException e) {

@@ -29,16 +29,39 @@ import java.util.List;
  * @param finishedAt ISO-8601 instant, null while running (or after a kill)
  * @param missingShards for a merged run, the shards ({@code k/n}) of the matrix that were not merged: the run is
  *     incomplete and its report says so; empty otherwise (and in manifests written before this field)
+ * @param diagnostics the diagnostic knobs the run's forks applied ({@code run --diag}, e.g. {@code recompute-twice=0}):
+ *     deliberate regressions, so its figures are not the build's real ones; empty in a real run (and in manifests
+ *     written before this field)
  */
 public record RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
         Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
-        String finishedAt, List<String> missingShards) {
+        String finishedAt, List<String> missingShards, List<String> diagnostics) {
 
     public static final String FILE = "manifest.json";
 
     public RunManifest {
         cells = cells == null ? List.of() : List.copyOf(cells);
         missingShards = missingShards == null ? List.of() : List.copyOf(missingShards);
+        diagnostics = diagnostics == null ? List.of() : List.copyOf(diagnostics);
+    }
+
+    /** A manifest of a real run (no diagnostic knobs). */
+    public RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
+            Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
+            String finishedAt, List<String> missingShards) {
+        this(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard, startedAt, finishedAt,
+                missingShards, List.of());
+    }
+
+    /** True when the run applied diagnostic knobs ({@link #diagnostics}): its figures are deliberately regressed. */
+    public boolean diagnosticsActive() {
+        return !diagnostics.isEmpty();
+    }
+
+    /** This manifest recording the diagnostic knobs its run applies. */
+    public RunManifest withDiagnostics(List<String> knobs) {
+        return new RunManifest(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard,
+                startedAt, finishedAt, missingShards, knobs);
     }
 
     /** A manifest with no missing shards (every run except an incomplete merge). */
@@ -46,7 +69,7 @@ public record RunManifest(String runId, String configName, String configHash, Li
             Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
             String finishedAt) {
         this(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard, startedAt, finishedAt,
-                List.of());
+                List.of(), List.of());
     }
 
     /** True when this merged run lacks shards of its matrix ({@link #missingShards}). */
@@ -74,7 +97,7 @@ public record RunManifest(String runId, String configName, String configHash, Li
     /** This manifest with {@code finishedAt} set to now. */
     public RunManifest finished() {
         return new RunManifest(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard,
-                startedAt, Instant.now().toString(), missingShards);
+                startedAt, Instant.now().toString(), missingShards, diagnostics);
     }
 
     /** {@code sha256:<hex>} of the UTF-8 content. */
