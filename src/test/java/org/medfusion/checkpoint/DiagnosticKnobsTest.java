@@ -62,7 +62,7 @@ class DiagnosticKnobsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"RECOMPUTE_TWICE,2", "KEEP_ALIVE,1"})
+    @CsvSource({"RECOMPUTE_TWICE,0", "RECOMPUTE_TWICE,2", "KEEP_ALIVE,1"})
     void knobsKeepTheStepExact(Diagnostics.Knob knob, int segment) {
         resnet.sequence().setDiagnostics(new Diagnostics(Map.of(knob, segment)));
         VerificationResult r = Verifier.verify(resnet, 4, 64, 4, 7);
