@@ -48,6 +48,7 @@ gate() { # gate <label> <baseline> <candidate> [gate options...]
   local label="$1" base="$2" cand="$3"; shift 3
   local rc=0
   [ -f "$out/$base.done" ] && [ -f "$out/$cand.done" ] || return 0 # a run not measured (yet): no gate
+  [ -f "$out/gates/$label.rc" ] && return 0 # gated before
   "${java_run[@]}" gate "$out/$base" "$out/$cand" --format json "$@" > "$out/gates/$label.json" 2> "$out/gates/$label.err" || rc=$?
   echo "$rc" > "$out/gates/$label.rc"
 }
