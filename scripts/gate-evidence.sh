@@ -12,7 +12,8 @@
 # changes go to <out>/evidence.md. Re-running resumes: finished runs and gates are kept.
 #
 # Usage: scripts/gate-evidence.sh [out-dir (default /tmp/gate-evidence)]
-# Environment: N (5), N_MEMORY (N), RECOMPUTE_SEGMENT (0), KEEP_ALIVE_SEGMENT (2), JAR (target/benchmarks.jar, copied
+# Environment: N (5), N_MEMORY (N), N_MEMORY_AA (N_MEMORY: memory A/A runs; ka-k with k above it are gated against
+# ma-1), RECOMPUTE_SEGMENT (0), KEEP_ALIVE_SEGMENT (2), JAR (target/benchmarks.jar, copied
 # once so that every run uses the same build), MEASURE=0 (only gate the runs already measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 out="$(mkdir -p "${1:-/tmp/gate-evidence}" && cd "${1:-/tmp/gate-evidence}" && pwd)"
 n="${N:-5}"
 nm="${N_MEMORY:-$n}"
+nma="${N_MEMORY_AA:-$nm}"
 rt="${RECOMPUTE_SEGMENT:-0}"
 ka="${KEEP_ALIVE_SEGMENT:-2}"
 mkdir -p "$out/tmp" "$out/gates"
@@ -46,7 +48,7 @@ if [ "${MEASURE:-1}" != 0 ]; then
     run "rt-$k" evidence.yaml --diag "recompute-twice=$rt"
   done
   for k in $(seq 1 "$nm"); do
-    run "ma-$k" evidence-memory.yaml
+    [ "$k" -le "$nma" ] && run "ma-$k" evidence-memory.yaml
     run "ka-$k" evidence-memory.yaml --diag "keep-alive=$ka"
   done
 fi
@@ -61,7 +63,7 @@ gate() { # gate <label> <baseline> <candidate> [gate options...]
 }
 pairs=()
 for a in aa ma; do
-  last=$n; [ "$a" = ma ] && last=$nm
+  last=$n; [ "$a" = ma ] && last=$nma
   for k in $(seq 2 "$last"); do pairs+=("$a-1:$a-$k"); done
   for k in $(seq 2 "$((last - 1))"); do pairs+=("$a-$k:$a-$((k + 1))"); done
 done
