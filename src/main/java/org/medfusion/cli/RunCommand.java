@@ -76,6 +76,7 @@ public final class RunCommand implements Callable<Integer> {
         MatrixConfig matrix = loadConfig(config);
         Shards.Shard selected = shard == null ? null : Shards.resolve(shard, System.getenv());
         List<CellKey> cells = selected == null ? matrix.cells() : Shards.select(matrix.cells(), selected);
+        checkDiagnostics(diagnostics, matrix);
         if (out != null) {
             checkOut(out);
         }
@@ -170,6 +171,18 @@ public final class RunCommand implements Callable<Integer> {
                     + " name (smoke, seed-table, zoo-cpu, zoo-cpu-maxvit)");
         }
         return clearlyPath || Files.exists(p) ? MatrixConfig.load(p) : MatrixConfig.builtIn(config);
+    }
+
+    /** A knob must name a segment that some checkpointed cell of the matrix recomputes (0..S-2), else it would do nothing. */
+    static void checkDiagnostics(Diagnostics diagnostics, MatrixConfig matrix) {
+        int maxSegments = matrix.cells().stream().mapToInt(CellKey::segments).max().orElse(0);
+        diagnostics.active().forEach((knob, k) -> {
+            if (k > maxSegments - 2) {
+                throw new IllegalArgumentException("--diag " + knob.label() + "=" + k + " names no recomputed segment: the"
+                        + " matrix's largest segment count is " + maxSegments + (maxSegments < 2 ? " (no checkpointed cell)"
+                        : ", so recomputed segments are 0.." + (maxSegments - 2)));
+            }
+        });
     }
 
     /** {@code --out} must be new, empty, or a run directory (manifest.json) to resume: never an unrelated directory. */
