@@ -39,9 +39,9 @@ class NativeFallbackReportTest {
 
         Fixtures.manifest(Fixtures.run(), null).write(dir);
         String json = Files.readString(RunManifest.file(dir));
-        assertTrue(json.contains("\"nativeFallback\""), json);
-        Files.writeString(RunManifest.file(dir), json.replaceAll(",\\s*\"nativeFallback\"\\s*:\\s*\"none\"", ""));
-        assertFalse(Files.readString(RunManifest.file(dir)).contains("nativeFallback"));
+        assertTrue(json.contains("\"native_fallback\""), json);
+        Files.writeString(RunManifest.file(dir), json.replaceAll(",\\s*\"native_fallback\"\\s*:\\s*\"none\"", ""));
+        assertFalse(Files.readString(RunManifest.file(dir)).contains("native_fallback"));
         Environment old = RunManifest.read(dir).environment();
         assertEquals("none", old.nativeFallback());
         assertFalse(old.fallbackApplied());
