@@ -70,7 +70,7 @@ public class TrainingCell {
      * holds the activations of 4 images at a time).
      */
     @Param("1")
-    public int accumulation;
+    public int accumulation = 1;
 
     Backbone backbone;
     TrainingStep step;

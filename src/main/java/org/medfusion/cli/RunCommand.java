@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.medfusion.bench.CellMeasurer;
 import org.medfusion.bench.MatrixConfig;
 import org.medfusion.checkpoint.Diagnostics;
+import org.medfusion.natives.Natives;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStore;
@@ -80,13 +81,14 @@ public final class RunCommand implements Callable<Integer> {
         if (out != null) {
             checkOut(out);
         }
-        spec.commandLine().getErr().println(NativesMissingException.ensureEngine().consoleLine()); // native fallback, if any
+        Natives.Decision natives = NativesMissingException.ensureEngine();
         String runId = out != null ? out.getFileName().toString()
                 : matrix.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
                         + (selected == null ? "" : "-shard" + selected.k() + "of" + selected.n());
         Path runDir = out != null ? out : resultsDir(runId);
         Files.createDirectories(runDir);
         try (RunLock lock = RunLock.acquire(runDir)) {
+            spec.commandLine().getErr().println(natives.consoleLine()); // the native fallback, if any, stated once per run
             return measure(matrix, selected, cells, runId, runDir, diagnostics);
         }
     }

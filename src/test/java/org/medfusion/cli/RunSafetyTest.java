@@ -116,7 +116,7 @@ class RunSafetyTest {
     void measureLeavesNoTemporaryDirectory() throws Exception {
         Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
         List<Path> before = measureDirs(tmpdir);
-        Result r = exec("measure", "--model", "resnet18", "--batch", "2", "--res", "32", "--precision", "amp");
+        Result r = exec("measure", "--model", "resnet18", "--batch", "2", "--res", "32", "--device", "gpu");
         assertEquals(ExitCodes.DATA, r.code(), r.err());
         assertTrue(r.out().contains("\"status\":\"unsupported\""), r.out());
         assertEquals(before, measureDirs(tmpdir));
