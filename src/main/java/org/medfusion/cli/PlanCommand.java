@@ -22,6 +22,7 @@ import org.medfusion.planner.SegmentPlanner;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -37,26 +38,14 @@ public final class PlanCommand implements Callable<Integer> {
 
     enum Format { json, table }
 
-    @Option(names = "--model", required = true, description = "Model name (see list-models).")
-    String model;
-
-    @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--res", defaultValue = "112", description = "Input resolution in px (default: ${DEFAULT-VALUE}).")
-    int res;
+    @Mixin
+    ProfileOptions options;
 
     @Option(names = "--budget", description = "Peak memory budget of a step above its steady state: bytes, or e.g. 150MiB, 1.5GiB.")
     String budget;
 
     @Option(names = "--compare", description = "Instead of a budget: print the predicted peak and recompute time of the uniform, torch and optimal splits at this segment count.")
     Integer compare;
-
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 only for now (default: ${DEFAULT-VALUE}).")
-    String precision;
-
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu only for now (default: ${DEFAULT-VALUE}).")
-    String device;
 
     @Option(names = "--format", defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
     Format format;
@@ -73,7 +62,7 @@ public final class PlanCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give exactly one of --budget or --compare");
         }
         long budgetBytes = budget == null ? 0 : ByteSize.parse(budget); // bad input fails before anything is measured
-        ProfileKey key = ProfileCommand.keyOf(model, batch, res, precision, device);
+        ProfileKey key = options.key();
         NativesMissingException.ensureEngine();
         ModelProfile profile = ProfileCache.standard().loadOrMeasure(key, false);
         MemoryModel memory = profile.memoryModel();
@@ -86,7 +75,7 @@ public final class PlanCommand implements Callable<Integer> {
         if (plan.isEmpty()) {
             long min = planner.minimumPeak();
             spec.commandLine().getErr().println("no plan fits " + ByteSize.mib(budgetBytes) + " (" + budgetBytes
-                    + " bytes): the least predicted peak of " + model + " at batch " + batch + ", " + res + " px is "
+                    + " bytes): the least predicted peak of " + options.model + " at batch " + options.batch + ", " + options.res + " px is "
                     + ByteSize.mib(min) + " (" + min + " bytes)");
             return ExitCodes.FAILED;
         }
@@ -103,7 +92,7 @@ public final class PlanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         int n = memory.blockCount();
         if (segments < 1 || segments > n) {
-            throw new IllegalArgumentException("--compare segments for " + model + " must be between 1 and " + n + ", got " + segments);
+            throw new IllegalArgumentException("--compare segments for " + options.model + " must be between 1 and " + n + ", got " + segments);
         }
         out.println("split,segments,plan,predicted_peak_bytes,predicted_overhead_ms");
         for (Split split : Split.values()) {

@@ -2,13 +2,11 @@ package org.medfusion.cli;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import org.medfusion.bench.CellValidation;
 import org.medfusion.planner.ModelProfile;
 import org.medfusion.planner.ProfileCache;
 import org.medfusion.planner.ProfileKey;
-import org.medfusion.results.Device;
-import org.medfusion.results.Precision;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -22,20 +20,8 @@ public final class ProfileCommand implements Callable<Integer> {
 
     enum Format { csv, json }
 
-    @Option(names = "--model", required = true, description = "Model name (see list-models).")
-    String model;
-
-    @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--res", defaultValue = "112", description = "Input resolution in px (default: ${DEFAULT-VALUE}).")
-    int res;
-
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 only for now (default: ${DEFAULT-VALUE}).")
-    String precision;
-
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu only for now (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    ProfileOptions options;
 
     @Option(names = "--format", defaultValue = "csv", description = "csv or json (default: ${DEFAULT-VALUE}).")
     Format format;
@@ -48,7 +34,7 @@ public final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ProfileKey key = keyOf(model, batch, res, precision, device);
+        ProfileKey key = options.key();
         NativesMissingException.ensureEngine();
         ModelProfile p = ProfileCache.standard().loadOrMeasure(key, remeasure);
         PrintWriter w = spec.commandLine().getOut();
@@ -58,8 +44,4 @@ public final class ProfileCommand implements Callable<Integer> {
     }
 
     /** Validated profile coordinates; one-line errors for bad values. */
-    static ProfileKey keyOf(String model, int batch, int res, String precision, String device) {
-        CellValidation.validate(model, batch, res, 0);
-        return new ProfileKey(model, batch, res, Precision.parse(precision), Device.parse(device));
-    }
 }
