@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,23 +18,13 @@ class HistoryShardCommandTest {
     @TempDir
     Path tmp;
 
-    record Result(int rc, String out, String err) {
-    }
-
-    static Result exec(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(rc, out.toString(), err.toString());
-    }
-
     @Test
     void historyWritesTheSiteAndPrintsItsIndexLast() throws Exception {
         Path run = tmp.resolve("results/run-a");
         Fixtures.run().forEach(c -> CellStore.save(run, c));
         Fixtures.manifest(Fixtures.run(), null).write(run);
-        Result r = exec("history", "--out", tmp.resolve("site").toString(), tmp.resolve("results").toString());
-        assertEquals(0, r.rc(), r.err());
+        CliRun r = CliRun.exec("history", "--out", tmp.resolve("site").toString(), tmp.resolve("results").toString());
+        assertEquals(0, r.code(), r.err());
         List<String> lines = r.out().strip().lines().toList();
         assertEquals(tmp.resolve("site/index.html").toAbsolutePath().toString(), lines.get(lines.size() - 1));
         assertTrue(lines.get(0).startsWith("1 runs, 13 cells"), r.out());
@@ -45,11 +33,11 @@ class HistoryShardCommandTest {
 
     @Test
     void historyBadInputIsAUsageError() throws Exception {
-        Result r = exec("history", "--out", tmp.resolve("site").toString(), Files.createDirectories(tmp.resolve("empty")).toString());
-        assertEquals(ExitCodes.USAGE, r.rc());
+        CliRun r = CliRun.exec("history", "--out", tmp.resolve("site").toString(), Files.createDirectories(tmp.resolve("empty")).toString());
+        assertEquals(ExitCodes.USAGE, r.code());
         assertTrue(r.err().startsWith("error: history: no run directory (one holding manifest.json) under"), r.err());
-        r = exec("history", "--out", tmp.resolve("site").toString(), "--time-tolerance", "-3", tmp.toString());
-        assertEquals(ExitCodes.USAGE, r.rc());
+        r = CliRun.exec("history", "--out", tmp.resolve("site").toString(), "--time-tolerance", "-3", tmp.toString());
+        assertEquals(ExitCodes.USAGE, r.code());
         assertEquals("error: tolerances must be >= 0 percent, got memory 2.0, time -3.0", r.err().strip());
     }
 
@@ -58,8 +46,8 @@ class HistoryShardCommandTest {
         for (String v : List.of("MEDFUSION_SHARD", "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX")) {
             assumeTrue(System.getenv(v) == null, v + " is set in this environment");
         }
-        Result r = exec("run", "--config", "smoke", "--shard", "auto", "--out", tmp.resolve("run").toString());
-        assertEquals(ExitCodes.USAGE, r.rc());
+        CliRun r = CliRun.exec("run", "--config", "smoke", "--shard", "auto", "--out", tmp.resolve("run").toString());
+        assertEquals(ExitCodes.USAGE, r.code());
         assertTrue(r.err().startsWith("error: --shard auto found no shard in the environment: set MEDFUSION_SHARD=k/n"), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line");
     }

@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,22 +23,12 @@ import org.medfusion.bench.MatrixConfig;
 /** Refusals of {@code run}, {@code list-models} and {@code measure} that happen before anything is measured. */
 class RunSafetyTest {
 
-    record Result(int code, String out, String err) {
-    }
-
-    static Result exec(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void secondRunOnTheSameOutIsRefusedNamingTheHolder(@TempDir Path tmp) throws Exception {
         Path config = Files.writeString(tmp.resolve("e2e.yaml"), RunCommandTest.CONFIG);
         Path out = Files.createDirectories(tmp.resolve("run"));
         try (RunLock held = RunLock.acquire(out)) {
-            Result r = exec("run", "--config", config.toString(), "--out", out.toString());
+            CliRun r = CliRun.exec("run", "--config", config.toString(), "--out", out.toString());
             assertEquals(ExitCodes.DATA, r.code());
             assertEquals("error: " + out + " is in use by another run (pid " + ProcessHandle.current().pid()
                     + "); wait for it to finish or choose another --out", r.err().strip());
@@ -78,7 +66,7 @@ class RunSafetyTest {
         Path config = Files.writeString(tmp.resolve("e2e.yaml"), RunCommandTest.CONFIG);
         Path unrelated = Files.createDirectories(tmp.resolve("home"));
         Files.writeString(unrelated.resolve("notes.txt"), "mine");
-        Result r = exec("run", "--config", config.toString(), "--out", unrelated.toString());
+        CliRun r = CliRun.exec("run", "--config", config.toString(), "--out", unrelated.toString());
         assertEquals(ExitCodes.USAGE, r.code());
         assertEquals("error: --out " + unrelated + " is a non-empty directory that holds no run (no manifest.json); give a new or"
                 + " empty directory, or an earlier run's directory to resume", r.err().strip());
@@ -90,13 +78,13 @@ class RunSafetyTest {
     @Test
     void configMustBeAFileOrABuiltInName(@TempDir Path tmp) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("smoke"));
-        Result r = exec("run", "--config", dir.toString());
+        CliRun r = CliRun.exec("run", "--config", dir.toString());
         assertEquals(ExitCodes.USAGE, r.code());
         assertEquals("error: --config " + dir + " is a directory; give a YAML matrix file or a built-in name (smoke, seed-table,"
                 + " zoo-cpu, zoo-cpu-maxvit)", r.err().strip());
         assertEquals("smoke", RunCommand.loadConfig("smoke").name(), "a bare built-in name is the built-in");
         Path escape = Files.writeString(tmp.resolve("x.yaml"), RunCommandTest.CONFIG.replace("name: e2e", "name: ../../x"));
-        r = exec("run", "--config", escape.toString());
+        r = CliRun.exec("run", "--config", escape.toString());
         assertEquals(ExitCodes.USAGE, r.code());
         assertEquals("error: " + escape + ": name '../../x' must match [A-Za-z0-9._-]+ without '..' (it names the run directory"
                 + " under results/)", r.err().strip());
@@ -105,7 +93,7 @@ class RunSafetyTest {
 
     @Test
     void badPatternIsAUsageErrorBeforeAnyOutput() {
-        Result r = exec("list-models", "--pattern", "[");
+        CliRun r = CliRun.exec("list-models", "--pattern", "[");
         assertEquals(ExitCodes.USAGE, r.code());
         assertEquals("", r.out());
         assertTrue(r.err().startsWith("error: --pattern '[' is not a valid glob (* and ? wildcards): "), r.err());
@@ -116,7 +104,7 @@ class RunSafetyTest {
     void measureLeavesNoTemporaryDirectory() throws Exception {
         Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
         List<Path> before = measureDirs(tmpdir);
-        Result r = exec("measure", "--model", "resnet18", "--batch", "2", "--res", "32", "--device", "gpu");
+        CliRun r = CliRun.exec("measure", "--model", "resnet18", "--batch", "2", "--res", "32", "--device", "gpu");
         assertEquals(ExitCodes.DATA, r.code(), r.err());
         assertTrue(r.out().contains("\"status\":\"unsupported\""), r.out());
         assertEquals(before, measureDirs(tmpdir));

@@ -3,8 +3,6 @@ package org.medfusion.gate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +10,7 @@ import java.util.List;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medfusion.cli.Main;
+import org.medfusion.cli.CliRun;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStore;
 import org.medfusion.results.Environment;
@@ -27,16 +25,6 @@ class GateCommandTest {
 
     @TempDir
     Path tmp;
-
-    record Out(int code, String out, String err) {
-    }
-
-    static Out cli(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(o, true), new PrintWriter(e, true));
-        return new Out(code, o.toString(), e.toString());
-    }
 
     static Environment env(String cpu) {
         return new Environment(cpu, 2, null, "none", "none", "none", "jvm", "os", "0.36.0", "2.7.1");
@@ -58,14 +46,14 @@ class GateCommandTest {
     void passAndFailWithJunitMarkdownAndJson() throws Exception {
         Path base = runDir(tmp.resolve("base"), "cfg", env("cpu a"), "2026-11-27T06:00:00Z", null, cells(1, 1, 1));
         Path same = runDir(tmp.resolve("same"), "cfg", env("cpu a"), "2026-11-27T07:00:00Z", null, cells(1, 1, 1));
-        Out pass = cli("gate", base.toString(), same.toString());
+        CliRun pass = CliRun.exec("gate", base.toString(), same.toString());
         assertEquals(0, pass.code(), pass.err());
         assertTrue(pass.out().contains("2 cells compared") && pass.out().contains("PASS"), pass.out());
 
         Path worse = runDir(tmp.resolve("worse"), "cfg", env("cpu a"), "2026-11-27T08:00:00Z", null, cells(1, 1, 1.05));
         Path junit = tmp.resolve("gate.xml");
         Path md = tmp.resolve("gate.md");
-        Out fail = cli("gate", base.toString(), worse.toString(), "--junit", junit.toString(), "--markdown", md.toString());
+        CliRun fail = CliRun.exec("gate", base.toString(), worse.toString(), "--junit", junit.toString(), "--markdown", md.toString());
         assertEquals(1, fail.code(), fail.err());
         assertTrue(fail.out().contains("REGRESSION FAIL memory-peak resnet50_b16_r112_s4_fp32_cpu"), fail.out());
 
@@ -91,7 +79,7 @@ class GateCommandTest {
         String firstRow = m.lines().filter(l -> l.startsWith("| resnet50")).findFirst().orElseThrow();
         assertTrue(firstRow.contains("| memory-peak |") && firstRow.contains("| +5.0% | **fail** |"), firstRow);
 
-        Out json = cli("gate", base.toString(), worse.toString(), "--format", "json");
+        CliRun json = CliRun.exec("gate", base.toString(), worse.toString(), "--format", "json");
         var tree = org.medfusion.results.Json.MAPPER.readTree(json.out());
         assertEquals(false, tree.get("passed").asBoolean());
         assertEquals(2, tree.get("compared").asInt());
@@ -101,21 +89,21 @@ class GateCommandTest {
     void refusalsAndUsageErrors() throws Exception {
         Path base = runDir(tmp.resolve("base"), "cfg", env("cpu a"), "2026-11-27T06:00:00Z", null, cells(1, 1, 1));
         Path other = runDir(tmp.resolve("other"), "other cfg", env("cpu a"), "2026-11-27T06:00:00Z", null, cells(1, 1, 1));
-        Out r = cli("gate", base.toString(), other.toString());
+        CliRun r = CliRun.exec("gate", base.toString(), other.toString());
         assertEquals(3, r.code());
         assertTrue(r.err().startsWith("error: the runs used different configs"), r.err());
-        assertEquals(0, cli("gate", base.toString(), other.toString(), "--allow-config-change").code());
+        assertEquals(0, CliRun.exec("gate", base.toString(), other.toString(), "--allow-config-change").code());
 
         Path errors = runDir(tmp.resolve("errors"), "cfg", env("cpu a"), "2026-11-27T06:00:00Z", null,
                 List.of(CellResult.failed(RegressionGateTest.key(0), "resnet", org.medfusion.results.CellStatus.ERROR, "x")));
-        r = cli("gate", errors.toString(), base.toString());
+        r = CliRun.exec("gate", errors.toString(), base.toString());
         assertEquals(3, r.code());
         assertTrue(r.err().contains("0 cells compared is not a pass"), r.err());
 
-        r = cli("gate", base.toString(), base.toString(), "--memory-tolerance", "NaN");
+        r = CliRun.exec("gate", base.toString(), base.toString(), "--memory-tolerance", "NaN");
         assertEquals(2, r.code());
         assertEquals("error: --memory-tolerance must be a finite number of percent >= 0, got NaN\n", r.err());
-        assertEquals(2, cli("gate", base.toString(), base.toString(), "--ratio-effect", "-1").code());
+        assertEquals(2, CliRun.exec("gate", base.toString(), base.toString(), "--ratio-effect", "-1").code());
     }
 
     @Test
@@ -129,14 +117,14 @@ class GateCommandTest {
         for (String[] args : List.of(new String[] {"gate", good.toString(), bad.toString()},
                 new String[] {"report", bad.toString()},
                 new String[] {"merge", "--out", tmp.resolve("m").toString(), good.toString(), bad.toString()})) {
-            Out r = cli(args);
+            CliRun r = CliRun.exec(args);
             assertEquals(3, r.code(), args[0] + ": " + r.err());
             assertTrue(r.err().contains("bad data in " + file) && r.err().contains("step_ms_median = NaN"),
                     args[0] + ": " + r.err());
             assertEquals(1, r.err().lines().count(), r.err());
         }
         Files.writeString(file, json.replaceFirst("\"peak_bytes\" : [0-9]+", "\"peak_bytes\" : -5"));
-        Out r = cli("report", bad.toString());
+        CliRun r = CliRun.exec("report", bad.toString());
         assertEquals(3, r.code());
         assertTrue(r.err().contains("peak_bytes = -5 (must be >= 0)"), r.err());
     }
@@ -148,7 +136,7 @@ class GateCommandTest {
         RunManifest m = Merger.merge(List.of(s1), out);
         assertEquals(List.of("2/3", "3/3"), m.missingShards());
         assertEquals(List.of("2/3", "3/3"), RunManifest.read(out).missingShards());
-        Out r = cli("report", out.toString());
+        CliRun r = CliRun.exec("report", out.toString());
         assertEquals(0, r.code(), r.err());
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("**Incomplete merge:** shards 2/3, 3/3 of the matrix were not merged"), report);
@@ -165,29 +153,29 @@ class GateCommandTest {
         Path newA = runDir(tmp.resolve("newA"), "cfg", env("AMD EPYC 9R14 (TM)"), "2026-11-27T09:00:00Z", null,
                 cells(2, 1, 1.10));
         Path b = runDir(tmp.resolve("b"), "cfg", env("Intel Xeon"), "2026-11-27T10:00:00Z", null, cells(3, 1, 1.10));
-        Out s = cli("baseline", "save", oldA.toString(), "--name", "old", "--baselines", root.toString());
+        CliRun s = CliRun.exec("baseline", "save", oldA.toString(), "--name", "old", "--baselines", root.toString());
         assertEquals(0, s.code(), s.err());
         Path keyDir = root.resolve("amd-epyc-9r14__none__torch-2.7.1");
         assertEquals(keyDir.resolve("old").toString(), s.out().trim());
         assertTrue(Files.isRegularFile(keyDir.resolve("old/manifest.json")));
-        assertEquals(0, cli("baseline", "save", newA.toString(), "--baselines", root.toString()).code());
+        assertEquals(0, CliRun.exec("baseline", "save", newA.toString(), "--baselines", root.toString()).code());
         assertTrue(Files.isDirectory(keyDir.resolve("ci-tiny-20261127-090000")), String.valueOf(Files.list(keyDir)
                 .toList()));
-        assertEquals(0, cli("baseline", "save", b.toString(), "--name", "xeon", "--baselines", root.toString()).code());
-        assertEquals(3, cli("baseline", "save", oldA.toString(), "--name", "old", "--baselines", root.toString()).code(),
+        assertEquals(0, CliRun.exec("baseline", "save", b.toString(), "--name", "xeon", "--baselines", root.toString()).code());
+        assertEquals(3, CliRun.exec("baseline", "save", oldA.toString(), "--name", "old", "--baselines", root.toString()).code(),
                 "an existing baseline is never overwritten");
-        assertEquals(2, cli("baseline", "save", oldA.toString(), "--name", "../x", "--baselines", root.toString()).code());
+        assertEquals(2, CliRun.exec("baseline", "save", oldA.toString(), "--name", "../x", "--baselines", root.toString()).code());
 
         // a candidate on the AMD machine with the new peaks: the newest AMD baseline (newA) passes it, the old fails
         Path cand = runDir(tmp.resolve("cand"), "cfg", env("AMD EPYC 9R14 (TM)"), "2026-11-27T11:00:00Z", null,
                 cells(4, 1, 1.10));
-        Out g = cli("gate", cand.toString(), "--baselines", root.toString());
+        CliRun g = CliRun.exec("gate", cand.toString(), "--baselines", root.toString());
         assertEquals(0, g.code(), g.out() + g.err());
         assertTrue(g.err().contains("gate: baseline " + keyDir.resolve("ci-tiny-20261127-090000")), g.err());
-        assertEquals(1, cli("gate", "--baseline", keyDir.resolve("old").toString(), cand.toString()).code());
+        assertEquals(1, CliRun.exec("gate", "--baseline", keyDir.resolve("old").toString(), cand.toString()).code());
 
         // crossing environments is explicit and gates ratios and memory only
-        Out cross = cli("gate", "--baseline", root.resolve("intel-xeon__none__torch-2.7.1/xeon").toString(),
+        CliRun cross = CliRun.exec("gate", "--baseline", root.resolve("intel-xeon__none__torch-2.7.1/xeon").toString(),
                 cand.toString(), "--format", "json");
         assertEquals(0, cross.code(), cross.err());
         assertTrue(cross.err().contains("environments differ"), cross.err());
@@ -196,7 +184,7 @@ class GateCommandTest {
 
         Path lonely = runDir(tmp.resolve("lonely"), "cfg", env("Other CPU"), "2026-11-27T11:00:00Z", null,
                 cells(4, 1, 1));
-        Out none = cli("gate", lonely.toString(), "--baselines", root.toString());
+        CliRun none = CliRun.exec("gate", lonely.toString(), "--baselines", root.toString());
         assertEquals(3, none.code());
         assertTrue(none.err().startsWith("error: no baseline of environment other-cpu__none__torch-2.7.1"), none.err());
     }
