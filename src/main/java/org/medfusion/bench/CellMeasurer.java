@@ -41,7 +41,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 /**
  * Measures one cell with JMH: peak memory in memory forks ({@link PeakMemoryProfiler}; the cell's
  * figure is the median over the measured steps of each step's peak, per fork in the repeats), step
- * time in timing forks, and (for 2+ segments) the forward time of the recomputed segments.
+ * time in timing forks (a checkpointed cell's timing fork also times a plain step just before each measured step:
+ * {@link PairedPlainProfiler}), and (for 2+ segments) the forward time of the recomputed segments.
  * Each run's JMH JSON and console log are kept under {@code <outDir>/jmh/}, and so is the hs_err file of a fork
  * that crashes ({@code -XX:ErrorFile}; never the working directory).
  *
@@ -124,7 +125,7 @@ public final class CellMeasurer {
         }
         try {
             List<RunResult> memory = run(key, "memory", TrainingStepBenchmark.class, "step",
-                    settings.memoryWarmup(), settings.memoryIterations(), settings.memoryForks(), true);
+                    settings.memoryWarmup(), settings.memoryIterations(), settings.memoryForks(), true, false);
             String method = memoryMethod(key, memory);
             // Each iteration is one step's peak. The JVM occasionally maps memory of its own during a
             // step (JIT code cache, metaspace), which shows in RSS as a one-off outlier, so a fork's
@@ -147,17 +148,21 @@ public final class CellMeasurer {
                 }
             }
             Long peak = allSteps.isEmpty() ? null : Math.round(Stats.summarize(allSteps).median());
-            List<Double> samples = primarySamples(run(key, "time", TrainingStepBenchmark.class, "step",
-                    settings.timeWarmup(), settings.timeIterations(), settings.timeForks(), false));
+            boolean paired = key.segments() > 0;
+            List<RunResult> timing = run(key, "time", TrainingStepBenchmark.class, "step",
+                    settings.timeWarmup(), settings.timeIterations(), settings.timeForks(), false, paired);
+            List<Double> samples = primarySamples(timing);
+            List<Double> pairedPlain = paired ? pairedPlainSamples(timing, samples.size()) : List.of();
             Stats.Summary time = Stats.summarize(samples);
             Double recompute = null;
             if (key.segments() >= 2) {
                 List<Double> fwd = primarySamples(run(key, "recompute", RecomputeForwardBenchmark.class, "forward",
-                        settings.timeWarmup(), settings.timeIterations(), settings.timeForks(), false));
+                        settings.timeWarmup(), settings.timeIterations(), settings.timeForks(), false, false));
                 recompute = Stats.summarize(fwd).median();
             }
             return new CellResult(key, family, CellStatus.OK, peak,
-                    perFork.isEmpty() ? null : method, perFork, samples, time.median(), time.ciLow(), time.ciHigh(), recompute, null);
+                    perFork.isEmpty() ? null : method, perFork, samples, time.median(), time.ciLow(), time.ciHigh(), recompute, null,
+                    pairedPlain);
         } catch (CellFailure f) {
             return CellResult.failed(key, family, f.status, f.getMessage());
         }
@@ -176,6 +181,26 @@ public final class CellMeasurer {
         return PeakMemoryProfiler.CUDA_RESERVED;
     }
 
+    /**
+     * The paired plain step of every measured iteration ({@link PairedPlainProfiler}), in the order of the primary
+     * samples; empty (never partial) when any iteration lacks one, so a pair is never misaligned.
+     */
+    private static List<Double> pairedPlainSamples(List<RunResult> results, int expected) {
+        List<Double> out = new ArrayList<>();
+        for (RunResult rr : results) {
+            for (BenchmarkResult br : rr.getBenchmarkResults()) {
+                for (IterationResult ir : br.getIterationResults()) {
+                    Result r = ir.getSecondaryResults().get(PairedPlainProfiler.NAME);
+                    if (r == null) {
+                        return List.of();
+                    }
+                    out.add(r.getScore());
+                }
+            }
+        }
+        return out.size() == expected ? out : List.of();
+    }
+
     private static List<Double> primarySamples(List<RunResult> results) {
         List<Double> out = new ArrayList<>();
         for (RunResult rr : results) {
@@ -189,7 +214,7 @@ public final class CellMeasurer {
     }
 
     private List<RunResult> run(CellKey key, String kind, Class<?> benchmark, String method, int warmup, int iterations,
-            int forks, boolean memoryProfiler) {
+            int forks, boolean memoryProfiler, boolean pairedPlain) {
         Path jmhDir = outDir.resolve("jmh");
         Path log = jmhDir.resolve(key.id() + "-" + kind + ".log");
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -217,6 +242,9 @@ public final class CellMeasurer {
                     .resultFormat(ResultFormatType.JSON);
             if (memoryProfiler) {
                 options.addProfiler(PeakMemoryProfiler.class);
+            }
+            if (pairedPlain) {
+                options.param("pairedPlain", "true").addProfiler(PairedPlainProfiler.class);
             }
             // prepend, not append: jvmArgsAppend given here would replace the benchmark's @Fork(jvmArgsAppend)
             options.jvmArgsPrepend(forkJvmArgs(jmhDir, diagnostics).toArray(String[]::new));

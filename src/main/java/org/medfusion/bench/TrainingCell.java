@@ -72,6 +72,14 @@ public class TrainingCell {
     @Param("1")
     public int accumulation = 1;
 
+    /**
+     * For a checkpointed cell's timing fork: before each iteration's measured step, run one plain step (checkpointing
+     * switched off for it, then back on) and hand its time to {@link PairedPlainProfiler}. Off for memory forks: the
+     * plain step would set the steady state the next step's peak is measured from.
+     */
+    @Param("false")
+    public boolean pairedPlain;
+
     Backbone backbone;
     TrainingStep step;
     NDManager data;
@@ -125,6 +133,26 @@ public class TrainingCell {
     @Setup(Level.Iteration)
     public void beginIteration(IterationParams iteration) {
         measuring = iteration.getType() == IterationType.MEASUREMENT;
+        if (pairedPlain && segments > 0) {
+            PairedPlainProfiler.record(timedPlainStep());
+        }
+    }
+
+    /**
+     * One plain training step on the same model, batch and optimizer, timed like JMH times the measured step (wall
+     * clock around the step and the device sync); the checkpointing plan is restored afterwards, unchanged.
+     */
+    double timedPlainStep() {
+        org.medfusion.checkpoint.SegmentPlan plan = backbone.sequence().plan();
+        backbone.disableGradientCheckpointing();
+        try {
+            long start = System.nanoTime();
+            step.step(images, labels);
+            DeviceSync.await(backbone);
+            return (System.nanoTime() - start) / 1e6;
+        } finally {
+            backbone.sequence().enable(plan.segmentCount(), org.medfusion.checkpoint.SplitPolicy.fixed(plan));
+        }
     }
 
     @TearDown(Level.Trial)

@@ -21,8 +21,11 @@ import org.medfusion.results.RunManifest;
  *       changed method fails.</li>
  *   <li>{@link Check#MEMORY_SAVING}: a checkpointed cell's saving against its plain cell (same run), in percent of
  *       the plain peak, may shrink by at most the saving tolerance (percentage points).</li>
- *   <li>{@link Check#TIME_RATIO}: the checkpointed/plain step-time ratio of each run (each checkpointed sample over
- *       the run's plain median: machine speed cancels) compared with {@link SlowdownTest} (rank test + minimum effect).</li>
+ *   <li>{@link Check#TIME_RATIO}: the checkpointed/plain step-time ratio of each run compared with
+ *       {@link SlowdownTest} (rank test + minimum effect). When both runs have paired plain steps
+ *       ({@link CellResult#pairedRatios()}: each checkpointed step over the plain step run just before it in the
+ *       same fork) the test runs on those per-step ratios, in which the fork's and the machine's speed cancel;
+ *       otherwise on each checkpointed sample over the run's plain median (older runs).</li>
  *   <li>{@link Check#TIME_ABSOLUTE}: raw step times compared with {@link SlowdownTest}, gated only when the two
  *       environments match ({@link org.medfusion.results.Environment#mergeKey()}: CPU model, GPU, JVM, DJL,
  *       libtorch) and absolute gating is on; otherwise reported.</li>
@@ -197,12 +200,25 @@ public final class RegressionGate {
             return some(b, Check.TIME_RATIO, Outcome.FAIL, "measured", "missing", "",
                     "the candidate lacks the step-time samples of this cell or of its plain cell: the figure vanished");
         }
-        List<Double> rb = SlowdownTest.ratioSamples(b.stepMsSamples(), bp.stepMsSamples());
-        List<Double> rc = SlowdownTest.ratioSamples(c.stepMsSamples(), cp.stepMsSamples());
-        SlowdownTest t = SlowdownTest.ofRatios(b.stepMsSamples(), bp.stepMsSamples(), c.stepMsSamples(),
-                cp.stepMsSamples(), o.ratioEffectPct() / 100, o.alpha());
-        String bs = String.format(Locale.ROOT, "x%.3f", median(rb));
-        String cs = String.format(Locale.ROOT, "x%.3f", median(rc));
+        boolean paired = b.pairedRatios().size() >= 2 && c.pairedRatios().size() >= 2;
+        List<Double> rb;
+        List<Double> rc;
+        SlowdownTest t;
+        if (paired) {
+            // each checkpointed step over the plain step run just before it in the same fork: the fork's and the
+            // machine's speed cancel step by step
+            rb = b.pairedRatios();
+            rc = c.pairedRatios();
+            t = SlowdownTest.of(rb, rc, o.ratioEffectPct() / 100, o.alpha());
+        } else {
+            rb = SlowdownTest.ratioSamples(b.stepMsSamples(), bp.stepMsSamples());
+            rc = SlowdownTest.ratioSamples(c.stepMsSamples(), cp.stepMsSamples());
+            t = SlowdownTest.ofRatios(b.stepMsSamples(), bp.stepMsSamples(), c.stepMsSamples(),
+                    cp.stepMsSamples(), o.ratioEffectPct() / 100, o.alpha());
+        }
+        String kind = paired ? " paired" : "";
+        String bs = String.format(Locale.ROOT, "x%.3f%s", median(rb), kind);
+        String cs = String.format(Locale.ROOT, "x%.3f%s", median(rc), kind);
         return some(b, Check.TIME_RATIO, t.slower() ? Outcome.FAIL : Outcome.PASS, bs, cs, change(t),
                 why(t, o.ratioEffectPct(), o.alpha(), "checkpointed/plain ratio"));
     }

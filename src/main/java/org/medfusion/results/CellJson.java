@@ -32,7 +32,7 @@ public final class CellJson {
     public static final List<String> FIELDS = List.of("model", "family", "batch", "res", "segments", "split",
             "accumulation", "precision", "device", "status", "message", "peak_bytes", "memory_method", "memory_repeats",
             "step_ms_median", "step_ms_ci_low", "step_ms_ci_high", "step_ms_n", "step_ms_samples", "step_ms_cv",
-            "recompute_forward_ms");
+            "recompute_forward_ms", "paired_plain_ms_samples");
 
     private CellJson() {
     }
@@ -64,6 +64,8 @@ public final class CellJson {
         r.stepMsSamples().forEach(samples::add);
         n.put("step_ms_cv", Stats.cv(r.stepMsSamples()));
         n.put("recompute_forward_ms", r.recomputeForwardMs());
+        ArrayNode paired = n.putArray("paired_plain_ms_samples");
+        r.pairedPlainMsSamples().forEach(paired::add);
         return n;
     }
 
@@ -93,7 +95,8 @@ public final class CellJson {
                 text(n, legacy ? "memoryMethod" : "memory_method"), longs(field(n, legacy, "memory_repeats")),
                 doubles(field(n, legacy, "step_ms_samples")), doubleValue(field(n, legacy, "step_ms_median")),
                 doubleValue(field(n, legacy, "step_ms_ci_low")), doubleValue(field(n, legacy, "step_ms_ci_high")),
-                doubleValue(field(n, legacy, "recompute_forward_ms")), text(n, "message"));
+                doubleValue(field(n, legacy, "recompute_forward_ms")), text(n, "message"),
+                doubles(field(n, legacy, "paired_plain_ms_samples")));
     }
 
     /** Registers the serializer and deserializer of {@link CellResult} (see {@link Json#MAPPER}). */

@@ -99,6 +99,24 @@ class CellMeasurerTest {
         assertEquals("SIGKILL in the memory run (exit code 137; killed, no out-of-memory evidence)", r.message());
     }
 
+    /**
+     * A checkpointed cell's timing fork times a plain step before each measured step: one pair per sample, real
+     * times (the plain step of a 2-segment ResNet-18 is a full step, never 0); a plain cell has none.
+     */
+    @Test
+    void checkpointedCellsCarryPairedPlainSteps(@TempDir Path dir) {
+        MeasureSettings settings = new MeasureSettings(new RunSettings(1, 3, 1), new RunSettings(1, 1, 1)); // time, memory
+        CellResult r = new CellMeasurer(settings, dir, null).measure(
+                new CellKey("resnet18", 2, 32, 2, Precision.FP32, Device.CPU));
+        assertEquals(CellStatus.OK, r.status(), r.message());
+        assertEquals(3, r.stepMsSamples().size());
+        assertEquals(3, r.pairedPlainMsSamples().size(), r.toString());
+        r.pairedPlainMsSamples().forEach(ms -> assertTrue(ms > 0 && Double.isFinite(ms), r.toString()));
+        assertEquals(3, r.pairedRatios().size());
+        CellResult plain = new CellMeasurer(settings, dir, null).measure(CELL);
+        assertTrue(plain.pairedPlainMsSamples().isEmpty(), plain.toString());
+    }
+
     /** Another process's JMH lock: the measurement waits (and says so), then measures; never an error cell. */
     @Test
     void waitsForJmhsMachineWideLock(@TempDir Path dir) throws Exception {

@@ -78,7 +78,7 @@ class ReportMergeCommandTest {
 
         Path bad = Files.createDirectories(tmp.resolve("bad"));
         Files.writeString(bad.resolve("raw.csv"), String.join(",", RawCsv.COLUMNS) + "\n"
-                + "resnet18,resnet,2,64,0,uniform,1,fp32,cpu,ok,,12x,cpu.rss.peak,,,,,,,,,\n");
+                + "resnet18,resnet,2,64,0,uniform,1,fp32,cpu,ok,,12x,cpu.rss.peak,,,,,,,,,,\n");
         Result corrupt = run(new ReportCommand(), bad.toString());
         assertEquals(ExitCodes.DATA, corrupt.code());
         assertEquals("error: " + bad.resolve("raw.csv") + " line 2, column peak_bytes: not an integer: '12x'\n",

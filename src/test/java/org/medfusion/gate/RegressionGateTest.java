@@ -132,6 +132,62 @@ class RegressionGateTest {
         assertTrue(caught >= 95, "10% slowdowns caught: " + caught + " of 100");
     }
 
+    /**
+     * A run on a machine whose speed drifts from step to step (load coming and going: each step 1x to 2x slower), with
+     * paired plain steps: each checkpointed step and the plain step run just before it see the same speed.
+     */
+    static List<CellResult> driftingPairedRun(long seed, double ckptSlowdown) {
+        Random rnd = new Random(seed);
+        List<Double> plain = new ArrayList<>();
+        List<Double> ckpt = new ArrayList<>();
+        List<Double> paired = new ArrayList<>();
+        for (int i = 0; i < 15; i++) {
+            plain.add(1000 * (1 + rnd.nextDouble()) * (1 + 0.03 * rnd.nextGaussian()));
+            double speed = 1 + rnd.nextDouble();
+            paired.add(1000 * speed * (1 + 0.03 * rnd.nextGaussian()));
+            ckpt.add(1170 * ckptSlowdown * speed * (1 + 0.03 * rnd.nextGaussian()));
+        }
+        Stats.Summary sum = Stats.summarize(ckpt);
+        CellResult c = new CellResult(key(4), "resnet", CellStatus.OK, CKPT_PEAK, "cpu.rss.peak", List.of(CKPT_PEAK), ckpt,
+                sum.median(), sum.ciLow(), sum.ciHigh(), 100.0, null, paired);
+        return List.of(cell(0, PLAIN_PEAK, "cpu.rss.peak", plain), c);
+    }
+
+    /**
+     * Paired plain steps: under a drift that swamps the unpaired ratio (each step 1x-2x), the per-step ratios still
+     * pass A/A pairs and catch a 10% slower checkpointed step.
+     */
+    @Test
+    void pairedRatiosSurviveStepToStepDrift() {
+        int alarms = 0;
+        int caught = 0;
+        for (int seed = 0; seed < 50; seed++) {
+            RegressionGate.Result aa = only(compare(driftingPairedRun(1000 + seed, 1), driftingPairedRun(5000 + seed, 1)),
+                    RegressionGate.Check.TIME_RATIO, 4);
+            alarms += aa.outcome() == RegressionGate.Outcome.FAIL ? 1 : 0;
+            assertTrue(aa.baseline().endsWith("paired"), aa.baseline());
+            RegressionGate.Result slow = only(compare(driftingPairedRun(1000 + seed, 1), driftingPairedRun(5000 + seed, 1.10)),
+                    RegressionGate.Check.TIME_RATIO, 4);
+            caught += slow.outcome() == RegressionGate.Outcome.FAIL ? 1 : 0;
+        }
+        assertTrue(alarms <= 1, "false alarms in 50 drifting A/A pairs: " + alarms);
+        assertTrue(caught >= 48, "10% slowdowns caught under drift: " + caught + " of 50");
+        // without the pairs the same drift hides the slowdown most of the time (why the pairs exist)
+        int unpairedCaught = 0;
+        for (int seed = 0; seed < 50; seed++) {
+            List<CellResult> b = unpaired(driftingPairedRun(1000 + seed, 1));
+            List<CellResult> c = unpaired(driftingPairedRun(5000 + seed, 1.10));
+            unpairedCaught += only(compare(b, c), RegressionGate.Check.TIME_RATIO, 4).outcome() == RegressionGate.Outcome.FAIL ? 1 : 0;
+        }
+        assertTrue(unpairedCaught < caught, "unpaired " + unpairedCaught + " vs paired " + caught);
+    }
+
+    private static List<CellResult> unpaired(List<CellResult> run) {
+        return run.stream().map(r -> new CellResult(r.key(), r.family(), r.status(), r.peakBytes(), r.memoryMethod(),
+                r.memoryRepeats(), r.stepMsSamples(), r.stepMsMedian(), r.stepMsCiLow(), r.stepMsCiHigh(),
+                r.recomputeForwardMs(), r.message())).toList();
+    }
+
     @Test
     void slowdownIntervalCoversTheShift() {
         Random rnd = new Random(7);

@@ -88,7 +88,7 @@ class ReporterTest {
                 .startsWith("no results in " + empty));
         Path corrupt = Files.createDirectories(tmp.resolve("corrupt"));
         Files.writeString(corrupt.resolve("raw.csv"), String.join(",", RawCsv.COLUMNS) + "\nresnet50,resnet,32\n");
-        assertEquals(corrupt.resolve("raw.csv") + " line 2: expected 22 fields, got 3",
+        assertEquals(corrupt.resolve("raw.csv") + " line 2: expected " + RawCsv.COLUMNS.size() + " fields, got 3",
                 assertThrows(ReportDataException.class, () -> Reporter.render(corrupt)).getMessage());
     }
 
