@@ -219,6 +219,10 @@ public final class RegressionGate {
         String kind = paired ? " paired" : "";
         String bs = String.format(Locale.ROOT, "x%.3f%s", median(rb), kind);
         String cs = String.format(Locale.ROOT, "x%.3f%s", median(rc), kind);
+        String tooFew = tooFewSamples(rb.size(), rc.size(), o.alpha());
+        if (tooFew != null) {
+            return some(b, Check.TIME_RATIO, Outcome.REPORTED, bs, cs, change(t), tooFew);
+        }
         return some(b, Check.TIME_RATIO, t.slower() ? Outcome.FAIL : Outcome.PASS, bs, cs, change(t),
                 why(t, o.ratioEffectPct(), o.alpha(), "checkpointed/plain ratio"));
     }
@@ -237,6 +241,10 @@ public final class RegressionGate {
                     pct(100 * (c.stepMsMedian() / b.stepMsMedian() - 1)), "fewer than 2 samples: reported, not gated");
         }
         SlowdownTest t = SlowdownTest.of(b.stepMsSamples(), c.stepMsSamples(), o.timeEffectPct() / 100, o.alpha());
+        String tooFew = tooFewSamples(b.stepMsSamples().size(), c.stepMsSamples().size(), o.alpha());
+        if (sameEnv && o.gateAbsoluteTime() && tooFew != null) {
+            return some(b, Check.TIME_ABSOLUTE, Outcome.REPORTED, bs, cs, change(t), tooFew);
+        }
         if (!sameEnv || !o.gateAbsoluteTime()) {
             return some(b, Check.TIME_ABSOLUTE, Outcome.REPORTED, bs, cs, change(t), !sameEnv
                     ? "environments differ: absolute times are reported, not gated"
@@ -244,6 +252,16 @@ public final class RegressionGate {
         }
         return some(b, Check.TIME_ABSOLUTE, t.slower() ? Outcome.FAIL : Outcome.PASS, bs, cs, change(t),
                 why(t, o.timeEffectPct(), o.alpha(), "step time"));
+    }
+
+    /** Why a rank test on n and m samples cannot fail at alpha, or null when it can. */
+    private static String tooFewSamples(int n, int m, double alpha) {
+        double smallest = SlowdownTest.smallestP(n, m);
+        if (smallest < alpha) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "%d vs %d steps: the rank test cannot reach p < %.2g (smallest possible p = %.2g);"
+                + " reported, not gated: measure more steps", n, m, alpha, smallest);
     }
 
     private static String change(SlowdownTest t) {

@@ -188,6 +188,24 @@ class RegressionGateTest {
                 r.recomputeForwardMs(), r.message())).toList();
     }
 
+    /** 4 steps per side can never reach p < 0.01: the time checks are reported with the reason, never a silent pass. */
+    @Test
+    void tooFewStepsForTheRankTestAreReportedNotPassed() {
+        assertTrue(SlowdownTest.smallestP(4, 4) >= 0.01, "4 vs 4: " + SlowdownTest.smallestP(4, 4));
+        assertTrue(SlowdownTest.smallestP(15, 15) < 0.001, "15 vs 15: " + SlowdownTest.smallestP(15, 15));
+        Random rnd = new Random(3);
+        List<CellResult> b = List.of(cell(0, PLAIN_PEAK, "cpu.rss.peak", samples(rnd, 1000, 0.03, 4)),
+                cell(4, CKPT_PEAK, "cpu.rss.peak", samples(rnd, 1170, 0.03, 4)));
+        List<CellResult> c = List.of(cell(0, PLAIN_PEAK, "cpu.rss.peak", samples(rnd, 2000, 0.03, 4)),
+                cell(4, CKPT_PEAK, "cpu.rss.peak", samples(rnd, 4000, 0.03, 4)));
+        RegressionGate.Verdict v = compare(b, c);
+        for (RegressionGate.Result r : List.of(only(v, RegressionGate.Check.TIME_RATIO, 4),
+                only(v, RegressionGate.Check.TIME_ABSOLUTE, 0))) {
+            assertEquals(RegressionGate.Outcome.REPORTED, r.outcome(), r.toString());
+            assertTrue(r.why().startsWith("4 vs 4 steps: the rank test cannot reach p < 0.01"), r.why());
+        }
+    }
+
     @Test
     void slowdownIntervalCoversTheShift() {
         Random rnd = new Random(7);
