@@ -75,7 +75,11 @@ public final class ReportRenderer {
                         + "model, batch, resolution, precision and device, measured with the same memory method."),
                 method("increase", "%", "median step time with checkpointing / median without − 1 (same run); the "
                         + "bracketed 95% interval is a percentile bootstrap of the ratio of the two medians (samples "
-                        + "resampled independently, fixed seed). CV: standard deviation / mean of a cell's steps."),
+                        + "resampled independently, fixed seed). \"paired\": the median of the per-step ratios of each "
+                        + "checkpointed step over a plain step run just before it in the same fork, with the "
+                        + "distribution-free 95% interval of that median; the fork's and the machine's speed cancel step "
+                        + "by step, so it is the figure to trust on a busy machine. CV: standard deviation / mean of a "
+                        + "cell's steps."),
                 method("recompute overhead", "ratio", "(checkpointed median − plain median) / forward time of the "
                         + "recomputed segments: 1.0 means the extra time is exactly the recomputation.")));
         return out;

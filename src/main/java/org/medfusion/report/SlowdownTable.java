@@ -16,6 +16,9 @@ import java.util.Map;
  * (median_S / median_plain - 1) x 100 with its 95% interval {@code increase_s<S>_pct_low/_high}, the percentile
  * bootstrap interval of the ratio of the two medians ({@link org.medfusion.results.Stats#ratioOfMediansCi}, fixed
  * seed) minus 1, and
+ * {@code increase_s<S>_paired_pct} with {@code _paired_pct_low/_high}: the median of the per-step ratios of the
+ * checkpointed steps over the plain steps run just before them in the same fork, minus 1, with the distribution-free
+ * interval of that median (fork and machine speed cancel step by step; {@link CellIndex#pairedIncreasePct}), and
  * {@code recompute_overhead_s<S>} = (median_S - median_plain) / recompute_forward_ms (1.0: the extra time is
  * exactly the recomputed forward pass; above 1: extra cost beyond recompute). Missing figures stay empty.
  */
@@ -25,7 +28,7 @@ public final class SlowdownTable extends GroupTable<SlowdownTable.Row> {
 
     /** Figures of one segment count of a group (S = 0 is the plain cell: increase fields null). */
     public record Entry(CellResult cell, Double median, Double ciLow, Double ciHigh, Double cv, Double increasePct,
-            Double increaseLowPct, Double increaseHighPct, Double recomputeOverhead) {
+            Double increaseLowPct, Double increaseHighPct, Double[] pairedIncreasePct, Double recomputeOverhead) {
     }
 
     public record Row(CellIndex.Group group, String label, Map<Integer, Entry> entries) {
@@ -52,6 +55,7 @@ public final class SlowdownTable extends GroupTable<SlowdownTable.Row> {
         return new Entry(c, ok ? c.stepMsMedian() : null, ok ? c.stepMsCiLow() : null, ok ? c.stepMsCiHigh() : null,
                 CellIndex.stepCv(c),
                 plain == null ? null : CellIndex.increasePct(plain, c), b[0], b[1],
+                plain == null ? new Double[3] : CellIndex.pairedIncreasePct(c),
                 plain == null ? null : CellIndex.recomputeOverhead(plain, c));
     }
 
@@ -72,6 +76,7 @@ public final class SlowdownTable extends GroupTable<SlowdownTable.Row> {
             String p = "s" + s;
             h.addAll(List.of("step_ms_" + p + "_median", "step_ms_" + p + "_ci_low", "step_ms_" + p + "_ci_high",
                     "step_ms_" + p + "_cv", "increase_" + p + "_pct", "increase_" + p + "_pct_low", "increase_" + p + "_pct_high",
+                    "increase_" + p + "_paired_pct", "increase_" + p + "_paired_pct_low", "increase_" + p + "_paired_pct_high",
                     "recompute_overhead_" + p));
         }
         return h;
@@ -88,7 +93,9 @@ public final class SlowdownTable extends GroupTable<SlowdownTable.Row> {
                 Entry e = r.entries().get(s);
                 l.addAll(List.of(Fmt.fixed(e.median(), 3), Fmt.fixed(e.ciLow(), 3), Fmt.fixed(e.ciHigh(), 3),
                         Fmt.fixed(e.cv(), 4), Fmt.fixed(e.increasePct(), 2), Fmt.fixed(e.increaseLowPct(), 2),
-                        Fmt.fixed(e.increaseHighPct(), 2), Fmt.fixed(e.recomputeOverhead(), 3)));
+                        Fmt.fixed(e.increaseHighPct(), 2), Fmt.fixed(e.pairedIncreasePct()[0], 2),
+                        Fmt.fixed(e.pairedIncreasePct()[1], 2), Fmt.fixed(e.pairedIncreasePct()[2], 2),
+                        Fmt.fixed(e.recomputeOverhead(), 3)));
             }
             out.add(l);
         }
@@ -112,7 +119,10 @@ public final class SlowdownTable extends GroupTable<SlowdownTable.Row> {
                 l.add(e.increasePct() == null ? "–"
                         : Fmt.fixed(e.increasePct(), 1) + " %" + (e.increaseLowPct() == null ? ""
                                 : " [" + Fmt.fixed(e.increaseLowPct(), 1) + ", " + Fmt.fixed(e.increaseHighPct(), 1)
-                                        + "]"));
+                                        + "]")
+                        + (e.pairedIncreasePct()[0] == null ? "" : "; paired " + Fmt.fixed(e.pairedIncreasePct()[0], 1)
+                                + " % [" + Fmt.fixed(e.pairedIncreasePct()[1], 1) + ", "
+                                + Fmt.fixed(e.pairedIncreasePct()[2], 1) + "]"));
             }
             body.add(l);
         }

@@ -130,6 +130,19 @@ public final class CellIndex {
                 : new Double[] {(r.low() - 1.0) * 100.0, (r.high() - 1.0) * 100.0};
     }
 
+    /**
+     * The paired increase, in percent: the median of the cell's per-step ratios (each checkpointed step over the plain
+     * step run just before it in the same fork, {@link CellResult#pairedRatios()}) minus 1, with the distribution-free
+     * 95% interval of that median ({@link Stats#summarize}). {null, null, null} when the cell has no paired steps.
+     */
+    public static Double[] pairedIncreasePct(CellResult ckpt) {
+        if (!ok(ckpt) || ckpt.pairedRatios().isEmpty()) {
+            return new Double[] {null, null, null};
+        }
+        Stats.Summary s = Stats.summarize(ckpt.pairedRatios());
+        return new Double[] {(s.median() - 1.0) * 100.0, (s.ciLow() - 1.0) * 100.0, (s.ciHigh() - 1.0) * 100.0};
+    }
+
     /** Coefficient of variation of an ok cell's step samples (fraction), null otherwise ({@link Stats#cv}). */
     public static Double stepCv(CellResult r) {
         return ok(r) ? Stats.cv(r.stepMsSamples()) : null;
