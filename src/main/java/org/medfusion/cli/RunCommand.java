@@ -59,7 +59,7 @@ public final class RunCommand implements Callable<Integer> {
     long lockTimeoutSeconds;
 
     @Option(names = "--diag", paramLabel = "<knob>=<segment>",
-            description = "Diagnostic knob applied to every fork (repeatable): recompute-twice=<k> (recompute segment k's"
+            description = "Diagnostic knob applied to every fork (repeatable): recompute-twice=<k>[,<k>...] (recompute segment k's"
                     + " forward twice: extra time) or keep-alive=<k> (keep segment k's recomputed activations until the step"
                     + " ends: extra peak memory). Results stay exact; the manifest and report record the knob. For proving"
                     + " the regression gate (README, Evidence), never for real measurements.")
@@ -178,13 +178,13 @@ public final class RunCommand implements Callable<Integer> {
     /** A knob must name a segment that some checkpointed cell of the matrix recomputes (0..S-2), else it would do nothing. */
     static void checkDiagnostics(Diagnostics diagnostics, MatrixConfig matrix) {
         int maxSegments = matrix.cells().stream().mapToInt(CellKey::segments).max().orElse(0);
-        diagnostics.active().forEach((knob, k) -> {
+        diagnostics.active().forEach((knob, segments) -> segments.forEach(k -> {
             if (k > maxSegments - 2) {
                 throw new IllegalArgumentException("--diag " + knob.label() + "=" + k + " names no recomputed segment: the"
                         + " matrix's largest segment count is " + maxSegments + (maxSegments < 2 ? " (no checkpointed cell)"
                         : ", so recomputed segments are 0.." + (maxSegments - 2)));
             }
-        });
+        }));
     }
 
     /** {@code --out} must be new, empty, or a run directory (manifest.json) to resume: never an unrelated directory. */

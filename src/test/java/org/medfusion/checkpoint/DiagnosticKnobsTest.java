@@ -64,7 +64,7 @@ class DiagnosticKnobsTest {
     @ParameterizedTest
     @CsvSource({"RECOMPUTE_TWICE,0", "RECOMPUTE_TWICE,2", "KEEP_ALIVE,1"})
     void knobsKeepTheStepExact(Diagnostics.Knob knob, int segment) {
-        resnet.sequence().setDiagnostics(new Diagnostics(Map.of(knob, segment)));
+        resnet.sequence().setDiagnostics(Diagnostics.of(knob, segment));
         VerificationResult r = Verifier.verify(resnet, 4, 64, 4, 7);
         assertTrue(r.buffersUpdated(), "the plain step must update BatchNorm running statistics");
         assertEquals(r.lossPlain(), r.lossCheckpointed(), Math.abs(r.lossPlain()) * 1e-6, "loss");
@@ -76,9 +76,23 @@ class DiagnosticKnobsTest {
     @Test
     void recomputeTwiceRunsTheSegmentForwardOnceMore() {
         assertEquals(2, forwardCallsOfSegmentZero(Diagnostics.NONE), "no-grad forward + one recompute");
-        assertEquals(3, forwardCallsOfSegmentZero(new Diagnostics(Map.of(Diagnostics.Knob.RECOMPUTE_TWICE, 0))));
-        assertEquals(2, forwardCallsOfSegmentZero(new Diagnostics(Map.of(Diagnostics.Knob.RECOMPUTE_TWICE, 1))),
+        assertEquals(3, forwardCallsOfSegmentZero(Diagnostics.of(Diagnostics.Knob.RECOMPUTE_TWICE, 0)));
+        assertEquals(2, forwardCallsOfSegmentZero(Diagnostics.of(Diagnostics.Knob.RECOMPUTE_TWICE, 1)),
                 "a knob on another segment leaves segment 0 alone");
+        assertEquals(3, forwardCallsOfSegmentZero(Diagnostics.parse(List.of("recompute-twice=0,1"))), "a list of segments");
+    }
+
+    @Test
+    void knobValuesParseAsSegmentListsAndBadOnesAreOneLineErrors() {
+        Diagnostics d = Diagnostics.parse(List.of("recompute-twice=1,0", "keep-alive=2"));
+        assertEquals(List.of("recompute-twice=0,1", "keep-alive=2"), d.labels());
+        assertEquals(List.of("-Dmedfusion.diag.recomputeTwice=0,1", "-Dmedfusion.diag.keepAlive=2"), d.jvmArgs());
+        assertTrue(d.applies(Diagnostics.Knob.RECOMPUTE_TWICE, 1) && !d.applies(Diagnostics.Knob.RECOMPUTE_TWICE, 2));
+        for (String bad : List.of("recompute-twice=0,0", "recompute-twice=-1", "recompute-twice=", "recompute-twice=0,x")) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Diagnostics.parse(List.of(bad)));
+            assertTrue(e.getMessage().contains(bad) && e.getMessage().contains("comma-separated"), e.getMessage());
+        }
     }
 
     /** Forward calls, in one checkpointed step (4 segments), of a counting block placed first in segment 0. */
@@ -112,7 +126,7 @@ class DiagnosticKnobsTest {
     void keepAliveHoldsTheSegmentsActivationsUntilTheStepEnds() {
         assumeTrue(NativeHeap.isAvailable(), "needs mallinfo2 (glibc 2.33+)");
         long normal = freedAtStepEnd(Diagnostics.NONE);
-        long kept = freedAtStepEnd(new Diagnostics(Map.of(Diagnostics.Knob.KEEP_ALIVE, 1)));
+        long kept = freedAtStepEnd(Diagnostics.of(Diagnostics.Knob.KEEP_ALIVE, 1));
         // segment 1 of ResNet-18 (uniform, 4 segments) at batch 4, 64 px saves several MiB of activations for backward;
         // with keep-alive they are still live after backward and are freed only when the step's manager closes
         assertTrue(kept - normal > 1 << 20, "keep-alive should leave the segment's activations live after backward: "
