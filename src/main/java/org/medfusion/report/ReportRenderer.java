@@ -116,9 +116,36 @@ public final class ReportRenderer {
         add(rows, "DJL", e.djlVersion());
         add(rows, "libtorch", e.libtorchVersion());
         add(rows, "native fallback", e.nativeFallback());
+        add(rows, "machine load", loadText(m));
         add(rows, "diagnostic knobs", m.diagnosticsActive() ? "diagnostic knob active: " + String.join(", ", m.diagnostics())
                 + " (deliberate regression)" : "none");
         return new ReportTable(List.of("field", "value"), rows);
+    }
+
+    private static String loadText(RunManifest m) {
+        if (m.loadAtStart().isEmpty() && m.loadAtEnd().isEmpty()) {
+            return "not recorded";
+        }
+        return "1/5/15-minute load averages at start " + loads(m.loadAtStart()) + ", at end " + loads(m.loadAtEnd())
+                + " (" + m.environment().cores() + " cores)";
+    }
+
+    private static String loads(List<Double> l) {
+        return l.isEmpty() ? "unknown" : l.stream().map(x -> Fmt.fixed(x, 2)).collect(java.util.stream.Collectors.joining("/"));
+    }
+
+    /**
+     * The warning printed beside the timing figures when other processes competed for the cores during the run (a
+     * recorded 1-minute load average above the core count), null otherwise.
+     */
+    static String loadNote(RunManifest m) {
+        Double peak = m == null ? null : m.peakLoad();
+        if (peak == null || m.environment().cores() <= 0 || peak <= m.environment().cores()) {
+            return null;
+        }
+        return "Step times measured on a busy machine: 1-minute load average up to " + Fmt.fixed(peak, 2) + " on "
+                + m.environment().cores() + " cores. Absolute step times are slower and noisier than on an idle machine;"
+                + " compare the paired increases, in which the machine's speed cancels step by step.";
     }
 
     /**
@@ -163,6 +190,7 @@ public final class ReportRenderer {
         d.put("slowdownTable", st);
         d.put("slowdownMarkdown", st.isEmpty() ? "No cell has a step time.\n" : st.markdown());
         d.put("fallbackNote", fallbackNote(manifest));
+        d.put("loadNote", loadNote(manifest));
         d.put("diagnosticsNote", manifest != null && manifest.diagnosticsActive() ? "Diagnostic knob active: "
                 + String.join(", ", manifest.diagnostics()) + ". This run was deliberately regressed (run --diag) to test the"
                 + " regression gate; its figures are not the build's real ones." : null);

@@ -32,10 +32,15 @@ import java.util.List;
  * @param diagnostics the diagnostic knobs the run's forks applied ({@code run --diag}, e.g. {@code recompute-twice=0}):
  *     deliberate regressions, so its figures are not the build's real ones; empty in a real run (and in manifests
  *     written before this field)
+ * @param loadAtStart the machine's 1-, 5- and 15-minute load averages ({@code /proc/loadavg}) when the run started:
+ *     step times measured while other processes compete for the cores are slower and noisier, so the report states
+ *     it beside them; empty where unknown (other OS, older manifests)
+ * @param loadAtEnd the same when the run finished
  */
 public record RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
         Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
-        String finishedAt, List<String> missingShards, List<String> diagnostics) {
+        String finishedAt, List<String> missingShards, List<String> diagnostics, List<Double> loadAtStart,
+        List<Double> loadAtEnd) {
 
     public static final String FILE = "manifest.json";
 
@@ -43,6 +48,30 @@ public record RunManifest(String runId, String configName, String configHash, Li
         cells = cells == null ? List.of() : List.copyOf(cells);
         missingShards = missingShards == null ? List.of() : List.copyOf(missingShards);
         diagnostics = diagnostics == null ? List.of() : List.copyOf(diagnostics);
+        loadAtStart = loadAtStart == null ? List.of() : List.copyOf(loadAtStart);
+        loadAtEnd = loadAtEnd == null ? List.of() : List.copyOf(loadAtEnd);
+    }
+
+    /** A manifest without recorded machine load (tests, merges, older files). */
+    public RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
+            Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
+            String finishedAt, List<String> missingShards, List<String> diagnostics) {
+        this(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard, startedAt, finishedAt,
+                missingShards, diagnostics, List.of(), List.of());
+    }
+
+    /**
+     * The highest 1-minute load average recorded at the start or end of the run, or null when none was recorded.
+     * Above the number of cores, processes waited for a core during the run.
+     */
+    public Double peakLoad() {
+        Double max = null;
+        for (List<Double> l : List.of(loadAtStart, loadAtEnd)) {
+            if (!l.isEmpty() && (max == null || l.get(0) > max)) {
+                max = l.get(0);
+            }
+        }
+        return max;
     }
 
     /** A manifest of a real run (no diagnostic knobs). */
@@ -61,7 +90,7 @@ public record RunManifest(String runId, String configName, String configHash, Li
     /** This manifest recording the diagnostic knobs its run applies. */
     public RunManifest withDiagnostics(List<String> knobs) {
         return new RunManifest(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard,
-                startedAt, finishedAt, missingShards, knobs);
+                startedAt, finishedAt, missingShards, knobs, loadAtStart, loadAtEnd);
     }
 
     /** A manifest with no missing shards (every run except an incomplete merge). */
@@ -91,13 +120,13 @@ public record RunManifest(String runId, String configName, String configHash, Li
             String commandLine, String shard, Environment environment) {
         List<CellKey> sorted = cells.stream().sorted(CellKey.ORDER).toList();
         return new RunManifest(runId, configName, hash(configContent), sorted, environment, Environment.gitCommit(),
-                commandLine, shard, Instant.now().toString(), null);
+                commandLine, shard, Instant.now().toString(), null, List.of(), List.of(), LoadAverage.now(), List.of());
     }
 
     /** This manifest with {@code finishedAt} set to now. */
     public RunManifest finished() {
         return new RunManifest(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard,
-                startedAt, Instant.now().toString(), missingShards, diagnostics);
+                startedAt, Instant.now().toString(), missingShards, diagnostics, loadAtStart, LoadAverage.now());
     }
 
     /** {@code sha256:<hex>} of the UTF-8 content. */

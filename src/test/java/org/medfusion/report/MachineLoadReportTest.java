@@ -1,0 +1,60 @@
+package org.medfusion.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.results.CellStore;
+import org.medfusion.results.Fixtures;
+import org.medfusion.results.RunManifest;
+
+/**
+ * The machine load of a run: recorded in the manifest at start and end (read back; older manifests have none), shown
+ * in the environment table, and, when it exceeded the cores, stated beside the step times.
+ */
+class MachineLoadReportTest {
+
+    static RunManifest withLoad(List<Double> start, List<Double> end) {
+        RunManifest m = Fixtures.manifest(Fixtures.run(), null);
+        return new RunManifest(m.runId(), m.configName(), m.configHash(), m.cells(), m.environment(), m.gitCommit(),
+                m.commandLine(), m.shard(), m.startedAt(), m.finishedAt(), List.of(), List.of(), start, end);
+    }
+
+    @Test
+    void startCapturesTheLoadAndItReadsBack(@TempDir Path dir) {
+        RunManifest started = RunManifest.start("r", "smoke", "x", List.of(), "cmd", null, Fixtures.env());
+        if (Files.isReadable(Path.of("/proc/loadavg"))) {
+            assertEquals(3, started.loadAtStart().size(), started.loadAtStart().toString());
+            assertEquals(3, started.finished().loadAtEnd().size());
+        }
+        started.finished().write(dir);
+        assertEquals(started.loadAtStart(), RunManifest.read(dir).loadAtStart());
+        Fixtures.manifest(Fixtures.run(), null).write(dir);
+        assertTrue(RunManifest.read(dir).loadAtStart().isEmpty(), "no load recorded: empty, never invented");
+        assertNull(RunManifest.read(dir).peakLoad());
+    }
+
+    @Test
+    void busyRunSaysSoBesideTheStepTimes(@TempDir Path run) throws Exception {
+        Fixtures.run().forEach(c -> CellStore.save(run, c));
+        int cores = Fixtures.env().cores();
+        withLoad(List.of(cores + 5.5, 3.0, 2.0), List.of(1.0, 2.0, 2.0)).write(run);
+        Reporter.Rendered r = Reporter.render(run);
+        String md = Files.readString(r.reportMd());
+        String time = md.substring(md.indexOf("## Time"), md.indexOf("## Charts"));
+        assertTrue(time.contains("Step times measured on a busy machine: 1-minute load average up to "
+                + String.format(java.util.Locale.ROOT, "%.2f", cores + 5.5) + " on " + cores + " cores"), time);
+        assertTrue(md.contains("| machine load | 1/5/15-minute load averages at start "), md);
+        assertTrue(Files.readString(r.reportHtml()).contains("id=\"machine-load\""));
+
+        withLoad(List.of(0.5, 0.5, 0.5), List.of(0.7, 0.6, 0.5)).write(run);
+        String quiet = Files.readString(Reporter.render(run).reportMd());
+        assertFalse(quiet.contains("Step times measured on a busy machine"), "an idle machine gets no warning");
+    }
+}
