@@ -13,18 +13,18 @@
 #
 # Usage: scripts/gate-evidence.sh [out-dir (default /tmp/gate-evidence)]
 # Environment: N (5), N_MEMORY (N), N_MEMORY_AA (N_MEMORY: memory A/A runs; ka-k with k above it are gated against
-# ma-1), RECOMPUTE_SEGMENT (0), KEEP_ALIVE_SEGMENT (2), JAR (target/benchmarks.jar, copied
+# ma-1), RECOMPUTE_SEGMENT (0,1: segments recomputed once more), KEEP_ALIVE_SEGMENT (2), JAR (target/benchmarks.jar, copied
 # once so that every run uses the same build), MEASURE=0 (only gate the runs already measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# One intra-op thread: on a loaded machine a 2-thread OpenMP step waits at every barrier for a descheduled thread
-# (a ResNet-18 b4 32 px step took 2.3-12 s with 2 threads at load 20, 0.3-0.7 s with one); override with OMP_NUM_THREADS.
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+# libtorch's default threads (one per core) unless OMP_NUM_THREADS is set. Run it on an otherwise idle machine: on a
+# loaded one a 2-thread OpenMP step waits at every barrier for a descheduled thread (a ResNet-18 b4 32 px step took
+# 2.3-12 s with 2 threads at load 20, 0.3-0.7 s with OMP_NUM_THREADS=1), and each run's load is kept beside it.
 out="$(mkdir -p "${1:-/tmp/gate-evidence}" && cd "${1:-/tmp/gate-evidence}" && pwd)"
 n="${N:-5}"
 nm="${N_MEMORY:-$n}"
 nma="${N_MEMORY_AA:-$nm}"
-rt="${RECOMPUTE_SEGMENT:-0}"
+rt="${RECOMPUTE_SEGMENT:-0,1}"
 ka="${KEEP_ALIVE_SEGMENT:-2}"
 mkdir -p "$out/tmp" "$out/gates"
 [ -f "$out/benchmarks.jar" ] || cp "${JAR:-target/benchmarks.jar}" "$out/benchmarks.jar"
