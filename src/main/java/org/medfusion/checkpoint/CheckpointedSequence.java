@@ -18,16 +18,21 @@ import java.util.List;
  * freed during the forward (DJL otherwise frees nothing until the step ends, which would inflate
  * the plain baseline and therefore the measured saving).
  *
- * <p><b>Checkpointed training forward</b> (segments S &gt; 1): segments 0..S-2 run with grad mode
- * off, keeping only their boundary outputs; the last segment runs with grad from a detached copy
- * of its input. {@link SequenceForward#backward} back-propagates the loss through the last
- * segment, then for each earlier segment in reverse: recomputes it with grad from a detached input,
- * back-propagates the upstream gradient through it (a vector-Jacobian product via
- * {@code JniUtils.backward}), and takes its input's gradient as the next upstream gradient.
+ * <p><b>Checkpointed training forward</b> (segments S &gt; 1, {@link SegmentPlan}): each segment is either
+ * <i>recomputed</i> or <i>stored</i> (the last one always stored). A recomputed segment runs with grad mode off,
+ * keeping only its output (the boundary). A stored segment runs with grad from a detached copy of its input that
+ * requires grad, and keeps its output with its autograd graph until its backward: memory held through every later
+ * segment, traded for no recompute. {@link SequenceForward#backward} back-propagates the loss through the last
+ * segment, then walks the earlier segments in reverse, each with the upstream gradient (the gradient of its
+ * output, left on the next segment's detached input): a stored segment back-propagates its kept output with it; a
+ * recomputed one is recomputed with grad from a detached input and then back-propagated (a vector-Jacobian product
+ * via {@code JniUtils.backward}). Either way its input's gradient becomes the next upstream gradient.
  * Around every recompute the segment's buffers (BatchNorm running statistics) are snapshotted and
- * restored so they change exactly once per step, and before every block the random generator is
- * reseeded from (step, block) so dropout and stochastic depth draw the same masks as in the first
- * forward. With these, loss, gradients and buffers equal those of plain training.
+ * restored so they change exactly once per step (a stored segment runs its forward once and needs no snapshot),
+ * and before every block the random generator is reseeded from (step, block) so dropout and stochastic depth draw
+ * the same masks as in the first forward. With these, loss, gradients and buffers equal those of plain training.
+ * Count-based plans (uniform, torch, optimal) recompute every segment but the last; the memory-budget planner
+ * may store any of them.
  *
  * <p><b>Inference</b> ({@link #forwardInference}): grad mode off, plain, no recompute.
  *
@@ -36,7 +41,8 @@ import java.util.List;
  * {@code recomputeTwice=k} runs segment k's recompute forward once more before the real one (its graph is dropped and
  * its buffers restored): extra time only. {@code keepAlive=k} back-propagates segment k with the graph retained and
  * keeps its output until the step's manager closes, so the recomputed activations stay alive while the earlier
- * segments recompute: extra peak memory only. Both apply to recomputed segments (0..S-2) of a checkpointed step.
+ * segments recompute: extra peak memory only. Both apply to recomputed segments of a checkpointed step (a knob naming a
+ * stored segment does nothing: it has no recompute).
  */
 public final class CheckpointedSequence {
 
@@ -116,20 +122,29 @@ public final class CheckpointedSequence {
     }
 
     /**
-     * The forward work a checkpointed step adds: the training-mode forward, with grad, of the
-     * segments it recomputes (0..S-2), block by block as the recompute runs them. The result lives
-     * in {@code manager}; close it to drop the graph. Used to measure the floor of the slowdown.
+     * The forward work a checkpointed step adds: the training-mode forward, with grad, of the segments it
+     * recomputes, block by block as the recompute runs them. The result lives in {@code manager}; close it to drop
+     * the graph. Used to measure the floor of the slowdown. When the recomputed segments are the first ones (every
+     * count-based plan) nothing else runs; a stored segment before a recomputed one runs with grad off to produce
+     * its input (the forward's own work, not the recompute's), so for such plans the result is an upper bound of
+     * the floor by that no-grad forward.
      *
-     * @throws IllegalStateException when checkpointing is off or has a single segment
+     * @return the output of the last recomputed segment
+     * @throws IllegalStateException when checkpointing is off or the plan recomputes nothing
      */
     public NDArray forwardRecomputedSegments(ParameterStore ps, NDArray input, long step, NDManager manager) {
-        if (plan == null || plan.segmentCount() < 2) {
-            throw new IllegalStateException("no segment is recomputed: checkpointing is off or has one segment");
+        if (plan == null || plan.segmentCount() < 2 || plan.recomputesNothing()) {
+            throw new IllegalStateException("no segment is recomputed: checkpointing is off, has one segment or stores every segment");
         }
-        int end = plan.ranges().get(plan.segmentCount() - 2).end();
-        try (GradMode g = GradMode.enabled()) {
-            return runBlocks(ps, input, 0, end, true, step, manager);
+        int lastRecomputed = plan.recomputed().lastIndexOf(true);
+        NDArray x = input;
+        for (int k = 0; k <= lastRecomputed; k++) {
+            SegmentPlan.Range r = plan.ranges().get(k);
+            try (GradMode g = plan.isRecomputed(k) ? GradMode.enabled() : GradMode.disabled()) {
+                x = runBlocks(ps, x, r.start(), r.end(), true, step, manager);
+            }
         }
+        return x;
     }
 
     /**
@@ -159,25 +174,35 @@ public final class CheckpointedSequence {
     private SequenceForward checkpointedForward(ParameterStore ps, NDArray input, long step, NDManager stepManager) {
         List<SegmentPlan.Range> ranges = plan.ranges();
         int s = ranges.size();
-        // boundaries[k] = output of segment k (no graph), for k = 0..S-2
-        List<NDArray> boundaries = new ArrayList<>(s - 1);
+        // outputs[k]: segment k's output; without graph when k is recomputed, the root of k's graph when k is stored
+        List<NDArray> outputs = new ArrayList<>(s);
+        // storedInputs[k]: the detached, grad-requiring input a stored segment k > 0 ran from (its gradient is the
+        // upstream gradient of segment k-1); null for recomputed segments and for segment 0 (the batch needs no gradient)
+        List<NDArray> storedInputs = new ArrayList<>(s);
         NDArray x = input;
-        try (GradMode g = GradMode.disabled()) {
-            for (int k = 0; k < s - 1; k++) {
-                SegmentPlan.Range r = ranges.get(k);
-                x = runBlocks(ps, x, r.start(), r.end(), true, step, stepManager);
-                boundaries.add(x);
+        for (int k = 0; k < s; k++) {
+            SegmentPlan.Range r = ranges.get(k);
+            NDArray segmentInput = null;
+            if (plan.isRecomputed(k)) {
+                try (GradMode g = GradMode.disabled()) {
+                    x = runBlocks(ps, x, r.start(), r.end(), true, step, stepManager);
+                }
+            } else {
+                if (k > 0) {
+                    // cut the graph here: this segment's backward stops at its input, whose gradient goes to segment k-1
+                    segmentInput = x.stopGradient();
+                    segmentInput.attach(stepManager);
+                    segmentInput.setRequiresGradient(true);
+                    x = segmentInput;
+                }
+                try (GradMode g = GradMode.enabled()) {
+                    x = runBlocks(ps, x, r.start(), r.end(), true, step, stepManager);
+                }
             }
+            outputs.add(x);
+            storedInputs.add(segmentInput);
         }
-        NDArray lastInput = x.stopGradient();
-        lastInput.attach(stepManager);
-        lastInput.setRequiresGradient(true);
-        NDArray out;
-        SegmentPlan.Range last = ranges.get(s - 1);
-        try (GradMode g = GradMode.enabled()) {
-            out = runBlocks(ps, lastInput, last.start(), last.end(), true, step, stepManager);
-        }
-        return new CheckpointedForward(ps, input, step, stepManager, boundaries, lastInput, out);
+        return new CheckpointedForward(ps, input, step, stepManager, outputs, storedInputs);
     }
 
     private static void vjp(NDArray output, NDArray upstream) {
@@ -213,67 +238,90 @@ public final class CheckpointedSequence {
         private final NDArray input;
         private final long step;
         private final NDManager stepManager;
-        private final List<NDArray> boundaries;
-        private final NDArray lastInput;
-        private final NDArray output;
+        private final List<NDArray> outputs;
+        private final List<NDArray> storedInputs;
 
         CheckpointedForward(ParameterStore ps, NDArray input, long step, NDManager stepManager,
-                List<NDArray> boundaries, NDArray lastInput, NDArray output) {
+                List<NDArray> outputs, List<NDArray> storedInputs) {
             this.ps = ps;
             this.input = input;
             this.step = step;
             this.stepManager = stepManager;
-            this.boundaries = boundaries;
-            this.lastInput = lastInput;
-            this.output = output;
+            this.outputs = outputs;
+            this.storedInputs = storedInputs;
         }
 
         @Override
         public NDArray output() {
-            return output;
+            return outputs.get(outputs.size() - 1);
         }
 
         @Override
         public void backward(NDArray loss) {
             backwardFromLoss(loss);
-            List<SegmentPlan.Range> ranges = plan.ranges();
+            int last = outputs.size() - 1;
+            NDArray lastInput = storedInputs.get(last);
             NDArray upstream = lastInput.getGradient();
             upstream.attach(stepManager);
             lastInput.close();
-            for (int k = ranges.size() - 2; k >= 0; k--) {
-                SegmentPlan.Range r = ranges.get(k);
+            for (int k = last - 1; k >= 0; k--) {
                 try (NDManager segment = stepManager.newSubManager()) {
                     upstream.attach(segment);
-                    boundaries.get(k).close(); // this segment's output: only its gradient is needed now
-                    NDArray segmentInput = (k == 0 ? input : boundaries.get(k - 1)).stopGradient();
-                    segmentInput.attach(segment);
-                    if (k > 0) {
-                        segmentInput.setRequiresGradient(true);
-                    }
-                    BufferSnapshot buffers = BufferSnapshot.take(
-                            BufferSnapshot.buffersOf(blocks.subList(r.start(), r.end())), segment);
-                    if (diagnostics.applies(Diagnostics.Knob.RECOMPUTE_TWICE, k)) {
-                        recomputeDiscarded(segmentInput, r, segment);
-                        buffers.restore();
-                    }
-                    boolean keepAlive = diagnostics.applies(Diagnostics.Knob.KEEP_ALIVE, k);
-                    try (GradMode g = GradMode.enabled()) {
-                        NDArray recomputed = runBlocks(ps, segmentInput, r.start(), r.end(), true, step, segment);
-                        if (keepAlive) {
-                            // the retained graph holds the segment's activations until the step's manager closes
-                            JniUtils.backward((PtNDArray) recomputed, (PtNDArray) upstream, true, false);
-                            recomputed.attach(stepManager);
-                        } else {
-                            vjp(recomputed, upstream);
-                        }
-                    }
-                    buffers.restore();
+                    NDArray segmentInput = plan.isRecomputed(k) ? backwardRecomputed(k, upstream, segment) : backwardStored(k, upstream);
                     if (k > 0) {
                         upstream = segmentInput.getGradient();
                         upstream.attach(stepManager);
+                        segmentInput.close();
                     }
                 }
             }
+        }
+
+        /**
+         * A stored segment kept its graph from the forward, so back-propagating its output with the upstream gradient is
+         * its whole backward: no recompute, hence no buffer snapshot (its BatchNorm updated once, in the forward).
+         *
+         * @return the detached input it ran from (null for segment 0), whose gradient is the next upstream gradient
+         */
+        private NDArray backwardStored(int k, NDArray upstream) {
+            NDArray out = outputs.get(k);
+            vjp(out, upstream);
+            out.close(); // the backward freed the graph; this frees the output itself
+            return storedInputs.get(k);
+        }
+
+        /**
+         * Recomputes segment k with grad from a detached copy of its input and back-propagates the upstream gradient;
+         * its buffers are restored afterwards so the recompute's training-mode forward does not update them twice.
+         *
+         * @return the detached input it ran from (lives in {@code segment}), whose gradient is the next upstream gradient
+         */
+        private NDArray backwardRecomputed(int k, NDArray upstream, NDManager segment) {
+            SegmentPlan.Range r = plan.ranges().get(k);
+            outputs.get(k).close(); // this segment's output: only its gradient is needed now
+            NDArray segmentInput = (k == 0 ? input : outputs.get(k - 1)).stopGradient();
+            segmentInput.attach(segment);
+            if (k > 0) {
+                segmentInput.setRequiresGradient(true);
+            }
+            BufferSnapshot buffers = BufferSnapshot.take(BufferSnapshot.buffersOf(blocks.subList(r.start(), r.end())), segment);
+            if (diagnostics.applies(Diagnostics.Knob.RECOMPUTE_TWICE, k)) {
+                recomputeDiscarded(segmentInput, r, segment);
+                buffers.restore();
+            }
+            boolean keepAlive = diagnostics.applies(Diagnostics.Knob.KEEP_ALIVE, k);
+            try (GradMode g = GradMode.enabled()) {
+                NDArray recomputed = runBlocks(ps, segmentInput, r.start(), r.end(), true, step, segment);
+                if (keepAlive) {
+                    // the retained graph holds the segment's activations until the step's manager closes
+                    JniUtils.backward((PtNDArray) recomputed, (PtNDArray) upstream, true, false);
+                    recomputed.attach(stepManager);
+                } else {
+                    vjp(recomputed, upstream);
+                }
+            }
+            buffers.restore();
+            return segmentInput;
         }
 
         /** Diagnostic knob recomputeTwice: the segment's recompute forward, with grad, whose result is dropped at once. */

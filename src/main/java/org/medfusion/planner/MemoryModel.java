@@ -7,17 +7,19 @@ import org.medfusion.checkpoint.SegmentPlan;
  * Predicts the peak memory of one training step (above the steady state left by the previous step:
  * weights, gradient buffers and optimizer state excluded, as in the measured cells) for any segment plan,
  * from a {@link BlockProfile} per block, following the engine's schedule
- * ({@link org.medfusion.checkpoint.CheckpointedSequence}):
+ * ({@link org.medfusion.checkpoint.CheckpointedSequence}). Each segment is
  * <ul>
- *   <li>segments 0..S-2 are <i>recomputed</i>: run without grad in the forward (only their output, the
- *       boundary, is kept), then, in reverse order, recomputed with grad and back-propagated with their
- *       upstream gradient held;</li>
- *   <li>the last segment is <i>stored</i>: it runs with grad in the forward and keeps its activations
- *       until its backward, which runs first. A one-segment plan is the plain step.</li>
+ *   <li><i>recomputed</i>: run without grad in the forward (only its output, the boundary, is kept), then, in
+ *       the backward, recomputed with grad and back-propagated with its upstream gradient held; or</li>
+ *   <li><i>stored</i>: run with grad in the forward, keeping its activations (its output included) while every
+ *       later segment runs forward and backward, until its own backward, which runs with the upstream gradient
+ *       held. The last segment is always stored (its backward runs first, with no upstream gradient to hold);
+ *       a one-segment plan is the plain step.</li>
  * </ul>
- * While segment k runs (forward or its backward), the boundaries of segments 0..k-1 are held: the step's
- * peak is {@code max_k (P_k + cost_k)} with {@code P_k} the sum of those boundaries. That split into a
- * prefix and a per-segment cost is what lets {@link SegmentPlanner} search plans by dynamic programming.
+ * While segment k runs (forward or its backward), what the segments before it keep is held: the boundary of a
+ * recomputed one, all the kept bytes of a stored one. The step's peak is therefore {@code max_k (P_k + cost_k)}
+ * with {@code P_k} the sum of what segments 0..k-1 keep; that split into a prefix and a per-segment cost is what
+ * lets {@link SegmentPlanner} search plans by dynamic programming.
  *
  * <p>Within a segment run with grad, while block i runs forward: the kept bytes of the blocks before it
  * plus its forward peak; while it runs backward: the kept bytes of the blocks up to it, the gradient of its
@@ -27,7 +29,8 @@ import org.medfusion.checkpoint.SegmentPlan;
  * <p>The optimizer update runs after the step's arrays are freed: the step's peak is the larger of the
  * forward/backward peak and the update's own peak.
  *
- * <p>Time model: a plan's overhead is the forward-with-grad time of the blocks it recomputes.
+ * <p>Time model: a plan's overhead is the forward-with-grad time of the blocks it recomputes (stored segments
+ * cost none).
  */
 public final class MemoryModel {
 
@@ -64,7 +67,7 @@ public final class MemoryModel {
         return blocks.get(end - 1).outputBytes();
     }
 
-    /** Peak, above the boundaries held before it, of a recomputed segment [start, end): forward or backward phase. */
+    /** Peak, above what earlier segments keep, of a recomputed segment [start, end): forward or backward phase. */
     public long recomputedCost(int start, int end) {
         long forward = 0;
         for (int i = start; i < end; i++) {
@@ -72,21 +75,40 @@ public final class MemoryModel {
             forward = Math.max(forward, input + blocks.get(i).forwardNoGradPeakBytes());
         }
         long upstream = blocks.get(end - 1).outputBytes();
-        return Math.max(forward, withGradCost(start, end, upstream, true));
+        return Math.max(forward, withGradCost(start, end, upstream, upstream, true));
     }
 
-    /** Peak, above the boundaries held before it, of the stored last segment [start, end) (forward and backward). */
+    /**
+     * Peak, above what earlier segments keep, of a stored segment [start, end) (its forward, then its backward).
+     * The segment ending at the last block is the step's last: no upstream gradient; any other holds the gradient of
+     * its output during its backward (in its forward that gradient does not exist yet).
+     */
     public long storedCost(int start, int end) {
-        return withGradCost(start, end, 0, false);
+        long upstream = end == blocks.size() ? 0 : blocks.get(end - 1).outputBytes();
+        return withGradCost(start, end, 0, upstream, false);
     }
 
-    private long withGradCost(int start, int end, long upstream, boolean outputHeld) {
+    /** What a stored segment [start, end) keeps from its forward to its backward: its blocks' kept bytes, output included. */
+    public long storedKeptBytes(int start, int end) {
+        long kept = 0;
+        for (int i = start; i < end; i++) {
+            kept += keptIn(i, start);
+        }
+        return kept;
+    }
+
+    /** What segment [start, end) leaves held while the segments after it run: its boundary, or all it keeps when stored. */
+    public long heldAfter(int start, int end, boolean recomputed) {
+        return recomputed ? boundaryBytes(end) : storedKeptBytes(start, end);
+    }
+
+    private long withGradCost(int start, int end, long upstreamForward, long upstreamBackward, boolean outputHeld) {
         long peak = 0;
         long kept = 0;
         long[] keptBefore = new long[end - start];
         for (int i = start; i < end; i++) {
             keptBefore[i - start] = kept;
-            peak = Math.max(peak, upstream + kept + blocks.get(i).forwardPeakBytes());
+            peak = Math.max(peak, upstreamForward + kept + blocks.get(i).forwardPeakBytes());
             kept += keptIn(i, start);
         }
         long lastOutput = blocks.get(end - 1).outputBytes();
@@ -94,7 +116,7 @@ public final class MemoryModel {
             BlockProfile b = blocks.get(i);
             long gradient = i == end - 1 ? 0 : b.outputBytes(); // the last block's output gradient is the upstream one
             long output = outputHeld && i < end - 1 ? lastOutput : 0; // handle of the recomputed output, freed with the segment
-            peak = Math.max(peak, upstream + output + keptBefore[i - start] + keptIn(i, start) + gradient + b.backwardPeakBytes());
+            peak = Math.max(peak, upstreamBackward + output + keptBefore[i - start] + keptIn(i, start) + gradient + b.backwardPeakBytes());
         }
         return peak;
     }
@@ -123,7 +145,7 @@ public final class MemoryModel {
         return t;
     }
 
-    /** Predicted peak (bytes) and recompute overhead (ms) of {@code plan}. */
+    /** Predicted peak (bytes) and recompute overhead (ms) of {@code plan}, its stored and recomputed segments as it names them. */
     public Prediction predict(SegmentPlan plan) {
         if (plan.blockCount() != blocks.size()) {
             throw new IllegalArgumentException("plan covers " + plan.blockCount() + " blocks, the profile has " + blocks.size());
@@ -132,14 +154,13 @@ public final class MemoryModel {
         long held = 0;
         long peak = 0;
         double overhead = 0;
-        for (int k = 0; k < ranges.size() - 1; k++) {
+        for (int k = 0; k < ranges.size(); k++) {
             SegmentPlan.Range r = ranges.get(k);
-            peak = Math.max(peak, held + recomputedCost(r.start(), r.end()));
-            held += boundaryBytes(r.end());
-            overhead += recomputeMs(r.start(), r.end());
+            boolean recomputed = plan.isRecomputed(k);
+            peak = Math.max(peak, held + (recomputed ? recomputedCost(r.start(), r.end()) : storedCost(r.start(), r.end())));
+            held += heldAfter(r.start(), r.end(), recomputed);
+            overhead += recomputed ? recomputeMs(r.start(), r.end()) : 0;
         }
-        SegmentPlan.Range last = ranges.get(ranges.size() - 1);
-        peak = Math.max(peak, held + storedCost(last.start(), last.end()));
         return new Prediction(Math.max(peak, updatePeakBytes), overhead);
     }
 

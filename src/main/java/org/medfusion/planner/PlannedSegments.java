@@ -5,8 +5,8 @@ import java.util.List;
 import org.medfusion.checkpoint.SegmentPlan;
 
 /**
- * A segment plan with what the {@link MemoryModel} predicts for it. Segments 0..S-2 are recomputed,
- * the last one is stored (the engine's single-level schedule); one segment is the plain step.
+ * A segment plan with what the {@link MemoryModel} predicts for it. Each segment is recomputed or stored (the last
+ * always stored: single-level checkpointing); one segment is the plain step.
  */
 public record PlannedSegments(SegmentPlan plan, long predictedPeakBytes, double predictedOverheadMs) {
 
@@ -25,10 +25,6 @@ public record PlannedSegments(SegmentPlan plan, long predictedPeakBytes, double 
 
     /** Per segment: true when it is recomputed in the backward, false when it is stored (kept with grad). */
     public List<Boolean> recomputed() {
-        List<Boolean> out = new ArrayList<>();
-        for (int k = 0; k < plan.segmentCount(); k++) {
-            out.add(k < plan.segmentCount() - 1);
-        }
-        return out;
+        return plan.recomputed();
     }
 }

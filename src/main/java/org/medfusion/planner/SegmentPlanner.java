@@ -11,13 +11,16 @@ import org.medfusion.checkpoint.SegmentPlan;
 /**
  * Finds segment plans from a {@link MemoryModel} by dynamic programming over block boundaries.
  *
- * <p>The step peak is {@code max_k (P_k + cost_k)} where {@code P_k}, the boundaries held while segment k
- * runs, depends on every earlier cut. The program therefore walks the chain left to right and keeps, for
- * each (cut position, segments so far), the Pareto front of partial plans over (boundaries held, peak so
- * far, recompute time so far): a partial plan dominated in all three can never complete into a better
- * plan, because every later cost only adds to the first and takes a maximum with the second. The fronts
- * hold every plan that can still be optimal, so the results are exact (the tests check them against
- * enumeration of all plans); with {@code n} blocks the work is {@code O(n^3)} times the front size.
+ * <p>The step peak is {@code max_k (P_k + cost_k)} where {@code P_k}, what the segments before k keep while it
+ * runs, depends on every earlier cut and on which earlier segments are stored. The program therefore walks the
+ * chain left to right and keeps, for each cut position, the Pareto front of partial plans over (bytes held,
+ * peak so far, recompute time so far): a partial plan dominated in all three can never complete into a better
+ * plan, because every later cost only adds to the first and takes a maximum with the second. The fronts hold
+ * every plan that can still be optimal, so the results are exact (the tests check them against enumeration of
+ * all plans). Two searches share this: the count-based one ({@link #leastPeak}: every segment recomputed but the
+ * last, fronts also indexed by the segment count, {@code O(n^3)} times the front size for {@code n} blocks), and
+ * the one the budget uses ({@link #cheapestWithin}, {@link #minimumPeak}), where each segment may also be stored
+ * ({@code O(n^2)} times the front size).
  */
 public final class SegmentPlanner {
 
@@ -25,30 +28,51 @@ public final class SegmentPlanner {
     private final int n;
     private final long[][] recomputedCost;
     private final double[][] recomputeMs;
-    private final long[] storedCost;
-    /** finals.get(s - 1): every non-dominated complete plan with s segments. */
+    private final long[][] storedCost;
+    private final long[][] storedKept;
+    /** finals.get(s - 1): every non-dominated complete count-based plan with s segments. */
     private final List<List<Label>> finals;
+    /** Every non-dominated complete plan, segments stored or recomputed, any count. */
+    private final List<Label> mixedFinals;
 
     public SegmentPlanner(MemoryModel model) {
         this.model = model;
         this.n = model.blockCount();
         recomputedCost = new long[n + 1][n + 1];
         recomputeMs = new double[n + 1][n + 1];
-        storedCost = new long[n];
+        storedCost = new long[n + 1][n + 1];
+        storedKept = new long[n + 1][n + 1];
         for (int j = 0; j < n; j++) {
-            storedCost[j] = model.storedCost(j, n);
-            for (int e = j + 1; e < n; e++) {
-                recomputedCost[j][e] = model.recomputedCost(j, e);
-                recomputeMs[j][e] = model.recomputeMs(j, e);
+            for (int e = j + 1; e <= n; e++) {
+                storedCost[j][e] = model.storedCost(j, e);
+                storedKept[j][e] = model.storedKeptBytes(j, e);
+                if (e < n) {
+                    recomputedCost[j][e] = model.recomputedCost(j, e);
+                    recomputeMs[j][e] = model.recomputeMs(j, e);
+                }
             }
         }
         finals = search();
+        mixedFinals = mixedSearch();
     }
 
-    private record Label(long held, long peak, double time, int start, int end, Label previous) {
+    /** A partial plan ending with segment [start, end); {@code segments} counts its segments. */
+    private record Label(long held, long peak, double time, int segments, int start, int end, boolean recomputed, Label previous) {
+        /** Dominance in (held, peak, time); among equals, fewer segments win. */
         boolean dominates(Label o) {
-            return held <= o.held && peak <= o.peak && time <= o.time;
+            boolean noWorse = held <= o.held && peak <= o.peak && time <= o.time;
+            boolean equal = held == o.held && peak == o.peak && time == o.time;
+            return noWorse && (!equal || segments <= o.segments);
         }
+
+        /** This partial plan followed by segment [end, e). */
+        Label then(int e, boolean recomputedNext, long addHeld, long cost, double ms) {
+            return new Label(held + addHeld, Math.max(peak, held + cost), time + ms, segments + 1, end, e, recomputedNext, this);
+        }
+    }
+
+    private Label start() {
+        return new Label(0, model.updatePeakBytes(), 0, 0, 0, 0, false, null);
     }
 
     private List<List<Label>> search() {
@@ -61,7 +85,7 @@ public final class SegmentPlanner {
             }
             fronts.add(row);
         }
-        fronts.get(0).get(0).add(new Label(0, 0, 0, 0, 0, null));
+        fronts.get(0).get(0).add(start());
         List<List<Label>> done = new ArrayList<>();
         for (int s = 0; s < n; s++) {
             done.add(new ArrayList<>());
@@ -70,10 +94,9 @@ public final class SegmentPlanner {
             for (int m = 0; m <= j; m++) {
                 for (Label l : fronts.get(j).get(m)) {
                     // stored last segment [j, n): a complete plan with m + 1 segments
-                    insert(done.get(m), new Label(0, Math.max(Math.max(l.peak, l.held + storedCost[j]), model.updatePeakBytes()), l.time, j, n, l));
+                    insert(done.get(m), l.then(n, false, 0, storedCost[j][n], 0));
                     for (int e = j + 1; e < n; e++) {
-                        insert(fronts.get(e).get(m + 1), new Label(l.held + model.boundaryBytes(e),
-                                Math.max(l.peak, l.held + recomputedCost[j][e]), l.time + recomputeMs[j][e], j, e, l));
+                        insert(fronts.get(e).get(m + 1), l.then(e, true, model.boundaryBytes(e), recomputedCost[j][e], recomputeMs[j][e]));
                     }
                 }
             }
@@ -81,6 +104,26 @@ public final class SegmentPlanner {
         return done;
     }
 
+    /** The search over plans whose segments before the last may each be stored or recomputed. */
+    private List<Label> mixedSearch() {
+        // fronts[j]: partial plans covering blocks [0, j)
+        List<List<Label>> fronts = new ArrayList<>();
+        for (int j = 0; j < n; j++) {
+            fronts.add(new ArrayList<>());
+        }
+        fronts.get(0).add(start());
+        List<Label> done = new ArrayList<>();
+        for (int j = 0; j < n; j++) {
+            for (Label l : fronts.get(j)) {
+                insert(done, l.then(n, false, 0, storedCost[j][n], 0));
+                for (int e = j + 1; e < n; e++) {
+                    insert(fronts.get(e), l.then(e, true, model.boundaryBytes(e), recomputedCost[j][e], recomputeMs[j][e]));
+                    insert(fronts.get(e), l.then(e, false, storedKept[j][e], storedCost[j][e], 0));
+                }
+            }
+        }
+        return done;
+    }
     private static void insert(List<Label> front, Label candidate) {
         for (Label l : front) {
             if (l.dominates(candidate)) {
@@ -92,7 +135,8 @@ public final class SegmentPlanner {
     }
 
     /**
-     * The plan with {@code segments} segments whose predicted peak is least (ties: least recompute time).
+     * The count-based plan (every segment recomputed but the last: what a cell's {@code split: optimal} runs) with
+     * {@code segments} segments whose predicted peak is least (ties: least recompute time).
      *
      * @throws IllegalArgumentException unless 1 &lt;= segments &lt;= number of blocks
      */
@@ -106,41 +150,37 @@ public final class SegmentPlanner {
     }
 
     /**
-     * The plan, with any segment count, of least predicted recompute time whose predicted peak is at most
-     * {@code budgetBytes} (ties: lower peak, then fewer segments); empty when none fits.
+     * The plan, with any segment count and any of its segments stored, of least predicted recompute time whose
+     * predicted peak is at most {@code budgetBytes} (ties: lower peak, then fewer segments); empty when none fits.
+     * A budget that fits the plain step gets it (one segment, no recompute).
      */
     public Optional<PlannedSegments> cheapestWithin(long budgetBytes) {
         Label best = null;
-        for (int s = 1; s <= n; s++) {
-            for (Label l : finals.get(s - 1)) {
-                if (l.peak > budgetBytes) {
-                    continue;
-                }
-                if (best == null || l.time < best.time || (l.time == best.time && l.peak < best.peak)) {
-                    best = l;
-                }
+        for (Label l : mixedFinals) {
+            if (l.peak > budgetBytes) {
+                continue;
+            }
+            if (best == null || l.time < best.time || (l.time == best.time
+                    && (l.peak < best.peak || (l.peak == best.peak && l.segments < best.segments)))) {
+                best = l;
             }
         }
         return best == null ? Optional.empty() : Optional.of(toPlan(best));
     }
 
-    /** The least predicted peak of any plan: a budget below it cannot be met. */
+    /** The least predicted peak of any plan (segments stored or recomputed): a budget below it cannot be met. */
     public long minimumPeak() {
-        long min = Long.MAX_VALUE;
-        for (List<Label> front : finals) {
-            for (Label l : front) {
-                min = Math.min(min, l.peak);
-            }
-        }
-        return min;
+        return mixedFinals.stream().mapToLong(Label::peak).min().orElseThrow();
     }
 
     private PlannedSegments toPlan(Label last) {
         Deque<SegmentPlan.Range> ranges = new ArrayDeque<>();
+        Deque<Boolean> recomputed = new ArrayDeque<>();
         for (Label l = last; l != null && l.end > l.start; l = l.previous) {
             ranges.addFirst(new SegmentPlan.Range(l.start, l.end));
+            recomputed.addFirst(l.recomputed);
         }
-        SegmentPlan plan = SegmentPlan.of(new ArrayList<>(ranges));
+        SegmentPlan plan = SegmentPlan.of(new ArrayList<>(ranges), new ArrayList<>(recomputed));
         MemoryModel.Prediction p = model.predict(plan);
         return new PlannedSegments(plan, p.peakBytes(), p.overheadMs());
     }

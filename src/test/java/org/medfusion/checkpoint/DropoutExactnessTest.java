@@ -68,4 +68,16 @@ class DropoutExactnessTest {
         assertTrue(r.bnMaxAbsDiff() <= 1e-6, "BN differs by " + r.bnMaxAbsDiff());
         assertTrue(r.agrees());
     }
+
+    /** Stored segments anywhere: their one forward draws the masks the plain step draws; recomputed ones replay them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"rsrs", "srs", "ssrs", "rsss"})
+    void mixedPlansReplayTheSameMasks(String kinds) {
+        SegmentPlan plan = CheckpointExactnessTest.mixed(model.blocks().size(), kinds);
+        VerificationResult r = Verifier.verify(model, 4, 32, plan.segmentCount(), SplitPolicy.fixed(plan), 11);
+        assertTrue(r.lossRelDiff() <= 1e-6, kinds + ": loss " + r.lossPlain() + " vs " + r.lossCheckpointed());
+        assertTrue(r.maxRelGradError() <= 1e-6, kinds + ": max relative gradient error " + r.maxRelGradError());
+        assertTrue(r.bnMaxAbsDiff() <= 1e-6, kinds + ": BN differs by " + r.bnMaxAbsDiff());
+        assertTrue(r.agrees());
+    }
 }
