@@ -77,6 +77,7 @@ public final class CellMeasurer {
     private final Duration lockTimeout;
     private final PrintWriter notices;
     private Diagnostics diagnostics = Diagnostics.NONE;
+    private org.medfusion.checkpoint.SegmentPlan explicitPlan;
 
     /**
      * @param outDir where JMH JSON and logs go ({@code jmh/} below it)
@@ -104,6 +105,15 @@ public final class CellMeasurer {
      */
     public CellMeasurer withDiagnostics(Diagnostics diagnostics) {
         this.diagnostics = diagnostics == null ? Diagnostics.NONE : diagnostics;
+        return this;
+    }
+
+    /**
+     * Makes every fork run {@code plan} for its {@code split: optimal} cell ({@code plan --measure}: a budget plan with
+     * stored segments, which no cell coordinate names); null (the default) runs the cell's own plan.
+     */
+    public CellMeasurer withExplicitPlan(org.medfusion.checkpoint.SegmentPlan plan) {
+        this.explicitPlan = plan;
         return this;
     }
 
@@ -247,7 +257,11 @@ public final class CellMeasurer {
                 options.param("pairedPlain", "true").addProfiler(PairedPlainProfiler.class);
             }
             // prepend, not append: jvmArgsAppend given here would replace the benchmark's @Fork(jvmArgsAppend)
-            options.jvmArgsPrepend(forkJvmArgs(jmhDir, diagnostics).toArray(String[]::new));
+            List<String> forkArgs = forkJvmArgs(jmhDir, diagnostics);
+            if (explicitPlan != null) {
+                forkArgs.add(org.medfusion.planner.OptimalSplit.explicitPlanJvmArg(explicitPlan));
+            }
+            options.jvmArgsPrepend(forkArgs.toArray(String[]::new));
             PrintStream sink = new PrintStream(new Tee(captured, console == null ? null : new WriterStream(console)), true,
                     StandardCharsets.UTF_8);
             Collection<RunResult> results = runHoldingJmhLock(new Runner(options.build(),

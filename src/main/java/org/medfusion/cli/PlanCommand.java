@@ -28,9 +28,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code plan}: the plan of least predicted recompute time whose predicted step peak fits a memory budget,
- * over every segment count, from the model's measured profile. Exit 0 with the plan; 1 (one line naming the
- * least possible peak) when no plan fits; 2 on bad input. With {@code --measure} the plan is measured at
- * once when it is an optimal split of its segment count (the only kind a cell can name), else reported so.
+ * over every segment count and every choice of stored or recomputed segments, from the model's measured profile.
+ * Exit 0 with the plan; 1 (one line naming the least possible peak) when no plan fits; 2 on bad input. With
+ * {@code --measure} exactly that plan is measured at once: as a {@code split: optimal} cell of its segment count
+ * whose forks are given the explicit plan ({@link org.medfusion.planner.OptimalSplit#EXPLICIT_PLAN_PROPERTY}),
+ * since stored segments are no cell coordinate; a one-segment plan as the plain cell.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = "Least-recompute checkpoint plan whose predicted peak fits a memory budget.")
@@ -81,9 +83,7 @@ public final class PlanCommand implements Callable<Integer> {
         }
         PlannedSegments p = plan.get();
         CellResult measured = measure ? measure(key, p) : null;
-        // a measured cell names split optimal, which runs the least-peak plan of that segment count
-        PlannedSegments ran = measure ? planner.leastPeak(p.segments()) : null;
-        out.println(format == Format.json ? toJson(p, budgetBytes, memory.plainStepMs(), measured, ran) : toTable(p, budgetBytes, measured));
+        out.println(format == Format.json ? toJson(p, budgetBytes, memory.plainStepMs(), measured) : toTable(p, budgetBytes, measured));
         out.flush();
         return ExitCodes.OK;
     }
@@ -105,28 +105,31 @@ public final class PlanCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** Measures exactly {@code p}: the plain cell when it recomputes nothing, else its segment count with the explicit plan. */
     private CellResult measure(ProfileKey key, PlannedSegments p) throws Exception {
-        int s = p.segments();
-        CellKey cell = new CellKey(key.model(), key.batch(), key.res(), s == 1 ? 0 : s, Split.OPTIMAL, key.precision(), key.device());
+        boolean plain = p.plan().recomputesNothing();
+        int s = plain ? 0 : p.segments();
+        CellKey cell = new CellKey(key.model(), key.batch(), key.res(), s, Split.OPTIMAL, key.precision(), key.device());
         Path dir = Files.createTempDirectory("medfusion-plan");
-        return new CellMeasurer(new MeasureSettings(new RunSettings(1, 3, 1), new RunSettings(1, 2, 1)), dir, spec.commandLine().getErr()).measure(cell);
+        CellMeasurer measurer = new CellMeasurer(new MeasureSettings(new RunSettings(1, 3, 1), new RunSettings(1, 2, 1)), dir,
+                spec.commandLine().getErr());
+        return (plain ? measurer : measurer.withExplicitPlan(p.plan())).measure(cell);
     }
 
-    static String toJson(PlannedSegments p, long budgetBytes, double plainStepMs, CellResult measured, PlannedSegments ran) throws Exception {
+    static String toJson(PlannedSegments p, long budgetBytes, double plainStepMs, CellResult measured) throws Exception {
         ObjectMapper m = new ObjectMapper();
         ObjectNode n = m.createObjectNode();
         n.put("budget_bytes", budgetBytes);
         n.put("segments", p.segments());
         p.boundaries().forEach(n.putArray("boundaries")::add);
         p.recomputed().forEach(n.putArray("recomputed")::add);
+        n.put("plan", p.plan().spec());
         n.put("predicted_peak_bytes", p.predictedPeakBytes());
         n.put("predicted_overhead", Math.round(p.predictedOverheadMs() * 100) / 100.0);
         n.put("predicted_overhead_unit", "ms");
         n.put("predicted_overhead_fraction", plainStepMs > 0 ? Math.round(p.predictedOverheadMs() / plainStepMs * 1000) / 1000.0 : 0);
         if (measured != null) {
             n.put("measured_status", measured.status().label());
-            ran.boundaries().forEach(n.putArray("measured_boundaries")::add);
-            n.put("measured_predicted_peak_bytes", ran.predictedPeakBytes());
             if (measured.peakBytes() == null) {
                 n.putNull("measured_peak_bytes");
             } else {
@@ -144,8 +147,8 @@ public final class PlanCommand implements Callable<Integer> {
 
     static String toTable(PlannedSegments p, long budgetBytes, CellResult measured) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "budget %s: %d segments %s (last stored, others recomputed), predicted peak %s, recompute %.1f ms",
-                ByteSize.mib(budgetBytes), p.segments(), p.plan(), ByteSize.mib(p.predictedPeakBytes()), p.predictedOverheadMs()));
+                "budget %s: %d segments %s (r recomputed, s stored), predicted peak %s, recompute %.1f ms",
+                ByteSize.mib(budgetBytes), p.segments(), p.plan().spec(), ByteSize.mib(p.predictedPeakBytes()), p.predictedOverheadMs()));
         if (measured != null) {
             sb.append(String.format(Locale.ROOT, "%nmeasured: %s, peak %s, step %s ms", measured.status().label(),
                     measured.peakBytes() == null ? "missing" : ByteSize.mib(measured.peakBytes()),

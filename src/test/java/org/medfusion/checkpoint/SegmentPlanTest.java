@@ -42,4 +42,21 @@ class SegmentPlanTest {
         assertThrows(IllegalArgumentException.class, () -> SegmentPlan.uniform(18, 19));
         assertThrows(IllegalArgumentException.class, () -> SegmentPlan.of(List.of(new SegmentPlan.Range(0, 2), new SegmentPlan.Range(3, 4))));
     }
+
+    @Test
+    void storedAndRecomputedSegments() {
+        assertEquals(List.of(true, true, false), SegmentPlan.uniform(9, 3).recomputed(), "count-based: all but the last recomputed");
+        SegmentPlan p = SegmentPlan.parse("0-3s,3-5r,5-9s");
+        assertEquals(List.of(new SegmentPlan.Range(0, 3), new SegmentPlan.Range(3, 5), new SegmentPlan.Range(5, 9)), p.ranges());
+        assertEquals(List.of(false, true, false), p.recomputed());
+        assertEquals("0-3s,3-5r,5-9s", p.spec());
+        assertEquals(p, SegmentPlan.parse(p.spec()));
+        assertEquals(SegmentPlan.uniform(9, 3), SegmentPlan.parse(SegmentPlan.uniform(9, 3).spec()));
+        assertTrue(SegmentPlan.parse("0-4s,4-9s").recomputesNothing());
+        IllegalArgumentException last = assertThrows(IllegalArgumentException.class, () -> SegmentPlan.parse("0-4s,4-9r"));
+        assertTrue(last.getMessage().contains("'0-4s,4-9r'"), last.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SegmentPlan.parse("0-4x,4-9s"));
+        assertThrows(IllegalArgumentException.class, () -> SegmentPlan.parse("0-4r,5-9s"));
+        assertThrows(IllegalArgumentException.class, () -> SegmentPlan.of(SegmentPlan.uniform(9, 3).ranges(), List.of(true, false)));
+    }
 }

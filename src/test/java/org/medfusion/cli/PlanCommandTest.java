@@ -15,6 +15,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.checkpoint.SegmentPlan;
 import org.medfusion.planner.BlockProfile;
 import org.medfusion.planner.ModelProfile;
 import org.medfusion.planner.ProfileCache;
@@ -69,9 +70,16 @@ class PlanCommandTest {
         assertEquals(0, run(out, new StringWriter(), "plan", "--model", "resnet18", "--batch", "2", "--res", "32", "--budget", Long.toString(min)));
         JsonNode exact = new ObjectMapper().readTree(out.toString());
         assertEquals(min, exact.get("predicted_peak_bytes").asLong());
-        for (String f : List.of("segments", "boundaries", "recomputed", "predicted_peak_bytes", "predicted_overhead")) {
+        for (String f : List.of("segments", "boundaries", "recomputed", "predicted_peak_bytes", "predicted_overhead", "plan")) {
             assertTrue(exact.has(f), f);
         }
+        // the recomputed flags are the plan's own (stored segments may sit anywhere), and plan spells them out
+        SegmentPlan chosen = SegmentPlan.parse(exact.get("plan").asText());
+        List<Boolean> flags = new ArrayList<>();
+        exact.get("recomputed").forEach(b -> flags.add(b.asBoolean()));
+        assertEquals(chosen.recomputed(), flags);
+        assertEquals(exact.get("segments").asInt(), chosen.segmentCount());
+        assertEquals(min, profile.memoryModel().predict(chosen).peakBytes());
 
         out = new StringWriter();
         assertEquals(0, run(out, new StringWriter(), "plan", "--model", "resnet18", "--batch", "2", "--res", "32", "--budget", "1GiB"));

@@ -11,7 +11,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.medfusion.checkpoint.SegmentPlan;
 
-/** The dynamic program against enumeration of every plan, on synthetic profiles; budget edge cases. */
+/**
+ * The dynamic program against enumeration of every plan, on synthetic profiles: count-based plans for
+ * {@code leastPeak}, plans with any segment stored or recomputed for the budget; budget edge cases.
+ */
 class SegmentPlannerTest {
 
     static List<BlockProfile> randomProfile(Random r, int n) {
@@ -38,6 +41,23 @@ class SegmentPlannerTest {
             }
             ranges.add(new SegmentPlan.Range(start, n));
             out.add(SegmentPlan.of(ranges));
+        }
+        return out;
+    }
+
+    /** Every plan of n blocks with every choice of stored or recomputed for the segments before the last. */
+    static List<SegmentPlan> allMixedPlans(int n) {
+        List<SegmentPlan> out = new ArrayList<>();
+        for (SegmentPlan cut : allPlans(n)) {
+            int free = cut.segmentCount() - 1;
+            for (int flags = 0; flags < 1 << free; flags++) {
+                List<Boolean> recomputed = new ArrayList<>();
+                for (int k = 0; k < free; k++) {
+                    recomputed.add((flags & 1 << k) != 0);
+                }
+                recomputed.add(false);
+                out.add(SegmentPlan.of(cut.ranges(), recomputed));
+            }
         }
         return out;
     }
@@ -72,33 +92,91 @@ class SegmentPlannerTest {
     }
 
     @Test
-    void cheapestWithinBudgetMatchesEnumeration() {
+    void cheapestWithinBudgetMatchesEnumerationOfMixedPlans() {
         Random r = new Random(11);
         for (int trial = 0; trial < 60; trial++) {
-            int n = 1 + r.nextInt(10);
+            int n = 1 + r.nextInt(8);
             MemoryModel model = new MemoryModel(randomProfile(r, n), r.nextInt(3) == 0 ? r.nextInt(300) : 0);
             SegmentPlanner planner = new SegmentPlanner(model);
-            List<SegmentPlan> all = allPlans(n);
+            List<SegmentPlan> all = allMixedPlans(n);
             long min = all.stream().mapToLong(p -> model.predict(p).peakBytes()).min().orElseThrow();
             assertEquals(min, planner.minimumPeak());
             long max = all.stream().mapToLong(p -> model.predict(p).peakBytes()).max().orElseThrow();
             for (long budget = min - 1; budget <= max + 1; budget += Math.max(1, (max - min) / 7)) {
                 double bestTime = Double.MAX_VALUE;
+                long bestPeak = Long.MAX_VALUE;
                 for (SegmentPlan p : all) {
                     MemoryModel.Prediction pr = model.predict(p);
-                    if (pr.peakBytes() <= budget) {
-                        bestTime = Math.min(bestTime, pr.overheadMs());
+                    if (pr.peakBytes() <= budget && (pr.overheadMs() < bestTime || (pr.overheadMs() == bestTime && pr.peakBytes() < bestPeak))) {
+                        bestTime = pr.overheadMs();
+                        bestPeak = pr.peakBytes();
                     }
                 }
                 Optional<PlannedSegments> got = planner.cheapestWithin(budget);
                 if (bestTime == Double.MAX_VALUE) {
                     assertTrue(got.isEmpty(), "budget " + budget + " below the minimum " + min + " must have no plan");
                 } else {
-                    assertEquals(bestTime, got.orElseThrow().predictedOverheadMs(), 1e-9, "trial " + trial + " budget " + budget);
-                    assertTrue(got.get().predictedPeakBytes() <= budget);
+                    PlannedSegments plan = got.orElseThrow();
+                    assertEquals(bestTime, plan.predictedOverheadMs(), 1e-9, "trial " + trial + " budget " + budget);
+                    assertEquals(bestPeak, plan.predictedPeakBytes(), "trial " + trial + " budget " + budget + ": ties go to the lower peak");
+                    assertEquals(model.predict(plan.plan()).peakBytes(), plan.predictedPeakBytes());
                 }
             }
         }
+    }
+
+    /**
+     * Two light blocks that are slow to recompute, then two heavy fast ones; known by hand. Under 150 bytes the
+     * plain step (220) does not fit; every count-based plan recomputes block 0 (10 ms) and the cheapest that fits
+     * costs 21 ms; storing [0,2) and recomputing only block 2 costs 1 ms at a peak of 121: held 20 while block 2
+     * recomputes (its upstream gradient 1 plus its kept 100), then 21 held under the last block's 100.
+     */
+    @Test
+    void storedSegmentBeatsEveryCountBasedPlan() {
+        long[] kept = {10, 10, 100, 100};
+        double[] ms = {10, 10, 1, 1};
+        List<BlockProfile> blocks = new ArrayList<>();
+        for (int i = 0; i < kept.length; i++) {
+            blocks.add(new BlockProfile(i, "b", 1, kept[i], 0, 1, 0, ms[i], ms[i], 1));
+        }
+        MemoryModel model = new MemoryModel(blocks);
+        SegmentPlanner planner = new SegmentPlanner(model);
+        assertEquals(220, model.predict(SegmentPlan.uniform(4, 1)).peakBytes());
+        PlannedSegments best = planner.cheapestWithin(150).orElseThrow();
+        assertEquals(List.of(2, 3), best.boundaries());
+        assertEquals(List.of(false, true, false), best.recomputed());
+        assertEquals(121, best.predictedPeakBytes());
+        assertEquals(1.0, best.predictedOverheadMs(), 1e-9);
+        double cheapestCountBased = allPlans(4).stream().map(model::predict).filter(p -> p.peakBytes() <= 150)
+                .mapToDouble(MemoryModel.Prediction::overheadMs).min().orElseThrow();
+        assertEquals(21.0, cheapestCountBased, 1e-9);
+        // --split optimal keeps its meaning: count-based plans only
+        for (int s = 1; s <= 4; s++) {
+            PlannedSegments p = planner.leastPeak(s);
+            for (int k = 0; k < s; k++) {
+                assertEquals(k < s - 1, p.recomputed().get(k), "leastPeak(" + s + ") recomputes every segment but the last");
+            }
+        }
+    }
+
+    /** A stored segment holds all it keeps while later segments run: the model adds it to every later phase. */
+    @Test
+    void storedSegmentKeepsItsBytesUntilItsBackward() {
+        List<BlockProfile> blocks = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            blocks.add(new BlockProfile(i, "b", 1, 10, 0, 1, 0, 1, 1, 1));
+        }
+        MemoryModel model = new MemoryModel(blocks);
+        List<SegmentPlan.Range> cut = List.of(new SegmentPlan.Range(0, 1), new SegmentPlan.Range(1, 2), new SegmentPlan.Range(2, 3));
+        // [0,1) stored keeps 10; [1,2) recomputed: 10 + upstream 1 + kept 10; its boundary 1; last: 11 + 10
+        assertEquals(21, model.predict(SegmentPlan.of(cut, List.of(false, true, false))).peakBytes());
+        // [0,1) recomputed: boundary 1 held; [1,2) stored adds 10, its backward holds the upstream 1: 1 + 11; last: 11 + 10
+        assertEquals(21, model.predict(SegmentPlan.of(cut, List.of(true, false, false))).peakBytes());
+        assertEquals(10, model.storedKeptBytes(0, 1));
+        assertEquals(11, model.storedCost(0, 1), "a stored segment before the last holds its upstream gradient in its backward");
+        assertEquals(10, model.storedCost(2, 3), "the last segment has no upstream gradient to hold");
+        assertEquals(1.0, model.predict(SegmentPlan.of(cut, List.of(false, true, false))).overheadMs(), 1e-9);
+        assertEquals(0.0, model.predict(SegmentPlan.of(cut, List.of(false, false, false))).overheadMs(), 1e-9);
     }
 
     /** Two heavy blocks first, light ones after: the optimum isolates the heavy blocks; known by hand. */
@@ -127,9 +205,14 @@ class SegmentPlannerTest {
         assertTrue(planner.cheapestWithin(min - 1).isEmpty(), "below the minimum: nothing fits");
         PlannedSegments exact = planner.cheapestWithin(min).orElseThrow();
         assertEquals(min, exact.predictedPeakBytes(), "exactly the minimum: a least-peak plan");
+        assertTrue(planner.cheapestWithin(0).isEmpty(), "a zero budget: nothing fits");
         PlannedSegments huge = planner.cheapestWithin(Long.MAX_VALUE).orElseThrow();
         assertEquals(1, huge.segments(), "a huge budget needs no recompute: the plain step");
         assertEquals(0.0, huge.predictedOverheadMs());
+        assertTrue(huge.plan().recomputesNothing());
+        long plain = model.predict(SegmentPlan.uniform(8, 1)).peakBytes();
+        assertEquals(huge.plan(), planner.cheapestWithin(plain).orElseThrow().plan(), "a budget of exactly the plain peak: plain");
+        assertTrue(planner.cheapestWithin(plain - 1).orElseThrow().predictedOverheadMs() > 0, "just below the plain peak: some recompute");
         assertThrows(IllegalArgumentException.class, () -> planner.leastPeak(0));
         assertThrows(IllegalArgumentException.class, () -> planner.leastPeak(9));
     }
