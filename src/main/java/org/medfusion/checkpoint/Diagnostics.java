@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
  * its forks with {@code run --diag <knob>=<segment>} and records them in its manifest, so a knob run is never taken
  * for a real one.
  *
- * @param active each knob that is on, with the indices of the recomputed segments (0..S-2) it applies to
- *     ({@code recompute-twice=0,1}: segments 0 and 1 each recomputed once more)
+ * @param active each knob that is on, with the indices of the recomputed segments it applies to (0..S-2 in count-based
+ *     plans; on a stored segment a knob does nothing, as there is no recompute) ({@code recompute-twice=0,1}: segments
+ *     0 and 1 each recomputed once more)
  */
 public record Diagnostics(Map<Knob, SortedSet<Integer>> active) {
 
