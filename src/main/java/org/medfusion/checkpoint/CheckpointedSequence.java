@@ -126,8 +126,8 @@ public final class CheckpointedSequence {
      * recomputes, block by block as the recompute runs them. The result lives in {@code manager}; close it to drop
      * the graph. Used to measure the floor of the slowdown. When the recomputed segments are the first ones (every
      * count-based plan) nothing else runs; a stored segment before a recomputed one runs with grad off to produce
-     * its input (the forward's own work, not the recompute's), so for such plans the result is an upper bound of
-     * the floor by that no-grad forward.
+     * its input (the forward's own work, not the recompute's), so for such plans the figure exceeds the floor by
+     * that no-grad forward.
      *
      * @return the output of the last recomputed segment
      * @throws IllegalStateException when checkpointing is off or the plan recomputes nothing
