@@ -123,6 +123,29 @@ public final class CellMeasurer {
     }
 
     public CellResult measure(CellKey key) {
+        return measurePart(key, Part.ALL);
+    }
+
+    /**
+     * Memory forks only (no timing or recompute forks): the cell's peak as {@link #measure} computes it, every step time
+     * missing. For searches that need many memory figures, e.g. the largest batch under a memory cap.
+     */
+    public CellResult measureMemory(CellKey key) {
+        return measurePart(key, Part.MEMORY);
+    }
+
+    /**
+     * Timing forks only, without the paired plain step (a plain step at a checkpointed cell's batch may not fit where
+     * that cell does): the cell's step times as {@link #measure} computes them, its memory figure missing.
+     */
+    public CellResult measureStepTime(CellKey key) {
+        return measurePart(key, Part.TIME);
+    }
+
+    /** Which forks a measurement runs: all (memory, time and, for 2+ segments, the recomputed forward), or one kind. */
+    private enum Part { ALL, MEMORY, TIME }
+
+    private CellResult measurePart(CellKey key, Part part) {
         String family;
         try {
             CellValidation.validate(key);
@@ -134,48 +157,59 @@ public final class CellMeasurer {
             return CellResult.failed(key, family, CellStatus.UNSUPPORTED, "no CUDA GPU visible to this build (see README: GPU build)");
         }
         try {
-            List<RunResult> memory = run(key, "memory", TrainingStepBenchmark.class, "step",
-                    settings.memoryWarmup(), settings.memoryIterations(), settings.memoryForks(), true, false);
-            String method = memoryMethod(key, memory);
-            // Each iteration is one step's peak. The JVM occasionally maps memory of its own during a
-            // step (JIT code cache, metaspace), which shows in RSS as a one-off outlier, so a fork's
-            // figure is the median of its steps and the cell's the median of all steps.
-            List<Long> perFork = new ArrayList<>();
-            List<Double> allSteps = new ArrayList<>();
-            for (RunResult rr : memory) {
-                for (BenchmarkResult br : rr.getBenchmarkResults()) {
-                    List<Double> steps = new ArrayList<>();
-                    for (IterationResult ir : br.getIterationResults()) {
-                        Result r = ir.getSecondaryResults().get(method);
-                        if (r != null) {
-                            steps.add(r.getScore());
-                        }
-                    }
-                    if (!steps.isEmpty()) {
-                        perFork.add(Math.round(Stats.summarize(steps).median()));
-                        allSteps.addAll(steps);
-                    }
-                }
+            MemoryFigure mem = part == Part.TIME ? new MemoryFigure(null, null, List.of()) : memoryFigure(key);
+            if (part == Part.MEMORY) {
+                return new CellResult(key, family, CellStatus.OK, mem.peak(), mem.method(), mem.perFork(), List.of(), null, null, null, null, null);
             }
-            Long peak = allSteps.isEmpty() ? null : Math.round(Stats.summarize(allSteps).median());
-            boolean paired = key.segments() > 0;
+            boolean paired = part == Part.ALL && key.segments() > 0;
             List<RunResult> timing = run(key, "time", TrainingStepBenchmark.class, "step",
                     settings.timeWarmup(), settings.timeIterations(), settings.timeForks(), false, paired);
             List<Double> samples = primarySamples(timing);
             List<Double> pairedPlain = paired ? pairedPlainSamples(timing, samples.size()) : List.of();
             Stats.Summary time = Stats.summarize(samples);
             Double recompute = null;
-            if (key.segments() >= 2) {
+            if (part == Part.ALL && key.segments() >= 2) {
                 List<Double> fwd = primarySamples(run(key, "recompute", RecomputeForwardBenchmark.class, "forward",
                         settings.timeWarmup(), settings.timeIterations(), settings.timeForks(), false, false));
                 recompute = Stats.summarize(fwd).median();
             }
-            return new CellResult(key, family, CellStatus.OK, peak,
-                    perFork.isEmpty() ? null : method, perFork, samples, time.median(), time.ciLow(), time.ciHigh(), recompute, null,
-                    pairedPlain);
+            return new CellResult(key, family, CellStatus.OK, mem.peak(), mem.method(), mem.perFork(), samples, time.median(), time.ciLow(),
+                    time.ciHigh(), recompute, null, pairedPlain);
         } catch (CellFailure f) {
             return CellResult.failed(key, family, f.status, f.getMessage());
         }
+    }
+
+    /** A cell's memory figure: the median of all measured steps' peaks, the per-fork medians and the method. */
+    private record MemoryFigure(Long peak, String method, List<Long> perFork) {
+    }
+
+    private MemoryFigure memoryFigure(CellKey key) {
+        List<RunResult> memory = run(key, "memory", TrainingStepBenchmark.class, "step",
+                settings.memoryWarmup(), settings.memoryIterations(), settings.memoryForks(), true, false);
+        String method = memoryMethod(key, memory);
+        // Each iteration is one step's peak. The JVM occasionally maps memory of its own during a
+        // step (JIT code cache, metaspace), which shows in RSS as a one-off outlier, so a fork's
+        // figure is the median of its steps and the cell's the median of all steps.
+        List<Long> perFork = new ArrayList<>();
+        List<Double> allSteps = new ArrayList<>();
+        for (RunResult rr : memory) {
+            for (BenchmarkResult br : rr.getBenchmarkResults()) {
+                List<Double> steps = new ArrayList<>();
+                for (IterationResult ir : br.getIterationResults()) {
+                    Result r = ir.getSecondaryResults().get(method);
+                    if (r != null) {
+                        steps.add(r.getScore());
+                    }
+                }
+                if (!steps.isEmpty()) {
+                    perFork.add(Math.round(Stats.summarize(steps).median()));
+                    allSteps.addAll(steps);
+                }
+            }
+        }
+        Long peak = allSteps.isEmpty() ? null : Math.round(Stats.summarize(allSteps).median());
+        return new MemoryFigure(peak, perFork.isEmpty() ? null : method, perFork);
     }
 
     /** The memory figure of the cell: allocated (exact) on a GPU when available, else reserved; RSS on CPU. */

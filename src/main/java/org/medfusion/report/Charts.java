@@ -297,6 +297,72 @@ public final class Charts {
         return out;
     }
 
+    /** File names of the equal-memory charts (also the keys of their notes in the report). */
+    public static final String EQUAL_MEMORY_BATCH = "equal-memory-batch";
+    public static final String EQUAL_MEMORY_THROUGHPUT = "equal-memory-throughput";
+
+    /** (d) Largest batch whose measured peak fits the cap, per comparison (model, res, cap) and mode. */
+    public static CategoryChart equalMemoryBatchChart(EqualMemoryTable t) {
+        return equalMemoryChart(t, "Equal memory: largest batch that fits the cap", "largest batch", false);
+    }
+
+    /** (e) Throughput at that batch (samples/s), error bars from the step time's 95% interval. */
+    public static CategoryChart equalMemoryThroughputChart(EqualMemoryTable t) {
+        return equalMemoryChart(t, "Equal memory: throughput at the largest batch", "samples/s", true);
+    }
+
+    private static CategoryChart equalMemoryChart(EqualMemoryTable t, String title, String yTitle, boolean throughput) {
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("model, resolution @ cap")
+                .yAxisTitle(yTitle).build();
+        style(c.getStyler());
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        c.getStyler().setYAxisMin(0.0);
+        c.getStyler().setOverlapped(false);
+        c.getStyler().setErrorBarsColorSeriesColor(true);
+        c.getStyler().setXAxisLabelRotation(t.groups().size() > 5 ? 30 : 0);
+        List<String> cats = t.groups().keySet().stream().map(EqualMemoryTable.Group::label).toList();
+        for (org.medfusion.capacity.CapacityMode mode : org.medfusion.capacity.CapacityMode.values()) {
+            List<Double> ys = new ArrayList<>();
+            List<Double> es = new ArrayList<>();
+            boolean any = false;
+            for (var g : t.groups().values()) {
+                org.medfusion.capacity.EqualMemoryRow r = g.get(mode);
+                Double y = r == null ? null : throughput ? r.throughput() : (Double) (double) r.largestBatch();
+                ys.add(y);
+                double err = 0;
+                if (y != null && throughput && r.throughputCiLow() != null && r.throughputCiHigh() != null) {
+                    err = Math.max(y - r.throughputCiLow(), r.throughputCiHigh() - y);
+                }
+                es.add(err);
+                any |= y != null;
+            }
+            if (any) {
+                String name = mode.checkpointed() ? mode.label() + " split" : "no checkpointing";
+                if (throughput) {
+                    c.addSeries(name, cats, ys, es);
+                } else {
+                    c.addSeries(name, cats, ys);
+                }
+            }
+        }
+        return c;
+    }
+
+    /** Writes the two equal-memory charts (those with data) into {@code dir}. */
+    public static List<ChartFile> writeEqualMemory(Path dir, EqualMemoryTable t) {
+        List<ChartFile> out = new ArrayList<>();
+        CategoryChart b = equalMemoryBatchChart(t);
+        if (!b.getSeriesMap().isEmpty()) {
+            out.add(write(dir, EQUAL_MEMORY_BATCH, b));
+        }
+        CategoryChart tp = equalMemoryThroughputChart(t);
+        if (!tp.getSeriesMap().isEmpty()) {
+            out.add(write(dir, EQUAL_MEMORY_THROUGHPUT, tp));
+        }
+        return out;
+    }
+
     static ChartFile write(Path dir, String name, Chart<?, ?> chart) {
         try {
             byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);

@@ -50,7 +50,11 @@ public final class ReportRenderer {
                     + "models are shifted slightly sideways so their bars do not hide each other.",
             "tradeoff", "Each point is one segment count (label; \"none\" = no checkpointing), both axes relative "
                     + "to the same model without checkpointing; the dashed line is the model's Pareto front "
-                    + "(settings no other setting beats in both memory and time).");
+                    + "(settings no other setting beats in both memory and time).",
+            Charts.EQUAL_MEMORY_BATCH, "Bars: the largest batch whose measured step peak fits the cap, per mode (0: nothing fits). "
+                    + "Source: equal-memory.csv.",
+            Charts.EQUAL_MEMORY_THROUGHPUT, "Bars: samples per second at that batch (batch / median step time); error bars: the larger "
+                    + "side of the 95% interval from the step time's. A missing bar: nothing fits or not timed.");
 
     private ReportRenderer() {
     }
@@ -242,6 +246,22 @@ public final class ReportRenderer {
         d.put("environmentMarkdown", et.markdown());
         d.put("files", files);
         return d;
+    }
+
+    /**
+     * The template data of the equal-memory section: its table, the sentences derived from it and what the cap is
+     * compared with; null (no section) without an {@code equal-memory.csv}.
+     */
+    static Map<String, Object> equalMemory(EqualMemoryTable t) {
+        if (t == null) {
+            return null;
+        }
+        Map<String, Object> m = new HashMap<>();
+        ReportTable table = t.display();
+        m.put("table", table);
+        m.put("markdown", table.isEmpty() ? "No rows in equal-memory.csv.\n" : table.markdown());
+        m.put("verdicts", t.verdicts());
+        return m;
     }
 
     static String rel(Path runDir, Path p) {

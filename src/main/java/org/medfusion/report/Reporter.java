@@ -1,5 +1,6 @@
 package org.medfusion.report;
 
+import org.medfusion.capacity.EqualMemoryCsv;
 import org.medfusion.results.CellIndex;
 import org.medfusion.results.Fmt;
 import org.medfusion.results.CellResult;
@@ -55,9 +56,9 @@ public final class Reporter {
         }
         RunManifest manifest = RunManifest.exists(runDir) ? RunManifest.read(runDir) : null;
         StoredCells stored = StoredCells.load(runDir);
-        if (stored.cells().isEmpty() && manifest == null) {
+        if (stored.cells().isEmpty() && manifest == null && !Files.exists(runDir.resolve(EqualMemoryCsv.FILE))) {
             throw new ReportDataException("no results in " + runDir + ": neither " + CellStore.CELLS_DIR
-                    + "/ nor " + RawCsv.FILE + " nor " + RunManifest.FILE);
+                    + "/ nor " + RawCsv.FILE + " nor " + RunManifest.FILE + " nor " + EqualMemoryCsv.FILE);
         }
         return render(runDir, manifest, stored.cells(), !stored.fromRawCsv());
     }
@@ -75,8 +76,15 @@ public final class Reporter {
         SlowdownTable st = SlowdownTable.of(index);
         Path mem = mt.write(runDir.resolve(MemoryTable.FILE));
         Path slow = st.write(runDir.resolve(SlowdownTable.FILE));
-        List<Charts.ChartFile> charts = Charts.writeAll(runDir.resolve(CHARTS_DIR), mt, st);
+        List<Charts.ChartFile> charts = new ArrayList<>(Charts.writeAll(runDir.resolve(CHARTS_DIR), mt, st));
         List<String> files = new ArrayList<>(List.of(RawCsv.FILE, MemoryTable.FILE, SlowdownTable.FILE));
+        // the equal-memory comparison (capacity --out into this directory), when there is one
+        Path equalMemoryFile = runDir.resolve(EqualMemoryCsv.FILE);
+        EqualMemoryTable equalMemory = Files.exists(equalMemoryFile) ? EqualMemoryTable.of(EqualMemoryCsv.read(equalMemoryFile)) : null;
+        if (equalMemory != null) {
+            charts.addAll(Charts.writeEqualMemory(runDir.resolve(CHARTS_DIR), equalMemory));
+            files.add(EqualMemoryCsv.FILE);
+        }
         if (manifest != null) {
             files.add(RunManifest.FILE);
         }
@@ -85,6 +93,7 @@ public final class Reporter {
             files.add(ReportRenderer.rel(runDir, c.svg()));
         });
         Map<String, Object> data = ReportRenderer.model(runDir, manifest, cells, index, mt, st, charts, files);
+        data.put("equalMemory", ReportRenderer.equalMemory(equalMemory));
         List<Path> reports = ReportRenderer.write(runDir, data);
         return new Rendered(runDir, raw.toAbsolutePath(), mem, slow, charts, reports.get(0), reports.get(1),
                 summary(mt, st));
