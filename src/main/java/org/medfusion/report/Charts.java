@@ -328,7 +328,9 @@ public final class Charts {
             boolean any = false;
             for (var g : t.groups().values()) {
                 org.medfusion.capacity.EqualMemoryRow r = g.get(mode);
-                Double y = r == null ? null : throughput ? r.throughput() : (Double) (double) r.largestBatch();
+                // nothing fits: 0 samples/s (a measured fact); not timed: no bar
+                Double y = r == null ? null : !throughput || r.largestBatch() == 0 ? (Double) (double) (throughput ? 0 : r.largestBatch())
+                        : r.throughput();
                 ys.add(y);
                 double err = 0;
                 if (y != null && throughput && r.throughputCiLow() != null && r.throughputCiHigh() != null) {
@@ -339,7 +341,7 @@ public final class Charts {
             }
             if (any) {
                 String name = mode.checkpointed() ? mode.label() + " split" : "no checkpointing";
-                if (throughput) {
+                if (throughput && ys.stream().allMatch(java.util.Objects::nonNull)) { // XChart's error bars need every value
                     c.addSeries(name, cats, ys, es);
                 } else {
                     c.addSeries(name, cats, ys);

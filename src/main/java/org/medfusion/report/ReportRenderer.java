@@ -54,7 +54,7 @@ public final class ReportRenderer {
             Charts.EQUAL_MEMORY_BATCH, "Bars: the largest batch whose measured step peak fits the cap, per mode (0: nothing fits). "
                     + "Source: equal-memory.csv.",
             Charts.EQUAL_MEMORY_THROUGHPUT, "Bars: samples per second at that batch (batch / median step time); error bars: the larger "
-                    + "side of the 95% interval from the step time's. A missing bar: nothing fits or not timed.");
+                    + "side of the 95% interval from the step time's. 0: nothing fits; a missing bar: not timed or that mode not run.");
 
     private ReportRenderer() {
     }
