@@ -73,7 +73,10 @@ public final class EqualMemoryTable {
 
     private static String batchText(EqualMemoryRow r) {
         if (r.largestBatch() == 0) {
-            return "0 (nothing fits)";
+            String batch1 = java.util.Arrays.stream(r.probes().split(" ")).filter(t -> t.startsWith("1:")).findFirst().orElse("");
+            boolean failed = batch1.endsWith(":error") || batch1.endsWith(":crash");
+            // a batch-1 probe can fail for reasons other than memory (BatchNorm needs 2+ values per channel in training)
+            return failed ? "0 (batch 1 failed: " + batch1.substring(2) + ", not a memory figure; see the probes)" : "0 (nothing fits)";
         }
         return (r.reachedMaxBatch() ? ">= " : "") + r.largestBatch();
     }

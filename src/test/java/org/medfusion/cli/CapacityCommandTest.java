@@ -3,7 +3,12 @@ package org.medfusion.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.capacity.EqualMemoryCsv;
+import org.medfusion.capacity.EqualMemoryRow;
 
 /** {@code capacity}'s usage errors: one line naming the bad value and what is allowed, exit 2, before anything is measured. */
 class CapacityCommandTest {
@@ -37,5 +42,25 @@ class CapacityCommandTest {
         assertEquals(364_000_000L, CapacityCommand.parseCap("364MB"));
         assertEquals(350L << 20, CapacityCommand.parseCap("350MiB"));
         assertEquals(1234L, CapacityCommand.parseCap("1234"));
+    }
+
+    /**
+     * The real path, two tiny memory forks (ResNet-18, 64 px, plain; at 32 px batch 1 fails in BatchNorm): a 1-byte cap fits nothing, yet both probes are
+     * measured (a peak each), the file is written and the command ends 0 with "nothing fits".
+     */
+    @Test
+    void realProbesUnderACapNothingFits(@TempDir Path dir) throws Exception {
+        CliRun r = CliRun.exec("capacity", "--model", "resnet18", "--res", "64", "--cap", "1", "--modes", "plain", "--start-batch", "2",
+                "--max-batch", "2", "--memory-iterations", "1", "--time-iterations", "0", "--out", dir.toString());
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertTrue(r.out().contains("0 (nothing fits)"), r.out());
+        assertTrue(r.out().contains("nothing fits, with or without checkpointing") || r.out().lines().noneMatch(l -> l.startsWith("- ")), r.out());
+        List<EqualMemoryRow> rows = EqualMemoryCsv.read(dir.resolve(EqualMemoryCsv.FILE));
+        assertEquals(1, rows.size());
+        EqualMemoryRow row = rows.get(0);
+        assertEquals(0, row.largestBatch());
+        assertEquals("cpu.rss.peak", row.memoryMethod());
+        assertTrue(row.probes().matches("2:\\d+ 1:\\d+"), row.probes());
+        assertEquals(16L * 11_689_512L, row.modelStateBytes(), "resnet18's 11,689,512 parameters x 4 fp32 copies");
     }
 }

@@ -57,6 +57,14 @@ class EqualMemoryReportTest {
     }
 
     @Test
+    void batchOneFailingForAnotherReasonIsNotCalledOutOfMemory() {
+        EqualMemoryRow r = new EqualMemoryRow("resnet18", 32, "fp32", "cpu", 1L, CapacityMode.PLAIN, 0, "", 0, false, null, "cpu.rss.peak",
+                null, null, null, 0, "nothing fits", "2:47292416 1:error", 186_953_920L);
+        String cell = EqualMemoryTable.of(List.of(r)).display().rows().get(0).get(5);
+        assertTrue(cell.contains("batch 1 failed: error"), cell);
+    }
+
+    @Test
     void noLargerBatchOrSlowerStepsAreSaidSo() {
         long cap = 1_000L;
         EqualMemoryRow plain = row("m", cap, CapacityMode.PLAIN, 16, 900L, 100.0, 95.0, 105.0);
