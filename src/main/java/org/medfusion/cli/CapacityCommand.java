@@ -128,30 +128,23 @@ public final class CapacityCommand implements Callable<Integer> {
                 + " steady state; probes in %s%n", model, res, ByteSize.mib(capBytes), capBytes, dir.resolve("jmh"));
         List<EqualMemoryRow> rows = new ArrayList<>();
         int start = startBatch;
+        Path file = dir.resolve(EqualMemoryCsv.FILE);
         for (CapacityMode mode : modeList) {
             CellPeakProbe probe = new CellPeakProbe(measurer::measureMemory, b -> planText(mode, b, prec, dev), model, res, segments, mode,
                     prec, dev, err);
             SearchOutcome found = new LargestBatchSearch(capBytes, maxBatch, start).run(probe);
             rows.add(row(mode, capBytes, found, probe, measurer, modelState, prec, dev));
+            writeMerged(file, rows); // after every mode: an interrupted comparison keeps the modes it finished
             if (found.largestBatch() > 0) {
                 start = found.largestBatch(); // a guess for the next mode, which keeps less; the answer does not depend on it
             }
         }
-        Path file = dir.resolve(EqualMemoryCsv.FILE);
-        List<EqualMemoryRow> all = new ArrayList<>();
-        if (Files.exists(file)) {
-            for (EqualMemoryRow old : EqualMemoryCsv.read(file)) {
-                if (rows.stream().noneMatch(r -> sameRow(r, old))) {
-                    all.add(old);
-                }
-            }
-        }
-        all.addAll(rows);
-        EqualMemoryCsv.write(file, all);
         PrintWriter o = spec.commandLine().getOut();
         o.print(EqualMemoryTable.of(rows).console());
         o.println(dir.resolve(EqualMemoryCsv.FILE));
         o.flush();
+        err.println("report with the equal-memory table and charts: java -jar target/benchmarks.jar report " + dir);
+        err.flush();
         return ExitCodes.OK;
     }
 
@@ -163,6 +156,20 @@ public final class CapacityCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--cap must be a positive size in bytes or with a unit such as 364MB, 350MiB or 1.5GiB, got '"
                     + text + "'");
         }
+    }
+
+    /** Writes {@code rows} into the file, keeping its rows of other models, caps or modes. */
+    private static void writeMerged(Path file, List<EqualMemoryRow> rows) {
+        List<EqualMemoryRow> all = new ArrayList<>();
+        if (Files.exists(file)) {
+            for (EqualMemoryRow old : EqualMemoryCsv.read(file)) {
+                if (rows.stream().noneMatch(r -> sameRow(r, old))) {
+                    all.add(old);
+                }
+            }
+        }
+        all.addAll(rows);
+        EqualMemoryCsv.write(file, all);
     }
 
     static List<CapacityMode> parseModes(List<String> labels) {
