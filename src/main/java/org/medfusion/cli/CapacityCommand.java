@@ -192,10 +192,15 @@ public final class CapacityCommand implements Callable<Integer> {
     /** The plan a checkpointed cell runs at a batch: the uniform split's, or the planner's from that batch's profile. */
     private String planText(CapacityMode mode, int batch, Precision prec, Device dev) {
         if (mode == CapacityMode.OPTIMAL) {
-            return OptimalSplit.plan(new ProfileKey(model, batch, res, prec, dev), segments).plan().toString();
+            return rangesText(OptimalSplit.plan(new ProfileKey(model, batch, res, prec, dev), segments).plan());
         }
         int blocks = CellValidation.blockCount(BackboneRegistry.spec(model), res);
-        return SegmentPlan.uniform(blocks, segments).toString();
+        return rangesText(SegmentPlan.uniform(blocks, segments));
+    }
+
+    /** {@code [0,1) [1,2) [2,3) [3,10)}: block ranges of the segments, as {@code plan --compare} describes them in the README. */
+    static String rangesText(SegmentPlan plan) {
+        return String.join(" ", plan.ranges().stream().map(r -> "[" + r.start() + "," + r.end() + ")").toList());
     }
 
     /** Weights, gradients and AdamW's two moments: 4 fp32 copies of every trainable parameter of the model the cells build. */

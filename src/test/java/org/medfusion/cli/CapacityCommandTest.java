@@ -38,6 +38,11 @@ class CapacityCommandTest {
     }
 
     @Test
+    void planIsWrittenAsBlockRanges() {
+        assertEquals("[0,3) [3,6) [6,8) [8,10)", CapacityCommand.rangesText(org.medfusion.checkpoint.SegmentPlan.uniform(10, 4)));
+    }
+
+    @Test
     void capParsesUnits() {
         assertEquals(364_000_000L, CapacityCommand.parseCap("364MB"));
         assertEquals(350L << 20, CapacityCommand.parseCap("350MiB"));
