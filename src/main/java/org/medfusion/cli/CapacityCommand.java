@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
  * fits, with no checkpointing, the uniform split and the planner's optimal split at S segments, found by probing real
  * cells (memory forks only); then the step time at each largest batch and the throughput it gives. Writes (merging
  * rows of other models or caps already there) {@code equal-memory.csv} into {@code --out}, which {@code report} shows.
- * Exit 0 when every mode was searched (a mode where nothing fits is a result), 2 on bad input.
+ * Exit 0 when every mode was searched (a mode where nothing fits is a result), 2 on bad input, 3 without the device.
  */
 @Command(name = "capacity", mixinStandardHelpOptions = true,
         description = "Largest batch whose measured step peak fits a memory cap, per mode (plain, uniform, optimal), and its throughput.")
@@ -118,6 +118,10 @@ public final class CapacityCommand implements Callable<Integer> {
         MeasureSettings settings = new MeasureSettings(new RunSettings(timeWarmup, Math.max(1, timeIterations), 1),
                 new RunSettings(memoryWarmup, memoryIterations, 1)); // validates the counts
         NativesMissingException.ensureEngine();
+        if (dev == Device.GPU && !org.medfusion.bench.CudaMemory.hasGpu()) {
+            // else every probe would be "unsupported" and the answer a misleading "nothing fits"
+            throw new EnvironmentException("--device gpu: no CUDA GPU visible to this build (see README: GPU build)");
+        }
         Path dir = out != null ? out : Path.of("results", "capacity-" + model + "-r" + res + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
