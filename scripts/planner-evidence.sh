@@ -92,10 +92,21 @@ for cell in cells:
         else:
             msr, err = "missing", "missing"
         rows.append("| %s b%s %s px | %s %s | %s | %s | %s |" % (m, b, r, label, plan, pred, msr, err))
-    if all(k in split_m for k in ("uniform", "torch", "optimal")):
+    if not splits and all(k in split_m for k in ("uniform", "torch", "optimal")):
         o, u, t = (split_m[k][0] for k in ("optimal", "uniform", "torch"))
-        verdicts.append("%s: optimal %s MB vs uniform %s, torch %s: %s" % (m, mb(o), mb(u), mb(t),
-                        "ABOVE " + ("uniform" if o > u else "") + (" torch" if o > t else "") if o > min(u, t) else "not above either"))
+        verdict = "not above either"
+        if o > min(u, t):
+            verdict = "ABOVE %s by %s MB (%.1f %%; optimal's steps %s-%s MB)" % (
+                " and ".join(n for n, v in (("uniform", u), ("torch", t)) if o > v), mb(o - min(u, t)), (o - min(u, t)) / min(u, t) * 100,
+                mb(min(split_m["optimal"][1])), mb(max(split_m["optimal"][1])))
+        update = None
+        if os.path.exists(base + ".profile.csv"):
+            first = open(base + ".profile.csv").readline()
+            update = int(first.split(":")[1]) if first.startswith("# optimizer update peak bytes:") else None
+        floor = ""
+        if update is not None and all(split_p.get(k) and split_p[k][0] == update for k in ("uniform", "torch", "optimal")):
+            floor = " (every s%s plan's predicted peak is the optimizer update's, %s MB: the splits tie)" % (s, mb(update))
+        verdicts.append("%s b%s %s px s%s: optimal %s MB vs uniform %s, torch %s: %s%s" % (m, b, r, s, mb(o), mb(u), mb(t), verdict, floor))
 text = "\n".join(rows) + "\n\n" + "\n".join(verdicts) + "\n"
 open(os.path.join(out, "table.md"), "w").write(text)
 print(text)
