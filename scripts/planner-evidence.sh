@@ -107,7 +107,21 @@ for cell in cells:
         if update is not None and all(split_p.get(k) and split_p[k][0] == update for k in ("uniform", "torch", "optimal")):
             floor = " (every s%s plan's predicted peak is the optimizer update's, %s MB: the splits tie)" % (s, mb(update))
         verdicts.append("%s b%s %s px s%s: optimal %s MB vs uniform %s, torch %s: %s%s" % (m, b, r, s, mb(o), mb(u), mb(t), verdict, floor))
-text = "\n".join(rows) + "\n\n" + "\n".join(verdicts) + "\n"
+compact = ["| cell | plain | uniform | torch | optimal | optimal vs min(uniform, torch), measured |", "|---|---|---|---|---|---|"]
+for cell in cells:
+    if len(cell.split(":")) > 4:
+        continue
+    m, b, r, s = cell.split(":")
+    base = os.path.join(out, "%s_b%s_r%s" % (m, b, r))
+    pp = dict(predicted(base + ".compare%s.csv" % s), plain=predicted(base + ".compare1.csv").get("uniform"))
+    mm = dict(measured(base + ".s%s.json" % s), plain=measured(base + ".plain.json").get("uniform"))
+    pair = lambda k: "%s / %s" % (mb(pp[k][0]) if pp.get(k) else "-", mb(mm[k][0]) if mm.get(k) else "-")
+    diff = "-"
+    if all(mm.get(k) for k in ("uniform", "torch", "optimal")):
+        low = min(mm["uniform"][0], mm["torch"][0])
+        diff = "%+.1f MB (%+.1f %%)" % ((mm["optimal"][0] - low) / 1e6, (mm["optimal"][0] - low) / low * 100)
+    compact.append("| %s b%s %s px s%s | %s |" % (m, b, r, s, " | ".join(pair(k) for k in ("plain", "uniform", "torch", "optimal")) + " | " + diff))
+text = "\n".join(rows) + "\n\n" + "\n".join(verdicts) + "\n\npredicted / measured (MB):\n\n" + "\n".join(compact) + "\n"
 open(os.path.join(out, "table.md"), "w").write(text)
 print(text)
 EOF
