@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
  * {@code train --config <seed-style yaml>}: trains a backbone as the seed guide's config describes
  * (checkpointing, mixed precision, batch size, learning rate, accumulation) on a seeded synthetic
  * dataset, printing a progress line per step (loss, step time, throughput), the memory monitor every
- * {@code memory_every} steps and at the end, and saving the weights atomically at the end.
+ * {@code memory_every} steps and at the end, and saving the weights atomically at the end (the multi-view model's
+ * head in a second file next to its backbone's).
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Trains a backbone (or the multi-view model) from a seed-style YAML config on synthetic data or an image folder; saves its weights.")
@@ -115,7 +116,13 @@ public final class TrainCommand implements Callable<Integer> {
             o.println("memory at end " + memory());
             Path weights = out.resolve(b.name() + ".params");
             b.saveWeights(weights);
-            o.println("weights " + weights + (multiView != null ? " (the backbone's; the multi-view head is not saved)" : ""));
+            if (multiView != null) {
+                Path head = out.resolve(b.name() + "-multiview-head.params");
+                multiView.saveHead(head);
+                o.println("weights " + weights + " (backbone), " + head + " (multi-view head)");
+            } else {
+                o.println("weights " + weights);
+            }
             o.flush();
         }
         return 0;

@@ -9,6 +9,16 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
+import ai.djl.MalformedModelException;
+import ai.djl.nn.Block;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.medfusion.backbones.Backbone;
@@ -16,6 +26,7 @@ import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.checkpoint.GradMode;
 import org.medfusion.checkpoint.SequenceForward;
+import org.medfusion.results.AtomicFiles;
 
 /**
  * MedFusion's multi-view classifier (the seed's scenario 4): input (B, views, C, H, W); every view
@@ -143,6 +154,53 @@ public final class MultiViewClassifier implements TrainableModel, AutoCloseable 
         List<Parameter> out = new ArrayList<>(backbone.trainableParameters());
         out.addAll(Backbone.trainableParameters(attentionScore == null ? List.of(classifier) : List.of(attentionScore, classifier)));
         return out;
+    }
+
+    /** The head's blocks in file order: the attention score (attention aggregation only), then the classifier. */
+    private List<Block> headBlocks() {
+        return attentionScore == null ? List.of(classifier) : List.of(attentionScore, classifier);
+    }
+
+    /**
+     * Saves the head (attention score and classifier parameters) after a header naming the backbone, views and
+     * aggregation, atomically; the backbone's own weights go through {@link Backbone#saveWeights}.
+     */
+    public void saveHead(Path file) throws IOException {
+        try {
+            AtomicFiles.write(file, os -> {
+                DataOutputStream out = new DataOutputStream(os);
+                out.writeUTF(HEAD_MAGIC);
+                out.writeUTF(headDescription());
+                for (Block b : headBlocks()) {
+                    b.saveParameters(out);
+                }
+                out.flush();
+            });
+        } catch (UncheckedIOException e) {
+            throw new IOException(e.getMessage(), e.getCause());
+        }
+    }
+
+    /** Loads a head written by {@link #saveHead} for the same backbone, views and aggregation. */
+    public void loadHead(Path file) throws IOException {
+        try (InputStream is = new BufferedInputStream(Files.newInputStream(file)); DataInputStream in = new DataInputStream(is)) {
+            String magic = in.readUTF();
+            String description = in.readUTF();
+            if (!HEAD_MAGIC.equals(magic) || !headDescription().equals(description)) {
+                throw new IOException("head file " + file + " holds " + description + ", not " + headDescription());
+            }
+            for (Block b : headBlocks()) {
+                b.loadParameters(backbone.manager(), in);
+            }
+        } catch (MalformedModelException e) {
+            throw new IOException("head file " + file + " is malformed: " + e.getMessage(), e);
+        }
+    }
+
+    private static final String HEAD_MAGIC = "medfusion-multiview-head-v1";
+
+    private String headDescription() {
+        return backbone.name() + ", " + numViews + " views, " + aggregation.name().toLowerCase(java.util.Locale.ROOT) + " aggregation";
     }
 
     @Override

@@ -193,6 +193,10 @@ public final class ReportRenderer {
         d.put("memoryMarkdown", mt.isEmpty() ? "No cell has a memory figure.\n" : mt.markdown());
         d.put("slowdownTable", st);
         d.put("slowdownMarkdown", st.isEmpty() ? "No cell has a step time.\n" : st.markdown());
+        ReportTable pt = PrecisionTable.of(cells).display();
+        d.put("hasPrecisionTable", !pt.isEmpty());
+        d.put("precisionTable", pt);
+        d.put("precisionMarkdown", pt.markdown());
         d.put("fallbackNote", fallbackNote(manifest));
         d.put("loadNote", loadNote(manifest));
         d.put("diagnosticsNote", manifest != null && manifest.diagnosticsActive() ? "Diagnostic knob active: "

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.backbones.BackboneOptions;
+import org.medfusion.models.MultiViewClassifier;
 import org.medfusion.train.TrainConfig;
 
 /** {@code train --config}: the seed's example config, shrunk to ResNet-18 at 32 px, trains for 2 steps. */
@@ -120,6 +122,16 @@ class TrainCommandTest {
         assertTrue(out.toString().contains("multi-view: 2 views, mean aggregation"), out.toString());
         assertTrue(out.toString().contains("checkpointing 2 segments"), out.toString());
         assertTrue(out.toString().contains("step 1/1"), out.toString());
+        Path head = dir.resolve("w").resolve("resnet18-multiview-head.params");
+        assertTrue(out.toString().contains(head + " (multi-view head)"), out.toString());
+        try (MultiViewClassifier same = new MultiViewClassifier("resnet18", 2, 2, MultiViewClassifier.Aggregation.MEAN,
+                TrainCommand.MULTI_VIEW_FEATURE_DIM, BackboneOptions.defaults().withImageSize(32));
+                MultiViewClassifier other = new MultiViewClassifier("resnet18", 2, 2, MultiViewClassifier.Aggregation.MAX,
+                TrainCommand.MULTI_VIEW_FEATURE_DIM, BackboneOptions.defaults().withImageSize(32))) {
+            same.loadHead(head);
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> other.loadHead(head));
+            assertTrue(e.getMessage().contains("not resnet18, 2 views, max aggregation"), e.getMessage());
+        }
 
         err = new StringWriter();
         assertEquals(2, run(new StringWriter(), err, "train", "--config", config.toString(), "--data", dir.toString()));

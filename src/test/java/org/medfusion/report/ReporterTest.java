@@ -92,6 +92,29 @@ class ReporterTest {
                 assertThrows(ReportDataException.class, () -> Reporter.render(corrupt)).getMessage());
     }
 
+    /** A run with fp32 and amp cells: the report puts the two precisions side by side at each segment count. */
+    @Test
+    void precisionsMeetInTheirOwnTable() throws Exception {
+        Path run = tmp.resolve("amp");
+        List<CellResult> cells = new java.util.ArrayList<>();
+        for (org.medfusion.results.Precision p : org.medfusion.results.Precision.values()) {
+            for (int s : new int[] {0, 4}) {
+                org.medfusion.results.CellKey k = new org.medfusion.results.CellKey("resnet50", 16, 112, s, p,
+                        org.medfusion.results.Device.CPU);
+                boolean amp = p == org.medfusion.results.Precision.AMP;
+                cells.add(Fixtures.ok(k, "resnet", (s == 0 ? 400 : 280) / (amp ? 2 : 1), amp ? 3000 : 1000, null));
+            }
+        }
+        cells.forEach(c -> CellStore.save(run, c));
+        Fixtures.manifest(cells, null).write(run);
+        String md = Files.readString(Reporter.render(run).reportMd());
+        assertTrue(md.contains("## Mixed precision beside fp32"), md);
+        assertTrue(md.contains("| resnet50 | 16 | 112 | cpu | uniform | 1 | none | 400.0 | 200.0 | 0.50x | 1020.0 | 3060.0 | 3.00x |"), md);
+        assertTrue(md.contains("| resnet50 | 16 | 112 | cpu | uniform | 1 | 4 | 280.0 | 140.0 | 0.50x | 1020.0 | 3060.0 | 3.00x |"), md);
+        String fp32Only = Files.readString(Reporter.render(fixtureRun(tmp.resolve("fp32"))).reportMd());
+        assertFalse(fp32Only.contains("Mixed precision beside fp32"), "no table when the run has one precision");
+    }
+
     @Test
     void runWithoutFiguresStillRenders() throws Exception {
         Path run = tmp.resolve("failing");

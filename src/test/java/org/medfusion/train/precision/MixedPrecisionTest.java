@@ -91,7 +91,7 @@ class MixedPrecisionTest {
     }
 
     /**
-     * Checkpointed vs plain under mixed precision: the recompute sees the same bfloat16 weights and
+     * Checkpointed vs plain under mixed precision: the recompute sees the same float16 weights and
      * boundary activations, and libtorch on CPU is deterministic, so loss, gradients and BatchNorm
      * statistics agree exactly (measured: 0 difference); asserted within rel 1e-2 of each tensor's
      * largest magnitude (half precision's resolution), and the statistics moved exactly once per step.
