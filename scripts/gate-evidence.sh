@@ -13,7 +13,7 @@
 #
 # Usage: scripts/gate-evidence.sh [out-dir (default /tmp/gate-evidence)]
 # Environment: N (5), N_MEMORY (N), N_MEMORY_AA (N_MEMORY: memory A/A runs; ka-k with k above it are gated against
-# ma-1), RECOMPUTE_SEGMENT (0; a list such as 0,1 recomputes several once more), KEEP_ALIVE_SEGMENT (2), JAR (target/benchmarks.jar, copied
+# ma-1), RECOMPUTE_SEGMENT (0,1: segments 0 and 1 recomputed once more), KEEP_ALIVE_SEGMENT (2), JAR (target/benchmarks.jar, copied
 # once so that every run uses the same build), MEASURE=0 (only gate the runs already measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ out="$(mkdir -p "${1:-/tmp/gate-evidence}" && cd "${1:-/tmp/gate-evidence}" && p
 n="${N:-5}"
 nm="${N_MEMORY:-$n}"
 nma="${N_MEMORY_AA:-$nm}"
-rt="${RECOMPUTE_SEGMENT:-0}"
+rt="${RECOMPUTE_SEGMENT:-0,1}"
 ka="${KEEP_ALIVE_SEGMENT:-2}"
 mkdir -p "$out/tmp" "$out/gates"
 [ -f "$out/benchmarks.jar" ] || cp "${JAR:-target/benchmarks.jar}" "$out/benchmarks.jar"

@@ -286,6 +286,8 @@ public final class CellMeasurer {
                     .resultFormat(ResultFormatType.JSON);
             if (memoryProfiler) {
                 options.addProfiler(PeakMemoryProfiler.class);
+            } else {
+                options.addProfiler(TimingAllocator.class);
             }
             if (pairedPlain) {
                 options.param("pairedPlain", "true").addProfiler(PairedPlainProfiler.class);

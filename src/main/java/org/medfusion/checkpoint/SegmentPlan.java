@@ -33,6 +33,12 @@ public final class SegmentPlan {
         public int size() {
             return end - start;
         }
+
+        /** {@code [start,end)}, as the README and the plan command print segments. */
+        @Override
+        public String toString() {
+            return "[" + start + "," + end + ")";
+        }
     }
 
     private final List<Range> ranges;
@@ -174,9 +180,17 @@ public final class SegmentPlan {
         return ranges.get(ranges.size() - 1).end();
     }
 
+    /** The segments separated by spaces, each stored one before the last marked {@code stored}: {@code [0,3) [3,6) stored [6,10)}. */
     @Override
     public String toString() {
-        return ranges.toString();
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < ranges.size(); k++) {
+            sb.append(k == 0 ? "" : " ").append(ranges.get(k));
+            if (k < ranges.size() - 1 && !recomputed.get(k)) {
+                sb.append(" stored");
+            }
+        }
+        return sb.toString();
     }
 
     @Override

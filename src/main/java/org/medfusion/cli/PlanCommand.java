@@ -12,6 +12,7 @@ import org.medfusion.bench.CellMeasurer;
 import org.medfusion.bench.MeasureSettings;
 import org.medfusion.bench.RunSettings;
 import org.medfusion.checkpoint.Split;
+import org.medfusion.planner.BudgetVerification;
 import org.medfusion.planner.ByteSize;
 import org.medfusion.planner.MemoryModel;
 import org.medfusion.planner.ModelProfile;
@@ -32,7 +33,10 @@ import picocli.CommandLine.Spec;
  * Exit 0 with the plan; 1 (one line naming the least possible peak) when no plan fits; 2 on bad input. With
  * {@code --measure} exactly that plan is measured at once: as a {@code split: optimal} cell of its segment count
  * whose forks are given the explicit plan ({@link org.medfusion.planner.OptimalSplit#EXPLICIT_PLAN_PROPERTY}),
- * since stored segments are no cell coordinate; a one-segment plan as the plain cell.
+ * since stored segments are no cell coordinate; a one-segment plan as the plain cell. A plan whose measured peak
+ * exceeds the budget is not reported as fitting: the planner is asked again with the prediction's error taken off
+ * the budget ({@link BudgetVerification}, up to {@link #MAX_MEASURED_PLANS} plans); exit 1 when none measured within
+ * it, 4 when a measurement failed.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = "Least-recompute checkpoint plan whose predicted peak fits a memory budget.")
@@ -82,11 +86,39 @@ public final class PlanCommand implements Callable<Integer> {
             return ExitCodes.FAILED;
         }
         PlannedSegments p = plan.get();
-        CellResult measured = measure ? measure(key, p) : null;
-        out.println(format == Format.json ? toJson(p, budgetBytes, memory.plainStepMs(), measured) : toTable(p, budgetBytes, measured));
+        if (!measure) {
+            out.println(format == Format.json ? toJson(p, budgetBytes, memory.plainStepMs(), null, null)
+                    : toTable(p, budgetBytes, null));
+            out.flush();
+            return ExitCodes.OK;
+        }
+        BudgetVerification v = BudgetVerification.run(budgetBytes, p, planner::cheapestWithin, q -> {
+            try {
+                return measure(key, q);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, MAX_MEASURED_PLANS);
+        BudgetVerification.Attempt last = v.last();
+        out.println(format == Format.json ? toJson(last.plan(), budgetBytes, memory.plainStepMs(), last.measured(), v)
+                : toTable(last.plan(), budgetBytes, last.measured()));
         out.flush();
+        if (last.measured().status() != org.medfusion.results.CellStatus.OK || last.measured().peakBytes() == null) {
+            spec.commandLine().getErr().println("the plan " + last.plan().plan().spec() + " could not be measured ("
+                    + last.measured().status().label() + ": " + last.measured().message() + ")");
+            return ExitCodes.ERROR;
+        }
+        if (!v.fits()) {
+            spec.commandLine().getErr().println("no plan measured within " + ByteSize.mib(budgetBytes) + ": the last of "
+                    + v.attempts().size() + " measured plans (" + last.plan().plan().spec() + ") peaked at "
+                    + ByteSize.mib(last.measured().peakBytes()) + " (predicted " + ByteSize.mib(last.plan().predictedPeakBytes()) + ")");
+            return ExitCodes.FAILED;
+        }
         return ExitCodes.OK;
     }
+
+    /** How many plans {@code --measure} measures while a measured peak exceeds the budget ({@link BudgetVerification}). */
+    static final int MAX_MEASURED_PLANS = 3;
 
     private int compare(MemoryModel memory, SegmentPlanner planner, int segments) {
         PrintWriter out = spec.commandLine().getOut();
@@ -106,7 +138,7 @@ public final class PlanCommand implements Callable<Integer> {
     }
 
     /** Measures exactly {@code p}: the plain cell when it recomputes nothing, else its segment count with the explicit plan. */
-    private CellResult measure(ProfileKey key, PlannedSegments p) throws Exception {
+    private CellResult measure(ProfileKey key, PlannedSegments p) throws java.io.IOException {
         boolean plain = p.plan().recomputesNothing();
         int s = plain ? 0 : p.segments();
         CellKey cell = new CellKey(key.model(), key.batch(), key.res(), s, Split.OPTIMAL, key.precision(), key.device());
@@ -116,7 +148,8 @@ public final class PlanCommand implements Callable<Integer> {
         return (plain ? measurer : measurer.withExplicitPlan(p.plan())).measure(cell);
     }
 
-    static String toJson(PlannedSegments p, long budgetBytes, double plainStepMs, CellResult measured) throws Exception {
+    static String toJson(PlannedSegments p, long budgetBytes, double plainStepMs, CellResult measured,
+            BudgetVerification verification) throws Exception {
         ObjectMapper m = new ObjectMapper();
         ObjectNode n = m.createObjectNode();
         n.put("budget_bytes", budgetBytes);
@@ -141,6 +174,22 @@ public final class PlanCommand implements Callable<Integer> {
                 n.put("measured_step_ms", measured.stepMsMedian());
             }
             n.put("measured_message", measured.message());
+        }
+        if (verification != null) {
+            n.put("measured_fits_budget", verification.fits());
+            var attempts = n.putArray("attempts");
+            for (BudgetVerification.Attempt a : verification.attempts()) {
+                ObjectNode an = attempts.addObject();
+                an.put("plan", a.plan().plan().spec());
+                an.put("planned_for_bytes", a.plannedForBytes());
+                an.put("predicted_peak_bytes", a.plan().predictedPeakBytes());
+                an.put("status", a.measured().status().label());
+                if (a.measured().peakBytes() == null) {
+                    an.putNull("measured_peak_bytes");
+                } else {
+                    an.put("measured_peak_bytes", a.measured().peakBytes());
+                }
+            }
         }
         return m.writeValueAsString(n);
     }

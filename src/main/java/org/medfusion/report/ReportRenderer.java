@@ -71,7 +71,11 @@ public final class ReportRenderer {
                 + "step, a one-off outlier)."));
         out.addAll(List.of(
                 method("step time", "ms", "JMH single-shot time of one training step (forward, backward, "
-                        + "optimizer update) after explicit warm-up steps, in forks without the malloc setting; "
+                        + "optimizer update) after explicit warm-up steps, in forks of their own (C1 JIT only, serial "
+                        + "GC: no JVM thread competes with libtorch's OpenMP threads mid-step) whose glibc allocator keeps "
+                        + "the memory it frees (MALLOC_MMAP_THRESHOLD_=32 MiB, MALLOC_TRIM_THRESHOLD_=4 GiB, "
+                        + "MALLOC_TOP_PAD_=256 MiB: no page faults from memory returned and re-faulted each step, whose "
+                        + "amount otherwise varied from fork to fork); "
                         + "the median of the measured steps with a distribution-free 95% confidence interval of "
                         + "the median (order statistics, binomial; [min, max] when fewer than 6 steps, which then "
                         + "covers less than 95%)."),
