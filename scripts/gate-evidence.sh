@@ -8,7 +8,7 @@
 #   memory: bench-configs/evidence-memory.yaml (ResNet-18 b16 112 px, where activations set the step's peak). N_MEMORY
 #           A/A runs (ma-k) interleaved with N_MEMORY runs under `run --diag keep-alive=<k>` (ka-k: segment k's
 #           activations kept until the step ends, a higher peak); ka-k is gated against ma-k (ma-1 when ma-k is absent).
-# Every gate runs with the defaults and with the CI settings (--ratio-only --ratio-effect 25); verdicts, p-values and
+# Every gate runs with the defaults and with the CI settings (--ratio-only, as .ci/run); verdicts, p-values and
 # changes go to <out>/evidence.md. Re-running resumes: finished runs and gates are kept.
 #
 # Usage: scripts/gate-evidence.sh [out-dir (default /tmp/gate-evidence)]
@@ -74,7 +74,7 @@ done
 for p in "${pairs[@]}"; do
   b="${p%%:*}"; c="${p##*:}"
   gate "default__${b}__${c}" "$b" "$c"
-  gate "ci__${b}__${c}" "$b" "$c" --ratio-only --ratio-effect 25
+  gate "ci__${b}__${c}" "$b" "$c" --ratio-only
 done
 
 python3 - "$out" <<'PY'

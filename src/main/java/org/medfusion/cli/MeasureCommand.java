@@ -38,7 +38,7 @@ public final class MeasureCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--warmup", defaultValue = "3", description = "Warm-up steps per timing fork (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "5", description = "Warm-up steps per timing fork (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--iterations", defaultValue = "10", description = "Timed steps (default: ${DEFAULT-VALUE}).")
