@@ -28,7 +28,7 @@ public record MeasureSettings(RunSettings timing, RunSettings memory) {
     /**
      * CPU defaults: 5 + 10 timed steps in one fork, 2 + 3 memory steps in each of 2 forks. Five warm-up steps: with
      * three, ResNet-50 b16 112 px's first measured step was still the slowest (981 ms against 814-904 ms, which alone
-     * lifted the cell's CV from 3.6 % to 5.4 %).
+     * lifted the cell's CV from 3.6 % to 5.4 %); with five, 871-909 ms, CV 1.6 % (idle 2-core VM).
      */
     public static MeasureSettings defaults() {
         return new MeasureSettings(new RunSettings(5, 10, 1), new RunSettings(2, 3, 2));
