@@ -231,27 +231,26 @@ public final class CellMeasurer {
      */
     private static List<Double> pairedPlainSamples(List<RunResult> results, int expected) {
         List<Double> out = new ArrayList<>();
-        for (RunResult rr : results) {
-            for (BenchmarkResult br : rr.getBenchmarkResults()) {
-                for (IterationResult ir : br.getIterationResults()) {
-                    Result r = ir.getSecondaryResults().get(PairedPlainProfiler.NAME);
-                    if (r == null) {
-                        return List.of();
-                    }
-                    out.add(r.getScore());
-                }
+        for (IterationResult ir : iterations(results)) {
+            Result r = ir.getSecondaryResults().get(PairedPlainProfiler.NAME);
+            if (r == null) {
+                return List.of();
             }
+            out.add(r.getScore());
         }
         return out.size() == expected ? out : List.of();
     }
 
     private static List<Double> primarySamples(List<RunResult> results) {
-        List<Double> out = new ArrayList<>();
+        return iterations(results).stream().map(ir -> ir.getPrimaryResult().getScore()).toList();
+    }
+
+    /** Every measured iteration of the runs, in order (forks, then iterations). */
+    private static List<IterationResult> iterations(List<RunResult> results) {
+        List<IterationResult> out = new ArrayList<>();
         for (RunResult rr : results) {
             for (BenchmarkResult br : rr.getBenchmarkResults()) {
-                for (IterationResult ir : br.getIterationResults()) {
-                    out.add(ir.getPrimaryResult().getScore());
-                }
+                out.addAll(br.getIterationResults());
             }
         }
         return out;

@@ -1,16 +1,13 @@
 package org.medfusion.bench;
 
-import java.io.File;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.medfusion.results.Device;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
-import org.openjdk.jmh.profile.ExternalProfiler;
 import org.openjdk.jmh.profile.InternalProfiler;
 import org.openjdk.jmh.results.AggregationPolicy;
-import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.ScalarResult;
@@ -22,7 +19,7 @@ import org.openjdk.jmh.results.ScalarResult;
  * {@code cuda.allocated.peak}), aggregated with MAX. The fork starts with the environment its probes need.
  * Usage: {@code -prof org.medfusion.bench.PeakMemoryProfiler}.
  */
-public final class PeakMemoryProfiler implements InternalProfiler, ExternalProfiler {
+public final class PeakMemoryProfiler extends ForkEnvironmentProfiler implements InternalProfiler {
 
     public static final String CPU_RSS = CpuRssProbe.NAME;
     public static final String CPU_MALLOC = CpuMallocProbe.NAME;
@@ -69,36 +66,12 @@ public final class PeakMemoryProfiler implements InternalProfiler, ExternalProfi
     }
 
     @Override
-    public Collection<String> addJVMInvokeOptions(BenchmarkParams params) {
-        List<String> env = new ArrayList<>(List.of("env"));
+    List<String> forkEnvironment(BenchmarkParams params) {
+        List<String> env = new ArrayList<>();
         for (MemoryProbe p : MemoryProbes.forDevice(device(params))) {
             env.addAll(p.forkEnvironment());
         }
         return env;
-    }
-
-    @Override
-    public Collection<String> addJVMOptions(BenchmarkParams params) {
-        return List.of();
-    }
-
-    @Override
-    public void beforeTrial(BenchmarkParams benchmarkParams) {
-    }
-
-    @Override
-    public Collection<? extends Result> afterTrial(BenchmarkResult br, long pid, File stdOut, File stdErr) {
-        return List.of();
-    }
-
-    @Override
-    public boolean allowPrintOut() {
-        return true;
-    }
-
-    @Override
-    public boolean allowPrintErr() {
-        return true;
     }
 
     @Override

@@ -1,12 +1,7 @@
 package org.medfusion.bench;
 
-import java.io.File;
-import java.util.Collection;
 import java.util.List;
 import org.openjdk.jmh.infra.BenchmarkParams;
-import org.openjdk.jmh.profile.ExternalProfiler;
-import org.openjdk.jmh.results.BenchmarkResult;
-import org.openjdk.jmh.results.Result;
 
 /**
  * Starts every timing fork with glibc's allocator told to keep the memory it frees: a fixed mmap threshold (32 MiB,
@@ -21,41 +16,15 @@ import org.openjdk.jmh.results.Result;
  * 1.18-1.21. The times then measure the step's compute rather than the allocator's state, as on a GPU (PyTorch's CUDA
  * caching allocator keeps memory) or with jemalloc/tcmalloc. The report's method section states the setting.
  */
-public final class TimingAllocator implements ExternalProfiler {
+public final class TimingAllocator extends ForkEnvironmentProfiler {
 
     /** The environment of a timing fork. */
     public static final List<String> ENVIRONMENT = List.of("MALLOC_MMAP_THRESHOLD_=33554432",
             "MALLOC_TRIM_THRESHOLD_=4294967296", "MALLOC_TOP_PAD_=268435456");
 
     @Override
-    public Collection<String> addJVMInvokeOptions(BenchmarkParams params) {
-        List<String> env = new java.util.ArrayList<>(List.of("env"));
-        env.addAll(ENVIRONMENT);
-        return env;
-    }
-
-    @Override
-    public Collection<String> addJVMOptions(BenchmarkParams params) {
-        return List.of();
-    }
-
-    @Override
-    public void beforeTrial(BenchmarkParams benchmarkParams) {
-    }
-
-    @Override
-    public Collection<? extends Result> afterTrial(BenchmarkResult br, long pid, File stdOut, File stdErr) {
-        return List.of();
-    }
-
-    @Override
-    public boolean allowPrintOut() {
-        return true;
-    }
-
-    @Override
-    public boolean allowPrintErr() {
-        return true;
+    List<String> forkEnvironment(BenchmarkParams params) {
+        return ENVIRONMENT;
     }
 
     @Override
