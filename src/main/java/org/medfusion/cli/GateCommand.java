@@ -43,23 +43,29 @@ public final class GateCommand implements Callable<Integer> {
             description = "root of saved baselines (default: ${DEFAULT-VALUE})")
     Path baselinesRoot;
 
-    @Option(names = "--memory-tolerance", defaultValue = "2", description = "allowed peak growth in %% (default: ${DEFAULT-VALUE})")
+    @Option(names = "--memory-tolerance", defaultValue = GateOptions.MEMORY_TOLERANCE_PCT, description = "allowed peak growth in %%"
+            + " (default: ${DEFAULT-VALUE})")
     double memoryTolerance;
 
-    @Option(names = "--saving-tolerance", defaultValue = "3", description = "allowed loss of a saving, in percentage"
+    @Option(names = "--memory-floor", paramLabel = "<size>", defaultValue = GateOptions.MEMORY_FLOOR, description = "a peak fails only"
+            + " when it also grew by more than this (bytes or e.g. 2MiB, 0 = off; default: ${DEFAULT-VALUE}): small peaks"
+            + " move by about a MiB of the JVM's own from run to run")
+    String memoryFloor;
+
+    @Option(names = "--saving-tolerance", defaultValue = GateOptions.SAVING_TOLERANCE_POINTS, description = "allowed loss of a saving, in percentage"
             + " points of the plain peak (default: ${DEFAULT-VALUE})")
     double savingTolerance;
 
-    @Option(names = "--ratio-effect", defaultValue = "5", description = "minimum slowdown of the checkpointed/plain"
+    @Option(names = "--ratio-effect", defaultValue = GateOptions.RATIO_EFFECT_PCT, description = "minimum slowdown of the checkpointed/plain"
             + " ratio that fails, in %% (default: ${DEFAULT-VALUE})")
     double ratioEffect;
 
-    @Option(names = {"--time-effect", "--time-tolerance"}, defaultValue = "10", description = "minimum slowdown of an"
+    @Option(names = {"--time-effect", "--time-tolerance"}, defaultValue = GateOptions.TIME_EFFECT_PCT, description = "minimum slowdown of an"
             + " absolute step time that fails, in %% (default: ${DEFAULT-VALUE}; A/A runs of one build on an idle machine"
             + " moved absolute medians by up to 8%%)")
     double timeEffect;
 
-    @Option(names = "--alpha", defaultValue = "0.01", description = "significance level of the rank test (default:"
+    @Option(names = "--alpha", defaultValue = GateOptions.ALPHA, description = "significance level of the rank test (default:"
             + " ${DEFAULT-VALUE})")
     double alpha;
 
@@ -87,7 +93,7 @@ public final class GateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        GateOptions options = new GateOptions(memoryTolerance, savingTolerance, ratioEffect, timeEffect, alpha,
+        GateOptions options = new GateOptions(memoryTolerance, GateOptions.memoryFloor(memoryFloor), savingTolerance, ratioEffect, timeEffect, alpha,
                 allowConfigChange, !ratioOnly);
         if (runs.size() == 2 && baselineOption != null) {
             throw new IllegalArgumentException("--baseline given with two runs: pass either <baseline-run>"

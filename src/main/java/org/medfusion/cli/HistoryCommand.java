@@ -23,9 +23,13 @@ public final class HistoryCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "<site dir>", description = "folder of the site (created)")
     Path out;
 
-    @Option(names = "--memory-tolerance", defaultValue = "2", paramLabel = "<pct>",
-            description = "peak memory above the previous run's by more than this marks a regression; default ${DEFAULT-VALUE} %%")
+    @Option(names = "--memory-tolerance", defaultValue = org.medfusion.gate.GateOptions.MEMORY_TOLERANCE_PCT, paramLabel = "<pct>",
+            description = "peak memory above the previous run's by more than this (and the floor) marks a regression; default ${DEFAULT-VALUE} %%")
     double memoryTolerance;
+
+    @Option(names = "--memory-floor", defaultValue = org.medfusion.gate.GateOptions.MEMORY_FLOOR, paramLabel = "<size>",
+            description = "a peak is marked only when it also grew by more than this (bytes or e.g. 2MiB, 0 = off); default ${DEFAULT-VALUE}")
+    String memoryFloor;
 
     @Option(names = "--time-tolerance", defaultValue = "5", paramLabel = "<pct>",
             description = "step-time CI above the previous run's CI by more than this marks a regression; default ${DEFAULT-VALUE} %%")
@@ -39,7 +43,7 @@ public final class HistoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        History.Tolerances tolerances = new History.Tolerances(memoryTolerance, timeTolerance);
+        History.Tolerances tolerances = new History.Tolerances(memoryTolerance, org.medfusion.gate.GateOptions.memoryFloor(memoryFloor), timeTolerance);
         History history = new History(HistoryRuns.load(inputs), tolerances);
         Path index = HistorySite.write(history, out);
         var w = spec.commandLine().getOut();

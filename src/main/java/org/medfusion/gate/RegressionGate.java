@@ -17,7 +17,8 @@ import org.medfusion.results.RunManifest;
  * was ok yields one result per check ({@link Check}); a check passes, fails, or is only reported (shown, not gated).
  * <ul>
  *   <li>{@link Check#STATUS}: the cell must still be ok (not OOM, error, or absent).</li>
- *   <li>{@link Check#MEMORY_PEAK}: same method, peak grown by at most the memory tolerance; a peak that vanished or a
+ *   <li>{@link Check#MEMORY_PEAK}: same method, peak grown by at most the memory tolerance or the memory floor (bytes),
+ *       whichever is larger; a peak that vanished or a
  *       changed method fails.</li>
  *   <li>{@link Check#MEMORY_SAVING}: a checkpointed cell's saving against its plain cell (same run), in percent of
  *       the plain peak, may shrink by at most the saving tolerance (percentage points).</li>
@@ -161,9 +162,12 @@ public final class RegressionGate {
         }
         double change = b.peakBytes() == 0 ? (c.peakBytes() == 0 ? 0 : Double.POSITIVE_INFINITY)
                 : 100.0 * (c.peakBytes() - b.peakBytes()) / b.peakBytes();
-        boolean fail = change > o.memoryTolerancePct();
+        long growth = c.peakBytes() - b.peakBytes();
+        boolean fail = PeakGrowth.regressed(b.peakBytes(), c.peakBytes(), o.memoryTolerancePct(), o.memoryFloorBytes());
+        String limits = String.format(Locale.ROOT, "%.1f%% and %s", o.memoryTolerancePct(), mib(o.memoryFloorBytes()));
         return some(b, Check.MEMORY_PEAK, fail ? Outcome.FAIL : Outcome.PASS, bs, cs, pct(change),
-                fail ? String.format(Locale.ROOT, "peak grew beyond %.1f%%", o.memoryTolerancePct())
+                fail ? "peak grew beyond " + limits
+                        : change > o.memoryTolerancePct() ? "grew " + mib(growth) + ", within the " + mib(o.memoryFloorBytes()) + " floor"
                         : String.format(Locale.ROOT, "within +%.1f%%", o.memoryTolerancePct()));
     }
 

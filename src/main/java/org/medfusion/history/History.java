@@ -23,12 +23,16 @@ import org.medfusion.results.CellResult;
  */
 public final class History {
 
-    /** Relative tolerances, in percent. */
-    public record Tolerances(double memoryPct, double timePct) {
-        public static final Tolerances DEFAULT = new Tolerances(2.0, 5.0);
+    /**
+     * Relative tolerances, in percent, and the memory floor in bytes (a peak is marked only when it grew beyond both:
+     * {@link org.medfusion.gate.PeakGrowth}).
+     */
+    public record Tolerances(double memoryPct, long memoryFloorBytes, double timePct) {
+        public static final Tolerances DEFAULT = new Tolerances(Double.parseDouble(org.medfusion.gate.GateOptions.MEMORY_TOLERANCE_PCT),
+                org.medfusion.gate.GateOptions.memoryFloor(org.medfusion.gate.GateOptions.MEMORY_FLOOR), 5.0);
 
         public Tolerances {
-            if (!(memoryPct >= 0) || !(timePct >= 0)) {
+            if (!(memoryPct >= 0) || !(timePct >= 0) || memoryFloorBytes < 0) {
                 throw new IllegalArgumentException("tolerances must be >= 0 percent, got memory " + memoryPct + ", time " + timePct);
             }
         }
@@ -99,7 +103,7 @@ public final class History {
         Point prevMem = previous(earlier, env, p -> p.peakBytes() != null);
         Point prevTime = previous(earlier, env, p -> p.stepCiHigh() != null);
         boolean memReg = peak != null && prevMem != null && Objects.equals(prevMem.memoryMethod(), c.memoryMethod())
-                && peak > prevMem.peakBytes() * (1.0 + tolerances.memoryPct() / 100.0);
+                && org.medfusion.gate.PeakGrowth.regressed(prevMem.peakBytes(), peak, tolerances.memoryPct(), tolerances.memoryFloorBytes());
         boolean timeReg = lo != null && prevTime != null && lo > prevTime.stepCiHigh() * (1.0 + tolerances.timePct() / 100.0);
         return new Point(run, c, peak, ok ? c.memoryMethod() : null, med, lo, hi, CellIndex.stepCv(c), memReg, timeReg);
     }

@@ -145,8 +145,8 @@ public final class HistorySite {
     private String rules() {
         return "Regression marks (red): step time whose 95% CI lies entirely above the previous run's CI plus "
                 + Fmt.fixed(history.tolerances().timePct(), 1) + " %; peak memory above the previous run's by more than "
-                + Fmt.fixed(history.tolerances().memoryPct(), 1)
-                + " % with the same method. Only runs on the same machine and library versions are compared.";
+                + Fmt.fixed(history.tolerances().memoryPct(), 1) + " % and " + org.medfusion.planner.ByteSize.mib(history.tolerances().memoryFloorBytes())
+                + " with the same method. Only runs on the same machine and library versions are compared.";
     }
 
     private static String regressionText(History.Series s) {

@@ -12,11 +12,21 @@ public final class ByteSize {
     private ByteSize() {
     }
 
-    /** @throws IllegalArgumentException naming the value and the accepted forms */
+    /** A memory budget (positive). @throws IllegalArgumentException naming the value and the accepted forms */
     public static long parse(String text) {
+        return parse("budget", text, 1);
+    }
+
+    /**
+     * A size of at least {@code min} bytes.
+     *
+     * @param what the name in the error message, e.g. {@code budget} or {@code --memory-floor}
+     * @throws IllegalArgumentException naming the value and the accepted forms
+     */
+    public static long parse(String what, String text, long min) {
         Matcher m = SIZE.matcher(text == null ? "" : text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("budget must be bytes or a size such as 150MiB, 1.5GiB or 200MB, got '" + text + "'");
+            throw new IllegalArgumentException(what + " must be bytes or a size such as 150MiB, 1.5GiB or 200MB, got '" + text + "'");
         }
         double v = Double.parseDouble(m.group(1));
         String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
@@ -30,8 +40,8 @@ public final class ByteSize {
             default -> 1;
         };
         long bytes = Math.round(v * factor);
-        if (bytes <= 0) {
-            throw new IllegalArgumentException("budget must be positive, got '" + text + "'");
+        if (bytes < min) {
+            throw new IllegalArgumentException(what + (min == 1 ? " must be positive" : " must be at least " + min + " bytes") + ", got '" + text + "'");
         }
         return bytes;
     }

@@ -104,6 +104,9 @@ class GateCommandTest {
         assertEquals(2, r.code());
         assertEquals("error: --memory-tolerance must be a finite number of percent >= 0, got NaN\n", r.err());
         assertEquals(2, CliRun.exec("gate", base.toString(), base.toString(), "--ratio-effect", "-1").code());
+        r = CliRun.exec("gate", base.toString(), base.toString(), "--memory-floor", "-1MiB");
+        assertEquals(2, r.code());
+        assertEquals("error: --memory-floor must be bytes or a size such as 150MiB, 1.5GiB or 200MB, got '-1MiB'\n", r.err());
     }
 
     @Test

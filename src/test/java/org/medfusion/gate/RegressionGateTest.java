@@ -112,7 +112,7 @@ class RegressionGateTest {
         RegressionGate.Verdict crossEnv = RegressionGate.compare(run(1, 1, 1, 1), run(2, 1.10, 1, 1), false, DEFAULTS);
         assertTrue(crossEnv.passed(), "different environments: absolute times are reported, not gated");
         assertEquals(RegressionGate.Outcome.REPORTED, only(crossEnv, RegressionGate.Check.TIME_ABSOLUTE, 0).outcome());
-        GateOptions ratioOnly = new GateOptions(2, 3, 5, 5, 0.01, false, false);
+        GateOptions ratioOnly = new GateOptions(2, 0, 3, 5, 5, 0.01, false, false);
         assertTrue(RegressionGate.compare(run(1, 1, 1, 1), run(2, 1.10, 1, 1), true, ratioOnly).passed());
     }
 
@@ -230,6 +230,33 @@ class RegressionGateTest {
     }
 
     @Test
+    void smallPeakGrowthWithinTheFloorPasses() {
+        // an idle A/A pair of one build: mobilenet_v3_large s0, b4 64 px, 24.9 -> 25.7 MiB (+3.2 %, 0.8 MiB)
+        long before = 26_087_424L;
+        long after = 26_927_104L;
+        List<CellResult> b = List.of(cell(0, before, "cpu.rss.peak", samples(new Random(3), 80, 0.03, 10)));
+        List<CellResult> c = List.of(cell(0, after, "cpu.rss.peak", b.get(0).stepMsSamples()));
+        RegressionGate.Result r = only(RegressionGate.compare(b, c, true, DEFAULTS), RegressionGate.Check.MEMORY_PEAK, 0);
+        assertEquals(RegressionGate.Outcome.PASS, r.outcome());
+        assertEquals("grew 0.8 MiB, within the 2.0 MiB floor", r.why());
+        // the same growth fails without a floor, and a growth beyond both limits fails with it
+        GateOptions noFloor = new GateOptions(2, 0, 3, 5, 10, 0.01, false, true);
+        assertEquals(RegressionGate.Outcome.FAIL, only(RegressionGate.compare(b, c, true, noFloor), RegressionGate.Check.MEMORY_PEAK, 0).outcome());
+        List<CellResult> grown = List.of(cell(0, before + 3 * 1_048_576L, "cpu.rss.peak", b.get(0).stepMsSamples()));
+        RegressionGate.Result big = only(RegressionGate.compare(b, grown, true, DEFAULTS), RegressionGate.Check.MEMORY_PEAK, 0);
+        assertEquals(RegressionGate.Outcome.FAIL, big.outcome());
+        assertEquals("peak grew beyond 2.0% and 2.0 MiB", big.why());
+    }
+
+    @Test
+    void memoryFloorParsesSizesAndRejectsOthers() {
+        assertEquals(2_097_152L, GateOptions.memoryFloor("2MiB"));
+        assertEquals(0L, GateOptions.memoryFloor("0"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GateOptions.memoryFloor("two"));
+        assertEquals("--memory-floor must be bytes or a size such as 150MiB, 1.5GiB or 200MB, got 'two'", e.getMessage());
+    }
+
+    @Test
     void shrunkSavingFails() {
         List<CellResult> b = run(1, 1, 1, 1);
         // the plain cell got leaner by 10%: the checkpointed peak is unchanged but the saving shrank by a third
@@ -285,7 +312,7 @@ class RegressionGateTest {
         RegressionGate.Run b = new RegressionGate.Run(Path.of("b"), manifest("cfg b", cells), cells);
         e = assertThrows(GateRefusedException.class, () -> RegressionGate.evaluate(a, b, DEFAULTS));
         assertTrue(e.getMessage().startsWith("the runs used different configs: a has sha256:"), e.getMessage());
-        GateOptions allow = new GateOptions(2, 3, 5, 5, 0.01, true, true);
+        GateOptions allow = new GateOptions(2, 0, 3, 5, 5, 0.01, true, true);
         assertTrue(RegressionGate.evaluate(a, b, allow).passed());
         RegressionGate.Run noManifest = new RegressionGate.Run(Path.of("c"), null, cells);
         assertThrows(GateRefusedException.class, () -> RegressionGate.evaluate(a, noManifest, DEFAULTS));
@@ -294,10 +321,10 @@ class RegressionGateTest {
     @Test
     void badTolerancesAreUsageErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new GateOptions(Double.NaN, 10, 5, 5, 0.01, false, true));
+                () -> new GateOptions(Double.NaN, 0, 10, 5, 5, 0.01, false, true));
         assertEquals("--memory-tolerance must be a finite number of percent >= 0, got NaN", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new GateOptions(2, -1, 5, 5, 0.01, false, true));
-        assertThrows(IllegalArgumentException.class, () -> new GateOptions(2, 3, 5, 5, 1.5, false, true));
+        assertThrows(IllegalArgumentException.class, () -> new GateOptions(2, 0, -1, 5, 5, 0.01, false, true));
+        assertThrows(IllegalArgumentException.class, () -> new GateOptions(2, 0, 3, 5, 5, 1.5, false, true));
     }
 
     static RunManifest manifest(String config, List<CellResult> cells) {

@@ -49,10 +49,10 @@ class HistoryTest {
     @Test
     void toleranceDecidesTheMark() {
         History loose = new History(HistoryRuns.load(List.of(HistoryFixtures.fourRuns(tmp.resolve("results")))),
-                new History.Tolerances(5.0, 25.0));
+                new History.Tolerances(5.0, 0, 25.0));
         assertFalse(loose.series().get(HistoryFixtures.PLAIN).points().get(2).memoryRegression(), "+2.1 % < 5 %");
         assertFalse(loose.series().get(HistoryFixtures.S4).points().get(2).timeRegression(), "+20 % < 25 % + CI");
-        assertThrows(IllegalArgumentException.class, () -> new History.Tolerances(-1, 5));
+        assertThrows(IllegalArgumentException.class, () -> new History.Tolerances(-1, 0, 5));
     }
 
     @Test
