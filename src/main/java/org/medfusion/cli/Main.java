@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
                 + " per model, batch size and segment count.",
         subcommands = {RunCommand.class, MeasureCommand.class, TrainCommand.class, VerifyCommand.class, ListModelsCommand.class, ReportCommand.class,
                 MergeCommand.class, GateCommand.class, HistoryCommand.class, BaselineCommand.class, DoctorCommand.class,
-                ProfileCommand.class, PlanCommand.class, CapacityCommand.class, LibtorchCheckCommand.class,
+                ProfileCommand.class, PlanCommand.class, CapacityCommand.class, StepTraceCommand.class, LibtorchCheckCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
