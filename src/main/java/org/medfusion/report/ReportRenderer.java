@@ -156,6 +156,28 @@ public final class ReportRenderer {
                 + " compare the paired increases, in which the machine's speed cancels step by step.";
     }
 
+    /** A cell's step CV above this is named beside the step times (the CV target of the project's CPU configs). */
+    static final double SPREAD_NOTE_CV = 0.05;
+
+    /**
+     * The note printed beside the step times when some cells' steps spread by more than {@link #SPREAD_NOTE_CV} (null
+     * otherwise): which cells, and how to find out whether the spread is the machine's.
+     */
+    static String spreadNote(List<CellResult> cells) {
+        List<CellResult> timed = cells.stream().filter(c -> CellIndex.stepCv(c) != null).toList();
+        List<CellResult> spread = timed.stream().filter(c -> CellIndex.stepCv(c) > SPREAD_NOTE_CV)
+                .sorted(java.util.Comparator.comparingDouble((CellResult c) -> CellIndex.stepCv(c)).reversed()).toList();
+        if (spread.isEmpty()) {
+            return null;
+        }
+        String named = spread.stream().limit(5).map(c -> c.key().id() + " " + Fmt.fixed(100 * CellIndex.stepCv(c), 1) + " %")
+                .collect(java.util.stream.Collectors.joining(", "));
+        return spread.size() + " of " + timed.size() + " timed cells have a step CV above " + Fmt.fixed(100 * SPREAD_NOTE_CV, 0) + " %: "
+                + named + (spread.size() > 5 ? ", ..." : "") + ". Their medians and intervals stand; the paired increases"
+                + " cancel the machine's speed step by step. `step-trace` on such a cell shows per step whether its time went to"
+                + " waiting for a CPU, other processes, page faults or slower computing on the CPUs it had (the machine's).";
+    }
+
     /**
      * The warning printed beside the timing figures when the run measured under a native fallback (null otherwise):
      * such steps are slower than this machine's normal speed, which matters when runs of different machines are compared.
@@ -203,6 +225,7 @@ public final class ReportRenderer {
         d.put("precisionMarkdown", pt.markdown());
         d.put("fallbackNote", fallbackNote(manifest));
         d.put("loadNote", loadNote(manifest));
+        d.put("spreadNote", spreadNote(cells));
         d.put("diagnosticsNote", manifest != null && manifest.diagnosticsActive() ? "Diagnostic knob active: "
                 + String.join(", ", manifest.diagnostics()) + ". This run was deliberately regressed (run --diag) to test the"
                 + " regression gate; its figures are not the build's real ones." : null);

@@ -57,4 +57,23 @@ class MachineLoadReportTest {
         String quiet = Files.readString(Reporter.render(run).reportMd());
         assertFalse(quiet.contains("Step times measured on a busy machine"), "an idle machine gets no warning");
     }
+
+    @Test
+    void cellsWhoseStepsSpreadAreNamedBesideTheStepTimes(@TempDir Path run) throws Exception {
+        List<org.medfusion.results.CellResult> cells = new java.util.ArrayList<>(Fixtures.run());
+        assertNull(ReportRenderer.spreadNote(cells), "the fixture's steps spread by about 1 %");
+        org.medfusion.results.CellResult c = cells.get(0);
+        List<Double> bursty = List.of(100.0, 101.0, 99.0, 100.0, 150.0, 100.0, 98.0, 102.0, 100.0);
+        cells.set(0, new org.medfusion.results.CellResult(c.key(), c.family(), c.status(), c.peakBytes(), c.memoryMethod(),
+                c.memoryRepeats(), bursty, 100.0, 99.0, 101.0, c.recomputeForwardMs(), null, c.pairedPlainMsSamples()));
+        String note = ReportRenderer.spreadNote(cells);
+        assertTrue(note.startsWith("1 of " + cells.stream().filter(x -> x.stepMsSamples() != null && x.stepMsSamples().size() > 1).count()
+                + " timed cells have a step CV above 5 %: " + c.key().id() + " 15.8 %."), note);
+        cells.forEach(x -> CellStore.save(run, x));
+        Fixtures.manifest(cells, null).write(run);
+        Reporter.Rendered r = Reporter.render(run);
+        String md = Files.readString(r.reportMd());
+        assertTrue(md.substring(md.indexOf("## Time"), md.indexOf("## Charts")).contains(note), md);
+        assertTrue(Files.readString(r.reportHtml()).contains("id=\"step-spread\""));
+    }
 }
