@@ -3,7 +3,6 @@ package org.medfusion.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,6 +15,7 @@ import org.medfusion.bench.CellValidation;
 import org.medfusion.bench.StepTrace;
 import org.medfusion.bench.TimingAllocator;
 import org.medfusion.results.AtomicFiles;
+import org.medfusion.results.ChildJvm;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Stats;
 import picocli.CommandLine.Command;
@@ -31,20 +31,13 @@ import picocli.CommandLine.Spec;
  * one with none of these, both cores busy, ran slower on the CPUs it had (what the machine does, e.g. where a VM's
  * vCPUs are placed). Exit 0 when traced, 2 on bad input, 4 when the child JVM failed.
  */
-@Command(name = "step-trace", mixinStandardHelpOptions = true, defaultValueProvider = StepTraceCommand.Defaults.class,
+@Command(name = "step-trace", mixinStandardHelpOptions = true, defaultValueProvider = MeasureCommand.Defaults.class, // measure's cell
         description = "Runs one cell's training steps in a timing fork's JVM and prints each step's time and where it went"
                 + " (own CPU, run-queue wait, page faults, other processes, steal): CSV, then a summary.")
 public final class StepTraceCommand implements Callable<Integer> {
 
     @Mixin
     CellOptions cell;
-
-    /** step-trace's cell defaults: those of {@code measure}. */
-    static final class Defaults extends CellOptions.Defaults {
-        Defaults() {
-            super(java.util.Map.of("--batch", "16", "--res", "112", "--segments", "0"));
-        }
-    }
 
     @Option(names = "--warmup", defaultValue = "10", description = "Warm-up steps, traced but not summarized (default: ${DEFAULT-VALUE}).")
     int warmup;
@@ -89,35 +82,16 @@ public final class StepTraceCommand implements Callable<Integer> {
     }
 
     private String runChild(CellKey key) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(StepTrace.jvmArgs());
-        cmd.add(org.medfusion.natives.Natives.forkJvmArg());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), StepTrace.class.getName(), key.model(),
-                Integer.toString(key.batch()), Integer.toString(key.res()), Integer.toString(key.segments()), key.split().label(),
-                key.precision().label(), key.device().label(), Integer.toString(warmup), Integer.toString(steps)));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().remove("LD_PRELOAD");
-        pb.environment().put("DJL_OFFLINE", "true");
+        List<String> jvmArgs = new ArrayList<>(StepTrace.jvmArgs());
+        jvmArgs.add(org.medfusion.natives.Natives.forkJvmArg());
+        java.util.Map<String, String> env = new java.util.HashMap<>();
         for (String kv : TimingAllocator.ENVIRONMENT) {
             String[] p = kv.split("=", 2);
-            pb.environment().put(p[0], p[1]);
+            env.put(p[0], p[1]);
         }
-        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-        Process p = pb.start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int rc;
-        try {
-            rc = p.waitFor();
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while tracing " + key.id(), e);
-        }
-        if (rc != 0) {
-            throw new IOException("tracing " + key.id() + " failed: the child JVM exited with " + rc + " (its messages are above)");
-        }
-        return text;
+        return ChildJvm.run(jvmArgs, StepTrace.class, List.of(key.model(), Integer.toString(key.batch()), Integer.toString(key.res()),
+                Integer.toString(key.segments()), key.split().label(), key.precision().label(), key.device().label(), Integer.toString(warmup),
+                Integer.toString(steps)), env, "tracing " + key.id());
     }
 
     /** The measured steps' spread and, per step on average, where the time went; the slowest steps one by one. */

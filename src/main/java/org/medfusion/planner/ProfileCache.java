@@ -125,33 +125,11 @@ public final class ProfileCache {
     }
 
     private static ModelProfile runWorker(ProfileKey key, boolean memoryEnvironment, Path result) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true",
-                "-cp", System.getProperty("java.class.path"), ProfileWorker.class.getName(),
-                key.model(), Integer.toString(key.batch()), Integer.toString(key.res()), Integer.toString(REPEATS), result.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        Map<String, String> env = pb.environment();
-        env.remove("LD_PRELOAD");
-        env.put("DJL_OFFLINE", "true");
-        if (memoryEnvironment) {
-            env.put("MALLOC_MMAP_THRESHOLD_", "65536");
-        } else {
-            env.remove("MALLOC_MMAP_THRESHOLD_");
-        }
-        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-        Process p = pb.start();
-        int rc;
-        try {
-            rc = p.waitFor();
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while profiling " + key.id(), e);
-        }
-        if (rc != 0) {
-            throw new IOException("profiling " + key.id() + " failed: the child JVM exited with " + rc);
-        }
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("MALLOC_MMAP_THRESHOLD_", memoryEnvironment ? "65536" : null); // null: not inherited from ours either
+        org.medfusion.results.ChildJvm.run(List.of("-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true"),
+                ProfileWorker.class, List.of(key.model(), Integer.toString(key.batch()), Integer.toString(key.res()), Integer.toString(REPEATS),
+                        result.toString()), env, "profiling " + key.id());
         return ModelProfile.fromJson(Files.readString(result));
     }
 }
