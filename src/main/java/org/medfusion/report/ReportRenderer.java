@@ -124,6 +124,8 @@ public final class ReportRenderer {
         add(rows, "DJL", e.djlVersion());
         add(rows, "libtorch", e.libtorchVersion());
         add(rows, "native fallback", e.nativeFallback());
+        add(rows, "libtorch threads", e.intraOpThreads() == null ? "unknown" : e.intraOpThreads() + " intra-op threads per measuring fork"
+                + " (from the environment, e.g. OMP_NUM_THREADS; libtorch's default is one per core)");
         add(rows, "machine load", loadText(m));
         add(rows, "diagnostic knobs", m.diagnosticsActive() ? "diagnostic knob active: " + String.join(", ", m.diagnostics())
                 + " (deliberate regression)" : "none");

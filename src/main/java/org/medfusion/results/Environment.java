@@ -26,15 +26,25 @@ import java.util.concurrent.TimeUnit;
  * @param nativeFallback the native fallback the run's processes applied ({@link org.medfusion.natives.Natives}):
  *     {@code none} or e.g. {@code oneDNN convolution disabled: <reason>}; timing figures of a run with a fallback are
  *     slower than the machine's normal speed. Manifests written before this field read as {@code none}.
+ * @param intraOpThreads libtorch's intra-op threads in this process ({@code torch.get_num_threads()}), which the
+ *     measuring forks share (they inherit the environment, e.g. {@code OMP_NUM_THREADS}); null where unknown (no
+ *     engine, or a manifest written before this field). Step times at different thread counts are not comparable.
  */
 public record Environment(String cpuModel, int cores, Long memoryBytes, String gpuName, String gpuDriver,
-        String cudaVersion, String jvm, String os, String djlVersion, String libtorchVersion, String nativeFallback) {
+        String cudaVersion, String jvm, String os, String djlVersion, String libtorchVersion, String nativeFallback,
+        Integer intraOpThreads) {
 
     public static final String NONE = "none";
     public static final String UNKNOWN = "unknown";
 
     public Environment {
         nativeFallback = nativeFallback == null || nativeFallback.isBlank() ? NONE : nativeFallback;
+    }
+
+    /** An environment whose thread count is not known. */
+    public Environment(String cpuModel, int cores, Long memoryBytes, String gpuName, String gpuDriver,
+            String cudaVersion, String jvm, String os, String djlVersion, String libtorchVersion, String nativeFallback) {
+        this(cpuModel, cores, memoryBytes, gpuName, gpuDriver, cudaVersion, jvm, os, djlVersion, libtorchVersion, nativeFallback, null);
     }
 
     /** An environment without a native fallback ({@code nativeFallback = none}). */
@@ -77,7 +87,17 @@ public record Environment(String cpuModel, int cores, Long memoryBytes, String g
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"),
                 djlVersion == null ? UNKNOWN : djlVersion, libtorchVersion == null ? UNKNOWN : libtorchVersion,
-                org.medfusion.natives.Natives.fallbackDescription());
+                org.medfusion.natives.Natives.fallbackDescription(),
+                libtorchVersion == null || UNKNOWN.equals(libtorchVersion) ? null : intraOpThreadsNow());
+    }
+
+    /** libtorch's intra-op thread count in this process, null when the engine is not loaded or cannot say. */
+    static Integer intraOpThreadsNow() {
+        try {
+            return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        } catch (Throwable e) { // no engine or natives: unknown, never guessed
+            return null;
+        }
     }
 
     /** The fields that must agree between shards of one merged run, by name (see {@link Merger}). */
@@ -89,6 +109,7 @@ public record Environment(String cpuModel, int cores, Long memoryBytes, String g
         m.put("djlVersion", djlVersion);
         m.put("libtorchVersion", libtorchVersion);
         m.put("nativeFallback", nativeFallback.split(":", 2)[0]); // the fallback, not its reason's wording
+        m.put("intraOpThreads", intraOpThreads == null ? UNKNOWN : intraOpThreads.toString());
         return m;
     }
 

@@ -3,6 +3,7 @@ package org.medfusion.results;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +42,20 @@ class RunManifestTest {
         assertTrue(m.configHash().matches("sha256:[0-9a-f]{64}"));
         assertTrue(m.gitCommit().equals("unknown") || m.gitCommit().matches("[0-9a-f]{40}"));
         assertNotNull(m.finished().finishedAt());
+    }
+
+    @Test
+    void recordsLibtorchsThreadCountAndTreatsOtherCountsAsAnotherEnvironment() {
+        ai.djl.engine.Engine.getInstance(); // the engine loaded, as in a run
+        Environment e = Environment.detect(ai.djl.engine.Engine.getDjlVersion(), ai.djl.engine.Engine.getInstance().getVersion());
+        assertEquals(ai.djl.pytorch.jni.JniUtils.getNumThreads(), e.intraOpThreads());
+        assertTrue(e.intraOpThreads() >= 1);
+        assertEquals(e.intraOpThreads().toString(), e.mergeKey().get("intraOpThreads"));
+        Environment one = new Environment(e.cpuModel(), e.cores(), e.memoryBytes(), e.gpuName(), e.gpuDriver(), e.cudaVersion(), e.jvm(),
+                e.os(), e.djlVersion(), e.libtorchVersion(), e.nativeFallback(), e.intraOpThreads() + 1);
+        assertFalse(one.mergeKey().equals(e.mergeKey()), "step times at another thread count are another environment");
+        assertNull(Environment.detect("0.36.0", Environment.UNKNOWN).intraOpThreads(), "no engine: unknown, never guessed");
+        assertEquals("unknown", Fixtures.env().mergeKey().get("intraOpThreads"), "a manifest from before the field");
     }
 
     @Test
