@@ -34,6 +34,7 @@ import org.medfusion.results.CellStatus;
 import org.medfusion.results.Device;
 import org.medfusion.results.Precision;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -44,15 +45,19 @@ import picocli.CommandLine.Spec;
  * rows of other models or caps already there) {@code equal-memory.csv} into {@code --out}, which {@code report} shows.
  * Exit 0 when every mode was searched (a mode where nothing fits is a result), 2 on bad input, 3 without the device.
  */
-@Command(name = "capacity", mixinStandardHelpOptions = true,
+@Command(name = "capacity", mixinStandardHelpOptions = true, defaultValueProvider = CapacityCommand.Defaults.class,
         description = "Largest batch whose measured step peak fits a memory cap, per mode (plain, uniform, optimal), and its throughput.")
 public final class CapacityCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Model name (see list-models).")
-    String model;
+    @Mixin
+    ModelSetupOptions setup;
 
-    @Option(names = "--res", defaultValue = "112", description = "Input resolution in px (default: ${DEFAULT-VALUE}).")
-    int res;
+    /** capacity's resolution default: that of {@code measure}. */
+    static final class Defaults extends OptionDefaults {
+        Defaults() {
+            super(java.util.Map.of("--res", "112"));
+        }
+    }
 
     @Option(names = "--cap", required = true,
             description = "Memory cap, compared with the measured peak of one training step above its steady state: bytes, or e.g. 364MB, 350MiB, 1.5GiB.")
@@ -70,12 +75,6 @@ public final class CapacityCommand implements Callable<Integer> {
 
     @Option(names = "--max-batch", defaultValue = "256", description = "Largest batch probed (default: ${DEFAULT-VALUE}).")
     int maxBatch;
-
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or amp (default: ${DEFAULT-VALUE}).")
-    String precision;
-
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
 
     @Option(names = "--memory-warmup", defaultValue = "1", description = "Warm-up steps of a probe's memory fork (default: ${DEFAULT-VALUE}).")
     int memoryWarmup;
@@ -99,8 +98,8 @@ public final class CapacityCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long capBytes = parseCap(cap);
         List<CapacityMode> modeList = parseModes(modes);
-        Precision prec = Precision.parse(precision);
-        Device dev = Device.parse(device);
+        Precision prec = setup.precision();
+        Device dev = setup.device();
         if (maxBatch < 1) {
             throw new IllegalArgumentException("--max-batch must be >= 1, got " + maxBatch);
         }
@@ -111,9 +110,9 @@ public final class CapacityCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--time-iterations must be >= 0, got " + timeIterations);
         }
         if (modeList.stream().anyMatch(CapacityMode::checkpointed)) {
-            CellValidation.validate(model, 1, res, segments);
+            CellValidation.validate(setup.model, 1, setup.res, segments);
         } else {
-            CellValidation.validate(model, 1, res, 0);
+            CellValidation.validate(setup.model, 1, setup.res, 0);
         }
         MeasureSettings settings = new MeasureSettings(new RunSettings(timeWarmup, Math.max(1, timeIterations), 1),
                 new RunSettings(memoryWarmup, memoryIterations, 1)); // validates the counts
@@ -122,19 +121,19 @@ public final class CapacityCommand implements Callable<Integer> {
             // else every probe would be "unsupported" and the answer a misleading "nothing fits"
             throw new EnvironmentException("--device gpu: no CUDA GPU visible to this build (see README: GPU build)");
         }
-        Path dir = out != null ? out : Path.of("results", "capacity-" + model + "-r" + res + "-"
+        Path dir = out != null ? out : Path.of("results", "capacity-" + setup.model + "-r" + setup.res + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
         PrintWriter err = spec.commandLine().getErr();
         CellMeasurer measurer = new CellMeasurer(settings, dir, null, CellMeasurer.DEFAULT_LOCK_TIMEOUT, err);
         Long modelState = prec == Precision.FP32 ? modelStateBytes() : null;
         err.printf(Locale.ROOT, "capacity of %s at %d px under %s (%d bytes), compared with the measured peak of one training step above its"
-                + " steady state; probes in %s%n", model, res, ByteSize.mib(capBytes), capBytes, dir.resolve("jmh"));
+                + " steady state; probes in %s%n", setup.model, setup.res, ByteSize.mib(capBytes), capBytes, dir.resolve("jmh"));
         List<EqualMemoryRow> rows = new ArrayList<>();
         int start = startBatch;
         Path file = dir.resolve(EqualMemoryCsv.FILE);
         for (CapacityMode mode : modeList) {
-            CellPeakProbe probe = new CellPeakProbe(measurer::measureMemory, b -> planText(mode, b, prec, dev), model, res, segments, mode,
+            CellPeakProbe probe = new CellPeakProbe(measurer::measureMemory, b -> planText(mode, b, prec, dev), setup.model, setup.res, segments, mode,
                     prec, dev, err);
             SearchOutcome found = new LargestBatchSearch(capBytes, maxBatch, start).run(probe);
             rows.add(row(mode, capBytes, found, probe, measurer, modelState, prec, dev));
@@ -196,9 +195,9 @@ public final class CapacityCommand implements Callable<Integer> {
     /** The plan a checkpointed cell runs at a batch: the uniform split's, or the planner's from that batch's profile. */
     private String planText(CapacityMode mode, int batch, Precision prec, Device dev) {
         if (mode == CapacityMode.OPTIMAL) {
-            return rangesText(OptimalSplit.plan(new ProfileKey(model, batch, res, prec, dev), segments).plan());
+            return rangesText(OptimalSplit.plan(new ProfileKey(setup.model, batch, setup.res, prec, dev), segments).plan());
         }
-        int blocks = CellValidation.blockCount(BackboneRegistry.spec(model), res);
+        int blocks = CellValidation.blockCount(BackboneRegistry.spec(setup.model), setup.res);
         return rangesText(SegmentPlan.uniform(blocks, segments));
     }
 
@@ -209,7 +208,7 @@ public final class CapacityCommand implements Callable<Integer> {
 
     /** Weights, gradients and AdamW's two moments: 4 fp32 copies of every trainable parameter of the model the cells build. */
     private long modelStateBytes() {
-        try (Backbone b = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res))) {
+        try (Backbone b = BackboneRegistry.create(setup.model, BackboneOptions.defaults().withImageSize(setup.res))) {
             return 16L * b.parameterCount();
         }
     }
@@ -241,7 +240,7 @@ public final class CapacityCommand implements Callable<Integer> {
                 timeNote = "timing " + t.status().label() + ": " + t.message();
             }
         }
-        return new EqualMemoryRow(model, res, prec.label(), dev.label(), capBytes, mode, mode.segments(segments), b == 0 ? "" : probe.planAt(b),
+        return new EqualMemoryRow(setup.model, setup.res, prec.label(), dev.label(), capBytes, mode, mode.segments(segments), b == 0 ? "" : probe.planAt(b),
                 b, found.reachedMaxBatch(), found.peakBytes(), probe.memoryMethod(), median, low, high, samples, timeNote, found.probesText(),
                 modelState);
     }

@@ -32,7 +32,7 @@ public final class MeasureCommand implements Callable<Integer> {
     CellOptions cell;
 
     /** measure's cell defaults: a benchmark-sized cell (the smoke matrix's batch and resolution), no checkpointing. */
-    static final class Defaults extends CellOptions.Defaults {
+    static final class Defaults extends OptionDefaults {
         Defaults() {
             super(java.util.Map.of("--batch", "16", "--res", "112", "--segments", "0"));
         }

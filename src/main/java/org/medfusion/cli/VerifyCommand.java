@@ -35,7 +35,7 @@ public final class VerifyCommand implements Callable<Integer> {
     CellOptions cell;
 
     /** verify's cell defaults: a quick check (batch 4, 64 px) with the engine's default 4 segments. */
-    static final class Defaults extends CellOptions.Defaults {
+    static final class Defaults extends OptionDefaults {
         Defaults() {
             super(java.util.Map.of("--batch", "4", "--res", "64", "--segments", "4"));
         }

@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.medfusion.checkpoint.Split;
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -53,12 +55,12 @@ class CommandParseTest {
     void measureAndVerifyShareTheCellOptionsWithTheirOwnDefaults() {
         MeasureCommand m = command(parse("measure", "--model", "resnet18"), MeasureCommand.class);
         assertEquals(16, m.cell.batch);
-        assertEquals(112, m.cell.res);
+        assertEquals(112, m.cell.setup.res);
         assertEquals(0, m.cell.segments);
         assertEquals("resnet18_b16_r112_s0_fp32_cpu", m.cell.key().id());
         VerifyCommand v = command(parse("verify", "--model", "resnet18", "--split", "torch"), VerifyCommand.class);
         assertEquals(4, v.cell.batch);
-        assertEquals(64, v.cell.res);
+        assertEquals(64, v.cell.setup.res);
         assertEquals(4, v.cell.segments);
         assertEquals(Split.TORCH, v.cell.key().split());
         MeasureCommand full = command(parse("measure", "--model", "vit_b_16", "--batch", "2", "--res", "32", "--segments", "3",
@@ -70,6 +72,22 @@ class CommandParseTest {
         bad("measure", "--model", "resnet18", "--batch", "two");
         bad("measure", "--model", "resnet18", "--format", "xml");
         bad("verify", "--model", "resnet18", "--res");
+    }
+
+    @Test
+    void capacitySharesTheModelSetupOptionsWithItsOwnResolutionDefault() {
+        CapacityCommand c = command(parse("capacity", "--model", "resnet18", "--cap", "100MiB"), CapacityCommand.class);
+        assertEquals("resnet18", c.setup.model);
+        assertEquals(112, c.setup.res);
+        assertEquals(Precision.FP32, c.setup.precision());
+        assertEquals(Device.CPU, c.setup.device());
+        CapacityCommand full = command(parse("capacity", "--model", "vit_b_16", "--res", "32", "--precision", "amp", "--device", "gpu",
+                "--cap", "1GiB"), CapacityCommand.class);
+        assertEquals(32, full.setup.res);
+        assertEquals(Precision.AMP, full.setup.precision());
+        assertEquals(Device.GPU, full.setup.device());
+        bad("capacity", "--cap", "100MiB");
+        bad("capacity", "--model", "resnet18", "--cap", "100MiB", "--res", "big");
     }
 
     @Test
