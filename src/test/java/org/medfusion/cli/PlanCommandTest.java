@@ -7,38 +7,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.medfusion.checkpoint.SegmentPlan;
-import org.medfusion.planner.BlockProfile;
+import org.medfusion.planner.CachedSyntheticProfile;
 import org.medfusion.planner.ModelProfile;
-import org.medfusion.planner.ProfileCache;
-import org.medfusion.planner.ProfileKey;
 import org.medfusion.planner.SegmentPlanner;
-import org.medfusion.results.Device;
 import org.medfusion.results.Environment;
-import org.medfusion.results.Precision;
 
 /** {@code plan --budget} on a cached synthetic profile: too small (exit 1, one line with the minimum), exact minimum, huge. */
 class PlanCommandTest {
 
-    /** The build's own (hermetic) cache directory, restored after each test. */
-    private final String previousCache = System.getProperty(ProfileCache.PROPERTY);
-
-    @AfterEach
-    void restore() {
-        if (previousCache == null) {
-            System.clearProperty(ProfileCache.PROPERTY);
-        } else {
-            System.setProperty(ProfileCache.PROPERTY, previousCache);
-        }
-    }
+    @RegisterExtension
+    final CachedSyntheticProfile cached = new CachedSyntheticProfile();
 
     private static int run(StringWriter out, StringWriter err, String... args) {
         return Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
@@ -46,19 +32,12 @@ class PlanCommandTest {
 
     @Test
     void budgetEdgeCases(@TempDir Path cache) throws Exception {
-        ProfileKey key = new ProfileKey("resnet18", 2, 32, Precision.FP32, Device.CPU);
         Random r = new Random(1);
-        List<BlockProfile> blocks = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            long o = 1000 + r.nextInt(5000);
-            blocks.add(new BlockProfile(i, "b", o, 3 * o, 4 * o, 2 * o, 5 * o, 2, 1, 3));
+        long[] outputs = new long[10];
+        for (int i = 0; i < outputs.length; i++) {
+            outputs[i] = 1000 + r.nextInt(5000);
         }
-        ModelProfile profile = new ModelProfile(ModelProfile.FORMAT_VERSION, "resnet18", 2, 32, "fp32", "cpu", "x", "y", "synthetic", 0, blocks);
-        ProfileCache pc = new ProfileCache(cache);
-        Path file = pc.file(key, Environment.detect());
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, profile.toJson());
-        System.setProperty(ProfileCache.PROPERTY, cache.toString());
+        ModelProfile profile = cached.install(cache, CachedSyntheticProfile.profile(0, outputs, new long[outputs.length]), Environment.detect());
         long min = new SegmentPlanner(profile.memoryModel()).minimumPeak();
 
         StringWriter out = new StringWriter();

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.medfusion.checkpoint.SegmentPlan;
 import org.medfusion.checkpoint.Split;
@@ -29,34 +27,22 @@ import org.medfusion.results.Precision;
  */
 class PeakPredictionTest {
 
-    private final String previousCache = System.getProperty(ProfileCache.PROPERTY);
-
-    @AfterEach
-    void restore() {
-        if (previousCache == null) {
-            System.clearProperty(ProfileCache.PROPERTY);
-        } else {
-            System.setProperty(ProfileCache.PROPERTY, previousCache);
-        }
-    }
+    @RegisterExtension
+    final CachedSyntheticProfile cached = new CachedSyntheticProfile();
 
     private static ModelProfile profile() {
-        List<BlockProfile> blocks = new ArrayList<>();
         long[] out = {8000, 4000, 4000, 2000, 2000, 1000, 1000, 500, 500, 100};
-        for (int i = 0; i < out.length; i++) {
-            blocks.add(new BlockProfile(i, "b", out[i], 3 * out[i], 4 * out[i], 2 * out[i], 5 * out[i], 2, 1, 3, i % 2 == 0 ? out[i] / 2 : 0));
+        long[] freed = new long[out.length];
+        for (int i = 0; i < out.length; i += 2) {
+            freed[i] = out[i] / 2;
         }
-        return new ModelProfile(ModelProfile.FORMAT_VERSION, "resnet18", 2, 32, "fp32", "cpu", "x", "y", "synthetic", 1000, blocks);
+        return CachedSyntheticProfile.profile(1000, out, freed);
     }
 
     @Test
     void predictionsComeFromTheCachedProfileOfTheRunsEnvironmentOnly(@TempDir Path cache) throws Exception {
-        ModelProfile profile = profile();
         Environment env = Environment.detect();
-        Path file = new ProfileCache(cache).file(new ProfileKey("resnet18", 2, 32, Precision.FP32, Device.CPU), env);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, profile.toJson());
-        System.setProperty(ProfileCache.PROPERTY, cache.toString());
+        ModelProfile profile = cached.install(cache, profile(), env);
 
         CellKey optimal = new CellKey("resnet18", 2, 32, 4, Split.OPTIMAL, Precision.FP32, Device.CPU);
         CellKey torch = new CellKey("resnet18", 2, 32, 4, Split.TORCH, Precision.FP32, Device.CPU);
