@@ -1,8 +1,5 @@
 package org.medfusion.checkpoint;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -10,8 +7,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.medfusion.backbones.Backbone;
-import org.medfusion.backbones.BackboneOptions;
-import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.train.VerificationResult;
 import org.medfusion.train.Verifier;
 
@@ -25,7 +20,7 @@ class CheckpointExactnessTest {
 
     @BeforeAll
     static void build() {
-        resnet = BackboneRegistry.create("resnet18", BackboneOptions.defaults().withNumClasses(10).withImageSize(64));
+        resnet = ResNetStepExactness.resnet18();
     }
 
     @AfterAll
@@ -36,13 +31,8 @@ class CheckpointExactnessTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 4, 8})
     void checkpointedStepEqualsPlainStep(int segments) {
-        VerificationResult r = Verifier.verify(resnet, 4, 64, segments, 7);
-        assertTrue(r.buffersUpdated(), "the plain step must update BatchNorm running statistics");
-        assertEquals(r.lossPlain(), r.lossCheckpointed(), Math.abs(r.lossPlain()) * 1e-6, "loss");
-        assertTrue(r.maxRelGradError() <= 1e-6, "max relative gradient error " + r.maxRelGradError());
-        assertTrue(r.bnMaxAbsDiff() <= 1e-6, "BN running stats differ by " + r.bnMaxAbsDiff() + " (updated twice?)");
-        assertTrue(r.paramsWithoutGrad().isEmpty(), "no gradient: " + r.paramsWithoutGrad());
-        assertTrue(r.agrees());
+        VerificationResult r = Verifier.verify(resnet, 4, ResNetStepExactness.RES, segments, 7);
+        ResNetStepExactness.assertEqualsPlain(r, segments + " segments");
     }
 
     /**
@@ -54,13 +44,8 @@ class CheckpointExactnessTest {
     @ValueSource(strings = {"rsrs", "srs", "sss", "ssrrs", "rrss", "srsrs"})
     void mixedPlanEqualsPlainStep(String kinds) {
         SegmentPlan plan = mixed(resnet.blocks().size(), kinds);
-        VerificationResult r = Verifier.verify(resnet, 4, 64, plan.segmentCount(), SplitPolicy.fixed(plan), 7);
-        assertTrue(r.buffersUpdated(), "the plain step must update BatchNorm running statistics");
-        assertEquals(r.lossPlain(), r.lossCheckpointed(), Math.abs(r.lossPlain()) * 1e-6, "loss");
-        assertTrue(r.maxRelGradError() <= 1e-6, kinds + ": max relative gradient error " + r.maxRelGradError());
-        assertTrue(r.bnMaxAbsDiff() <= 1e-6, kinds + ": BN running stats differ by " + r.bnMaxAbsDiff() + " (updated twice?)");
-        assertTrue(r.paramsWithoutGrad().isEmpty(), kinds + ": no gradient: " + r.paramsWithoutGrad());
-        assertTrue(r.agrees());
+        VerificationResult r = Verifier.verify(resnet, 4, ResNetStepExactness.RES, plan.segmentCount(), SplitPolicy.fixed(plan), 7);
+        ResNetStepExactness.assertEqualsPlain(r, kinds);
     }
 
     /** The uniform cut of {@code blocks} into {@code kinds.length()} segments, r recomputed and s stored per segment. */
