@@ -293,6 +293,9 @@ public final class CellMeasurer {
             }
             // prepend, not append: jvmArgsAppend given here would replace the benchmark's @Fork(jvmArgsAppend)
             List<String> forkArgs = forkJvmArgs(jmhDir, diagnostics);
+            if (settings.threadsJvmArg() != null) {
+                forkArgs.add(settings.threadsJvmArg());
+            }
             if (explicitPlan != null) {
                 forkArgs.add(org.medfusion.planner.OptimalSplit.explicitPlanJvmArg(explicitPlan));
             }

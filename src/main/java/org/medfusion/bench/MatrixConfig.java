@@ -46,6 +46,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * accumulation: [1, 4]        # optional, default [1]: micro-batches of batch/k per optimizer step (must divide every batch size)
  * timing: {warmup: 3, iterations: 10, forks: 1}
  * memory: {warmup: 2, iterations: 3, forks: 2}
+ * threads: 1                  # optional: libtorch intra-op threads per fork (default: libtorch's, one per core)
  * </pre>
  */
 public record MatrixConfig(String name, Device device, List<Precision> precisions, List<Split> splits, List<String> models,
@@ -53,7 +54,7 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         String source) {
 
     static final List<String> KEYS = List.of("name", "device", "precision", "split", "models", "batch_sizes", "resolutions", "segments",
-            "accumulation", "timing", "memory");
+            "accumulation", "timing", "memory", "threads");
     static final List<String> REQUIRED = List.of("models", "batch_sizes", "resolutions", "segments");
     static final List<String> RUN_KEYS = List.of("warmup", "iterations", "forks");
     /** What a config name may be: it becomes a directory name under {@code results/}. */
@@ -175,9 +176,10 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         MeasureSettings d = MeasureSettings.defaults();
         RunSettings timing = runSettings(fileName, map.get("timing"), d.timing());
         RunSettings memory = runSettings(fileName, map.get("memory"), d.memory());
+        Integer threads = map.containsKey("threads") ? integer(fileName, map.get("threads"), 1, "threads") : null;
         MeasureSettings settings;
         try {
-            settings = new MeasureSettings(timing, memory);
+            settings = new MeasureSettings(timing, memory, threads);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(fileName + ": " + e.getMessage());
         }

@@ -7,10 +7,22 @@ package org.medfusion.bench;
  * @param timing timing forks: warm-up (0 or more), measured steps (at least 6 for a 95% CI of the median), forks
  * @param memory memory forks: warm-up (1 or more: the first steps create gradients and optimizer state), measured
  *     steps, forks (2 or more shows whether the figure reproduces)
+ * @param threads libtorch intra-op threads of every measuring fork, or null for libtorch's default (one per core, or
+ *     what {@code OMP_NUM_THREADS} in the environment says). On a small shared VM one thread steadies step times a lot
+ *     (idle 2-core VM, zoo-cpu back to back: 14 of 16 cells at CV <= 5 % with 1 thread, 8 of 16 with 2, at 1.2-1.9x
+ *     the step time); the checkpointed/plain ratio barely moves (within 0.3-3 % per family)
  */
-public record MeasureSettings(RunSettings timing, RunSettings memory) {
+public record MeasureSettings(RunSettings timing, RunSettings memory, Integer threads) {
+
+    /** Settings with libtorch's default thread count. */
+    public MeasureSettings(RunSettings timing, RunSettings memory) {
+        this(timing, memory, null);
+    }
 
     public MeasureSettings {
+        if (threads != null && threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
         check("timing warmup", timing.warmup(), 0);
         check("timing iterations", timing.iterations(), 1);
         check("timing forks", timing.forks(), 1);
@@ -35,12 +47,30 @@ public record MeasureSettings(RunSettings timing, RunSettings memory) {
     }
 
     public MeasureSettings withTiming(RunSettings value) {
-        return new MeasureSettings(value, memory);
+        return new MeasureSettings(value, memory, threads);
     }
 
     public MeasureSettings withMemory(RunSettings value) {
-        return new MeasureSettings(timing, value);
+        return new MeasureSettings(timing, value, threads);
     }
+
+    /** @param value intra-op threads per fork, null for libtorch's default */
+    public MeasureSettings withThreads(Integer value) {
+        return new MeasureSettings(timing, memory, value);
+    }
+
+    /** The fork option that sets libtorch's intra-op threads (DJL applies it when the engine starts), or null for the default. */
+    public String threadsJvmArg() {
+        return threadsJvmArg(threads);
+    }
+
+    /** The fork option for {@code threads} intra-op threads, or null (libtorch's default) for null. */
+    public static String threadsJvmArg(Integer threads) {
+        return threads == null ? null : "-D" + THREADS_PROPERTY + "=" + threads;
+    }
+
+    /** DJL's system property for {@code torch.set_num_threads}, read when the PyTorch engine starts. */
+    public static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
 
     public int timeWarmup() {
         return timing.warmup();

@@ -14,12 +14,12 @@ import org.openjdk.jmh.annotations.Fork;
  * One cell's training steps, one after another, each with where its time went ({@link ProcSched}): the child JVM of
  * {@code step-trace}. It runs with exactly a timing fork's JVM options and allocator ({@link #jvmArgs()},
  * {@link TimingAllocator#ENVIRONMENT}) and the same {@link TrainingCell}, so a noisy cell can be taken apart step by
- * step outside JMH. Prints CSV on stdout ({@link #COLUMNS}).
+ * step outside JMH. Prints CSV on stdout ({@link #COLUMNS}; {@code threads}: libtorch's intra-op threads the step ran with).
  */
 public final class StepTrace {
 
     /** The CSV columns, in order. Times in milliseconds. */
-    public static final List<String> COLUMNS = List.of("step", "phase", "wall_ms", "own_cpu_ms", "own_wait_ms", "minor_faults",
+    public static final List<String> COLUMNS = List.of("step", "phase", "threads", "wall_ms", "own_cpu_ms", "own_wait_ms", "minor_faults",
             "major_faults", "others_cpu_ms", "steal_ms");
 
     private StepTrace() {
@@ -55,7 +55,8 @@ public final class StepTrace {
                 long start = System.nanoTime();
                 cell.trainingStep();
                 double wall = (System.nanoTime() - start) / 1e6;
-                List<Object> row = new ArrayList<>(List.of(i, cell.measuring ? "measured" : "warmup", ms(wall)));
+                List<Object> row = new ArrayList<>(List.of(i, cell.measuring ? "measured" : "warmup", ai.djl.pytorch.jni.JniUtils.getNumThreads(),
+                        ms(wall)));
                 if (proc) {
                     ProcSched.Delta d = ProcSched.now().since(before);
                     row.addAll(List.of(ms(d.ownCpuMs()), ms(d.ownWaitMs()), d.minorFaults(), d.majorFaults(), ms(d.othersCpuMs()), ms(d.stealMs())));

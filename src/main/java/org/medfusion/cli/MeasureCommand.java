@@ -47,6 +47,9 @@ public final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--memory-forks", defaultValue = "2", description = "Memory forks (default: ${DEFAULT-VALUE}).")
     int memoryForks;
 
+    @Option(names = "--threads", paramLabel = "<n>", description = "libtorch intra-op threads per fork (default: libtorch's, one per core)")
+    Integer threads;
+
     @Option(names = "--out", description = "Directory for JMH's JSON and logs (default: a temporary directory, deleted afterwards).")
     Path out;
 
@@ -60,9 +63,12 @@ public final class MeasureCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CellKey key = cell.key();
         CellValidation.validate(key);
+        if (threads != null && threads < 1) {
+            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        }
         MeasureSettings d = MeasureSettings.defaults();
         MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
-                .withMemory(d.memory().withForks(memoryForks));
+                .withMemory(d.memory().withForks(memoryForks)).withThreads(threads);
         NativesMissingException.ensureEngine();
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
         CellResult r;

@@ -97,7 +97,8 @@ public final class RunCommand implements Callable<Integer> {
             Diagnostics diagnostics) {
         String command = "java -jar benchmarks.jar " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         RunManifest manifest = RunManifest.start(runId, matrix.name(), matrix.source(), cells, command,
-                selected == null ? null : selected.toString()).withDiagnostics(diagnostics.labels());
+                selected == null ? null : selected.toString()).withDiagnostics(diagnostics.labels())
+                .withIntraOpThreads(matrix.settings().threads());
         if (RunManifest.exists(runDir)) {
             RunManifest previous = RunManifest.read(runDir);
             if (!previous.configHash().equals(manifest.configHash())) {

@@ -45,6 +45,9 @@ public final class StepTraceCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "60", description = "Measured steps, at least 2 (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(names = "--threads", paramLabel = "<n>", description = "libtorch intra-op threads (default: libtorch's, one per core).")
+    Integer threads;
+
     @Option(names = "--out", paramLabel = "<file>", description = "Write the CSV here (default: stdout, the summary then goes to stderr).")
     Path out;
 
@@ -60,6 +63,9 @@ public final class StepTraceCommand implements Callable<Integer> {
         }
         if (steps < 2) {
             throw new IllegalArgumentException("--steps must be >= 2 (a spread needs two steps), got " + steps);
+        }
+        if (threads != null && threads < 1) {
+            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
         }
         NativesMissingException.ensureEngine();
         String csv;
@@ -84,6 +90,9 @@ public final class StepTraceCommand implements Callable<Integer> {
     private String runChild(CellKey key) throws IOException {
         List<String> jvmArgs = new ArrayList<>(StepTrace.jvmArgs());
         jvmArgs.add(org.medfusion.natives.Natives.forkJvmArg());
+        if (threads != null) {
+            jvmArgs.add(org.medfusion.bench.MeasureSettings.threadsJvmArg(threads));
+        }
         java.util.Map<String, String> env = new java.util.HashMap<>();
         for (String kv : TimingAllocator.ENVIRONMENT) {
             String[] p = kv.split("=", 2);
@@ -105,7 +114,8 @@ public final class StepTraceCommand implements Callable<Integer> {
         List<Double> wall = rows.stream().map(r -> Double.parseDouble(r.get("wall_ms"))).toList();
         Stats.Summary s = Stats.summarize(wall);
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "step-trace %s: %d measured steps (timing fork's JVM options and allocator)%n", key.id(), wall.size()));
+        b.append(String.format(Locale.ROOT, "step-trace %s: %d measured steps, %s libtorch thread(s) (timing fork's JVM options and allocator)%n",
+                key.id(), wall.size(), rows.isEmpty() ? "?" : rows.get(0).get("threads")));
         b.append(String.format(Locale.ROOT, "step time  median %.1f ms, CV %.1f %%, slowest %.2fx the median; CV of 10-step windows %s%n",
                 s.median(), 100 * Stats.cv(wall), wall.stream().mapToDouble(Double::doubleValue).max().orElseThrow() / s.median(),
                 windows(wall)));

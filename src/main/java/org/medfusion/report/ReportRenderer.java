@@ -158,6 +158,20 @@ public final class ReportRenderer {
                 + " compare the paired increases, in which the machine's speed cancels step by step.";
     }
 
+    /**
+     * The note beside the step times when the forks ran fewer libtorch threads than the machine has cores (null
+     * otherwise): such steps are slower than the machine's full speed, and steadier on small shared machines.
+     */
+    static String threadsNote(RunManifest m) {
+        if (m == null || m.environment().intraOpThreads() == null || m.environment().intraOpThreads() >= m.environment().cores()) {
+            return null;
+        }
+        int t = m.environment().intraOpThreads();
+        return "Step times measured with " + t + " libtorch intra-op thread" + (t == 1 ? "" : "s") + " per fork on "
+                + m.environment().cores() + " cores (the config's threads or OMP_NUM_THREADS): slower than this machine at full"
+                + " width, and steadier where other work shares the cores; compare them only with runs at the same count.";
+    }
+
     /** A cell's step CV above this is named beside the step times (the CV target of the project's CPU configs). */
     static final double SPREAD_NOTE_CV = 0.05;
 
@@ -228,6 +242,7 @@ public final class ReportRenderer {
         d.put("fallbackNote", fallbackNote(manifest));
         d.put("loadNote", loadNote(manifest));
         d.put("spreadNote", spreadNote(cells));
+        d.put("threadsNote", threadsNote(manifest));
         d.put("diagnosticsNote", manifest != null && manifest.diagnosticsActive() ? "Diagnostic knob active: "
                 + String.join(", ", manifest.diagnostics()) + ". This run was deliberately regressed (run --diag) to test the"
                 + " regression gate; its figures are not the build's real ones." : null);

@@ -26,9 +26,10 @@ import java.util.concurrent.TimeUnit;
  * @param nativeFallback the native fallback the run's processes applied ({@link org.medfusion.natives.Natives}):
  *     {@code none} or e.g. {@code oneDNN convolution disabled: <reason>}; timing figures of a run with a fallback are
  *     slower than the machine's normal speed. Manifests written before this field read as {@code none}.
- * @param intraOpThreads libtorch's intra-op threads in this process ({@code torch.get_num_threads()}), which the
- *     measuring forks share (they inherit the environment, e.g. {@code OMP_NUM_THREADS}); null where unknown (no
- *     engine, or a manifest written before this field). Step times at different thread counts are not comparable.
+ * @param intraOpThreads libtorch's intra-op threads of the measuring forks: the run's setting (a config's
+ *     {@code threads}) or else this process's ({@code torch.get_num_threads()}), which the forks share as they inherit
+ *     the environment (e.g. {@code OMP_NUM_THREADS}); null where unknown (no engine, or a manifest written before this
+ *     field). Step times at different thread counts are not comparable.
  */
 public record Environment(String cpuModel, int cores, Long memoryBytes, String gpuName, String gpuDriver,
         String cudaVersion, String jvm, String os, String djlVersion, String libtorchVersion, String nativeFallback,
@@ -51,6 +52,12 @@ public record Environment(String cpuModel, int cores, Long memoryBytes, String g
     public Environment(String cpuModel, int cores, Long memoryBytes, String gpuName, String gpuDriver,
             String cudaVersion, String jvm, String os, String djlVersion, String libtorchVersion) {
         this(cpuModel, cores, memoryBytes, gpuName, gpuDriver, cudaVersion, jvm, os, djlVersion, libtorchVersion, NONE);
+    }
+
+    /** This environment with the measuring forks' thread count set by the run (a config's {@code threads}). */
+    public Environment withIntraOpThreads(Integer threads) {
+        return new Environment(cpuModel, cores, memoryBytes, gpuName, gpuDriver, cudaVersion, jvm, os, djlVersion, libtorchVersion,
+                nativeFallback, threads);
     }
 
     /** True when the run's figures were measured under a native fallback. */

@@ -93,6 +93,15 @@ public record RunManifest(String runId, String configName, String configHash, Li
                 startedAt, finishedAt, missingShards, knobs, loadAtStart, loadAtEnd);
     }
 
+    /** This manifest with its forks' libtorch thread count set by the run (null: keep the detected one). */
+    public RunManifest withIntraOpThreads(Integer threads) {
+        if (threads == null) {
+            return this;
+        }
+        return new RunManifest(runId, configName, configHash, cells, environment.withIntraOpThreads(threads), gitCommit, commandLine,
+                shard, startedAt, finishedAt, missingShards, diagnostics, loadAtStart, loadAtEnd);
+    }
+
     /** A manifest with no missing shards (every run except an incomplete merge). */
     public RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
             Environment environment, String gitCommit, String commandLine, String shard, String startedAt,

@@ -64,6 +64,17 @@ class MatrixConfigTest {
     }
 
     @Test
+    void threadsSetTheForksIntraOpThreads() {
+        assertEquals(null, MatrixConfig.parse("tiny.yaml", GOOD).settings().threads(), "absent: libtorch's default");
+        MeasureSettings one = MatrixConfig.parse("tiny.yaml", GOOD + "threads: 1\n").settings();
+        assertEquals(1, one.threads());
+        assertEquals("-Dai.djl.pytorch.num_threads=1", one.threadsJvmArg());
+        assertEquals(null, MatrixConfig.parse("tiny.yaml", GOOD).settings().threadsJvmArg());
+        assertEquals("m.yaml:10: threads must be >= 1, got 0", error(GOOD + "threads: 0\n"));
+        assertEquals("m.yaml:10: threads must be an integer >= 1, got 'all'", error(GOOD + "threads: all\n"));
+    }
+
+    @Test
     void accumulationMustDivideEveryBatchSize() {
         assertEquals("m.yaml:10: accumulation 4 does not divide batch size 2; allowed: a divisor of every batch size"
                 + " (each step runs accumulation micro-batches of batch/accumulation)", error(GOOD + "accumulation: [1, 4]\n"));
@@ -82,7 +93,7 @@ class MatrixConfigTest {
 
     @Test
     void errorsNameFileLineValueAndWhatIsAllowed() {
-        assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, accumulation, timing, memory",
+        assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, accumulation, timing, memory, threads",
                 error(GOOD.replace("models:", "modles:")));
         String unknownModel = error(GOOD.replace("resnet50]", "resnet51]"));
         assertTrue(unknownModel.startsWith("m.yaml:4: unknown model 'resnet51'; allowed: resnet18, resnet34"), unknownModel);

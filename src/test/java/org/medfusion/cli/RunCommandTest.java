@@ -31,6 +31,7 @@ class RunCommandTest {
             "segments: [0, 2]",
             "timing: {warmup: 1, iterations: 6, forks: 1}",
             "memory: {warmup: 2, iterations: 1, forks: 1}",
+            "threads: 1",
             "");
 
     static String[] run(Path config, Path out, StringWriter stdout) {
@@ -58,6 +59,7 @@ class RunCommandTest {
             assertTrue(c.stepMsCiLow() <= c.stepMsMedian() && c.stepMsMedian() <= c.stepMsCiHigh());
         }
         assertNotNull(cells.get(1).recomputeForwardMs(), "the 2-segment cell measures its recompute floor");
+        assertEquals(1, org.medfusion.results.RunManifest.read(out).environment().intraOpThreads(), "the config's threads, recorded");
         for (String f : List.of("raw.csv", "memory.csv", "slowdown.csv", "report.md", "report.html", "manifest.json")) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }

@@ -24,9 +24,9 @@ class StepTraceCommandTest {
     void tracesEachStepInATimingForksJvm() throws Exception {
         Path csv = tmp.resolve("trace.csv");
         CliRun r = CliRun.exec("step-trace", "--model", "resnet18", "--batch", "2", "--res", "32", "--segments", "2", "--warmup", "1",
-                "--steps", "3", "--out", csv.toString());
+                "--steps", "3", "--threads", "1", "--out", csv.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().startsWith("step-trace resnet18_b2_r32_s2_fp32_cpu: 3 measured steps"), r.out());
+        assertTrue(r.out().startsWith("step-trace resnet18_b2_r32_s2_fp32_cpu: 3 measured steps, 1 libtorch thread(s)"), r.out());
         List<CSVRecord> rows = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build()
                 .parse(new StringReader(Files.readString(csv))).getRecords();
         assertEquals(StepTrace.COLUMNS, rows.get(0).getParser().getHeaderNames());
@@ -34,6 +34,7 @@ class StepTraceCommandTest {
         assertEquals(List.of("warmup", "measured", "measured", "measured"), rows.stream().map(x -> x.get("phase")).toList());
         for (CSVRecord row : rows) {
             assertTrue(Double.parseDouble(row.get("wall_ms")) > 0, row.toString());
+            assertEquals("1", row.get("threads"), "--threads reached libtorch in the child: " + row);
             if (ProcSched.isAvailable()) {
                 // a training step keeps at least one core busy for most of its time; waits and faults are never negative
                 assertTrue(Double.parseDouble(row.get("own_cpu_ms")) > 0.5 * Double.parseDouble(row.get("wall_ms")), row.toString());
@@ -56,5 +57,8 @@ class StepTraceCommandTest {
         r = CliRun.exec("step-trace", "--model", "resnet18", "--batch", "2", "--res", "32", "--warmup", "-1");
         assertEquals(2, r.code());
         assertEquals("error: --warmup must be >= 0, got -1\n", r.err());
+        r = CliRun.exec("step-trace", "--model", "resnet18", "--batch", "2", "--res", "32", "--threads", "0");
+        assertEquals(2, r.code());
+        assertEquals("error: --threads must be >= 1, got 0\n", r.err());
     }
 }

@@ -76,4 +76,21 @@ class MachineLoadReportTest {
         assertTrue(md.substring(md.indexOf("## Time"), md.indexOf("## Charts")).contains(note), md);
         assertTrue(Files.readString(r.reportHtml()).contains("id=\"step-spread\""));
     }
+
+    @Test
+    void fewerThreadsThanCoresAreStatedBesideTheStepTimes(@TempDir Path run) throws Exception {
+        Fixtures.run().forEach(c -> CellStore.save(run, c));
+        int cores = Fixtures.env().cores();
+        Fixtures.manifest(Fixtures.run(), null).withIntraOpThreads(1).write(run);
+        String md = Files.readString(Reporter.render(run).reportMd());
+        String time = md.substring(md.indexOf("## Time"), md.indexOf("## Charts"));
+        if (cores > 1) {
+            assertTrue(time.contains("Step times measured with 1 libtorch intra-op thread per fork on " + cores + " cores"), time);
+        }
+        assertTrue(md.contains("| libtorch threads | 1 intra-op threads per measuring fork"), md);
+        Fixtures.manifest(Fixtures.run(), null).withIntraOpThreads(cores).write(run);
+        assertFalse(Files.readString(Reporter.render(run).reportMd()).contains("Step times measured with"), "full width: no note");
+        Fixtures.manifest(Fixtures.run(), null).write(run);
+        assertTrue(Files.readString(Reporter.render(run).reportMd()).contains("| libtorch threads | unknown |"), "older manifests: unknown");
+    }
 }
