@@ -127,6 +127,8 @@ public final class ReportRenderer {
         add(rows, "libtorch threads", e.intraOpThreads() == null ? "unknown" : e.intraOpThreads() + " intra-op threads per measuring fork"
                 + " (from the environment, e.g. OMP_NUM_THREADS; libtorch's default is one per core)");
         add(rows, "machine load", loadText(m));
+        add(rows, "host steal", m.stealPercent() == null ? "not recorded" : Fmt.fixed(m.stealPercent(), 1) + " % of the machine's CPU time"
+                + " during the run (/proc/stat steal: the host ran other work while this VM's vCPUs were ready)");
         add(rows, "diagnostic knobs", m.diagnosticsActive() ? "diagnostic knob active: " + String.join(", ", m.diagnostics())
                 + " (deliberate regression)" : "none");
         return new ReportTable(List.of("field", "value"), rows);
@@ -170,6 +172,19 @@ public final class ReportRenderer {
         return "Step times measured with " + t + " libtorch intra-op thread" + (t == 1 ? "" : "s") + " per fork on "
                 + m.environment().cores() + " cores (the config's threads or OMP_NUM_THREADS): slower than this machine at full"
                 + " width, and steadier where other work shares the cores; compare them only with runs at the same count.";
+    }
+
+    /** Steal (percent of the run's CPU time) from which the report says so beside the step times. */
+    static final double STEAL_NOTE_PCT = 1.0;
+
+    /** The note beside the step times when the host took a noticeable share of this VM's CPU time (null otherwise). */
+    static String stealNote(RunManifest m) {
+        Double steal = m == null ? null : m.stealPercent();
+        if (steal == null || steal < STEAL_NOTE_PCT) {
+            return null;
+        }
+        return "The host took " + Fmt.fixed(steal, 1) + " % of this machine's CPU time during the run (steal): its step times are"
+                + " slower and noisier than on a quiet host, whatever the tool's settings; compare the paired increases.";
     }
 
     /** A cell's step CV above this is named beside the step times (the CV target of the project's CPU configs). */
@@ -242,6 +257,7 @@ public final class ReportRenderer {
         d.put("fallbackNote", fallbackNote(manifest));
         d.put("loadNote", loadNote(manifest));
         d.put("spreadNote", spreadNote(cells));
+        d.put("stealNote", stealNote(manifest));
         d.put("threadsNote", threadsNote(manifest));
         d.put("diagnosticsNote", manifest != null && manifest.diagnosticsActive() ? "Diagnostic knob active: "
                 + String.join(", ", manifest.diagnostics()) + ". This run was deliberately regressed (run --diag) to test the"

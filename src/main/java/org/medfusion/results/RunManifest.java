@@ -36,11 +36,15 @@ import java.util.List;
  *     step times measured while other processes compete for the cores are slower and noisier, so the report states
  *     it beside them; empty where unknown (other OS, older manifests)
  * @param loadAtEnd the same when the run finished
+ * @param cpuTicksAtStart the machine's CPU time so far, {@code [total, steal]} clock ticks of {@code /proc/stat}, when
+ *     the run started; with {@code cpuTicksAtEnd} it gives the share of the run's CPU time the host took from this
+ *     virtual machine ({@link #stealPercent()}); empty where unknown (other OS, merged runs, older manifests)
+ * @param cpuTicksAtEnd the same when the run finished
  */
 public record RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
         Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
         String finishedAt, List<String> missingShards, List<String> diagnostics, List<Double> loadAtStart,
-        List<Double> loadAtEnd) {
+        List<Double> loadAtEnd, List<Long> cpuTicksAtStart, List<Long> cpuTicksAtEnd) {
 
     public static final String FILE = "manifest.json";
 
@@ -50,6 +54,25 @@ public record RunManifest(String runId, String configName, String configHash, Li
         diagnostics = diagnostics == null ? List.of() : List.copyOf(diagnostics);
         loadAtStart = loadAtStart == null ? List.of() : List.copyOf(loadAtStart);
         loadAtEnd = loadAtEnd == null ? List.of() : List.copyOf(loadAtEnd);
+        cpuTicksAtStart = cpuTicksAtStart == null ? List.of() : List.copyOf(cpuTicksAtStart);
+        cpuTicksAtEnd = cpuTicksAtEnd == null ? List.of() : List.copyOf(cpuTicksAtEnd);
+    }
+
+    /** A manifest without recorded CPU ticks (tests, older files). */
+    public RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
+            Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
+            String finishedAt, List<String> missingShards, List<String> diagnostics, List<Double> loadAtStart, List<Double> loadAtEnd) {
+        this(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard, startedAt, finishedAt,
+                missingShards, diagnostics, loadAtStart, loadAtEnd, List.of(), List.of());
+    }
+
+    /**
+     * The share (percent) of the machine's CPU time during the run that the host gave to others while this virtual
+     * machine's vCPUs were ready to run (steal); null when not recorded. Step times then slow down for reasons no
+     * setting of the tool changes.
+     */
+    public Double stealPercent() {
+        return CpuTicks.stealPercent(cpuTicksAtStart, cpuTicksAtEnd);
     }
 
     /** A manifest without recorded machine load (tests, merges, older files). */
@@ -90,7 +113,7 @@ public record RunManifest(String runId, String configName, String configHash, Li
     /** This manifest recording the diagnostic knobs its run applies. */
     public RunManifest withDiagnostics(List<String> knobs) {
         return new RunManifest(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard,
-                startedAt, finishedAt, missingShards, knobs, loadAtStart, loadAtEnd);
+                startedAt, finishedAt, missingShards, knobs, loadAtStart, loadAtEnd, cpuTicksAtStart, cpuTicksAtEnd);
     }
 
     /** This manifest with its forks' libtorch thread count set by the run (null: keep the detected one). */
@@ -99,7 +122,7 @@ public record RunManifest(String runId, String configName, String configHash, Li
             return this;
         }
         return new RunManifest(runId, configName, configHash, cells, environment.withIntraOpThreads(threads), gitCommit, commandLine,
-                shard, startedAt, finishedAt, missingShards, diagnostics, loadAtStart, loadAtEnd);
+                shard, startedAt, finishedAt, missingShards, diagnostics, loadAtStart, loadAtEnd, cpuTicksAtStart, cpuTicksAtEnd);
     }
 
     /** A manifest with no missing shards (every run except an incomplete merge). */
@@ -129,13 +152,14 @@ public record RunManifest(String runId, String configName, String configHash, Li
             String commandLine, String shard, Environment environment) {
         List<CellKey> sorted = cells.stream().sorted(CellKey.ORDER).toList();
         return new RunManifest(runId, configName, hash(configContent), sorted, environment, Environment.gitCommit(),
-                commandLine, shard, Instant.now().toString(), null, List.of(), List.of(), LoadAverage.now(), List.of());
+                commandLine, shard, Instant.now().toString(), null, List.of(), List.of(), LoadAverage.now(), List.of(), CpuTicks.now(), List.of());
     }
 
     /** This manifest with {@code finishedAt} set to now. */
     public RunManifest finished() {
         return new RunManifest(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard,
-                startedAt, Instant.now().toString(), missingShards, diagnostics, loadAtStart, LoadAverage.now());
+                startedAt, Instant.now().toString(), missingShards, diagnostics, loadAtStart, LoadAverage.now(), cpuTicksAtStart,
+                CpuTicks.now());
     }
 
     /** {@code sha256:<hex>} of the UTF-8 content. */

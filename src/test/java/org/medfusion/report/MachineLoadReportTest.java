@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medfusion.results.CellStore;
+import org.medfusion.results.CpuTicks;
 import org.medfusion.results.Fixtures;
 import org.medfusion.results.RunManifest;
 
@@ -92,5 +93,29 @@ class MachineLoadReportTest {
         assertFalse(Files.readString(Reporter.render(run).reportMd()).contains("Step times measured with"), "full width: no note");
         Fixtures.manifest(Fixtures.run(), null).write(run);
         assertTrue(Files.readString(Reporter.render(run).reportMd()).contains("| libtorch threads | unknown |"), "older manifests: unknown");
+    }
+
+    @Test
+    void hostStealIsRecordedAndStatedBesideTheStepTimes(@TempDir Path run) throws Exception {
+        assertEquals(List.of(1000L, 30L), CpuTicks.parse("cpu  600 0 200 150 10 5 5 30 0 0"));
+        assertEquals(List.of(), CpuTicks.parse("intr 1 2 3"));
+        RunManifest started = RunManifest.start("r", "smoke", "x", List.of(), "cmd", null, Fixtures.env());
+        if (Files.isReadable(Path.of("/proc/stat"))) {
+            assertEquals(2, started.cpuTicksAtStart().size(), started.cpuTicksAtStart().toString());
+            assertTrue(started.finished().stealPercent() == null || started.finished().stealPercent() >= 0);
+        }
+        Fixtures.run().forEach(c -> CellStore.save(run, c));
+        RunManifest m = withLoad(List.of(), List.of());
+        new RunManifest(m.runId(), m.configName(), m.configHash(), m.cells(), m.environment(), m.gitCommit(), m.commandLine(), m.shard(),
+                m.startedAt(), m.finishedAt(), List.of(), List.of(), List.of(), List.of(), List.of(10_000L, 100L), List.of(20_000L, 600L)).write(run);
+        assertEquals(5.0, RunManifest.read(run).stealPercent(), 1e-9);
+        String md = Files.readString(Reporter.render(run).reportMd());
+        String time = md.substring(md.indexOf("## Time"), md.indexOf("## Charts"));
+        assertTrue(time.contains("The host took 5.0 % of this machine's CPU time during the run (steal)"), time);
+        assertTrue(md.contains("| host steal | 5.0 % of the machine's CPU time during the run"), md);
+        m.write(run);
+        String older = Files.readString(Reporter.render(run).reportMd());
+        assertTrue(older.contains("| host steal | not recorded |"), "older manifests: not recorded");
+        assertFalse(older.contains("The host took"), older);
     }
 }
