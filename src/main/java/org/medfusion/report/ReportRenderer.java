@@ -124,8 +124,8 @@ public final class ReportRenderer {
         add(rows, "DJL", e.djlVersion());
         add(rows, "libtorch", e.libtorchVersion());
         add(rows, "native fallback", e.nativeFallback());
-        add(rows, "libtorch threads", e.intraOpThreads() == null ? "unknown" : e.intraOpThreads() + " intra-op threads per measuring fork"
-                + " (from the environment, e.g. OMP_NUM_THREADS; libtorch's default is one per core)");
+        add(rows, "libtorch threads", e.intraOpThreads() == null ? "unknown" : e.intraOpThreads() + " intra-op thread(s) per measuring fork"
+                + " (the config's threads or the environment's OMP_NUM_THREADS; libtorch's default is one per core)");
         add(rows, "machine load", loadText(m));
         add(rows, "host steal", m.stealPercent() == null ? "not recorded" : Fmt.fixed(m.stealPercent(), 1) + " % of the machine's CPU time"
                 + " during the run (/proc/stat steal: the host ran other work while this VM's vCPUs were ready)");

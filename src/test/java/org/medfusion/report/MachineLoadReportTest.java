@@ -88,7 +88,7 @@ class MachineLoadReportTest {
         if (cores > 1) {
             assertTrue(time.contains("Step times measured with 1 libtorch intra-op thread per fork on " + cores + " cores"), time);
         }
-        assertTrue(md.contains("| libtorch threads | 1 intra-op threads per measuring fork"), md);
+        assertTrue(md.contains("| libtorch threads | 1 intra-op thread(s) per measuring fork"), md);
         Fixtures.manifest(Fixtures.run(), null).withIntraOpThreads(cores).write(run);
         assertFalse(Files.readString(Reporter.render(run).reportMd()).contains("Step times measured with"), "full width: no note");
         Fixtures.manifest(Fixtures.run(), null).write(run);
