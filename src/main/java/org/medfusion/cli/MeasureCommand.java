@@ -47,8 +47,8 @@ public final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--memory-forks", defaultValue = "2", description = "Memory forks (default: ${DEFAULT-VALUE}).")
     int memoryForks;
 
-    @Option(names = "--threads", paramLabel = "<n>", description = "libtorch intra-op threads per fork (default: libtorch's, one per core)")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--out", description = "Directory for JMH's JSON and logs (default: a temporary directory, deleted afterwards).")
     Path out;
@@ -63,12 +63,10 @@ public final class MeasureCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CellKey key = cell.key();
         CellValidation.validate(key);
-        if (threads != null && threads < 1) {
-            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
-        }
+        Integer threadCount = threads.value();
         MeasureSettings d = MeasureSettings.defaults();
         MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
-                .withMemory(d.memory().withForks(memoryForks)).withThreads(threads);
+                .withMemory(d.memory().withForks(memoryForks)).withThreads(threadCount);
         NativesMissingException.ensureEngine();
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
         CellResult r;

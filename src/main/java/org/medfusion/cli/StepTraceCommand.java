@@ -45,8 +45,8 @@ public final class StepTraceCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "60", description = "Measured steps, at least 2 (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--threads", paramLabel = "<n>", description = "libtorch intra-op threads (default: libtorch's, one per core).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--out", paramLabel = "<file>", description = "Write the CSV here (default: stdout, the summary then goes to stderr).")
     Path out;
@@ -64,13 +64,11 @@ public final class StepTraceCommand implements Callable<Integer> {
         if (steps < 2) {
             throw new IllegalArgumentException("--steps must be >= 2 (a spread needs two steps), got " + steps);
         }
-        if (threads != null && threads < 1) {
-            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
-        }
+        Integer threadCount = threads.value();
         NativesMissingException.ensureEngine();
         String csv;
         try {
-            csv = runChild(key);
+            csv = runChild(key, threadCount);
         } catch (IOException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return ExitCodes.ERROR;
@@ -87,11 +85,11 @@ public final class StepTraceCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private String runChild(CellKey key) throws IOException {
+    private String runChild(CellKey key, Integer threadCount) throws IOException {
         List<String> jvmArgs = new ArrayList<>(StepTrace.jvmArgs());
         jvmArgs.add(org.medfusion.natives.Natives.forkJvmArg());
-        if (threads != null) {
-            jvmArgs.add(org.medfusion.bench.MeasureSettings.threadsJvmArg(threads));
+        if (threadCount != null) {
+            jvmArgs.add(org.medfusion.bench.MeasureSettings.threadsJvmArg(threadCount));
         }
         java.util.Map<String, String> env = new java.util.HashMap<>();
         for (String kv : TimingAllocator.ENVIRONMENT) {

@@ -60,5 +60,8 @@ class StepTraceCommandTest {
         r = CliRun.exec("step-trace", "--model", "resnet18", "--batch", "2", "--res", "32", "--threads", "0");
         assertEquals(2, r.code());
         assertEquals("error: --threads must be >= 1, got 0\n", r.err());
+        r = CliRun.exec("measure", "--model", "resnet18", "--batch", "2", "--res", "32", "--threads", "0");
+        assertEquals(2, r.code(), "measure shares the option and its check");
+        assertEquals("error: --threads must be >= 1, got 0\n", r.err());
     }
 }
