@@ -292,10 +292,7 @@ public final class CellMeasurer {
                 options.param("pairedPlain", "true").addProfiler(PairedPlainProfiler.class);
             }
             // prepend, not append: jvmArgsAppend given here would replace the benchmark's @Fork(jvmArgsAppend)
-            List<String> forkArgs = forkJvmArgs(jmhDir, diagnostics);
-            if (settings.threadsJvmArg() != null) {
-                forkArgs.add(settings.threadsJvmArg());
-            }
+            List<String> forkArgs = forkJvmArgs(jmhDir, diagnostics, settings.threads());
             if (explicitPlan != null) {
                 forkArgs.add(org.medfusion.planner.OptimalSplit.explicitPlanJvmArg(explicitPlan));
             }
@@ -319,10 +316,10 @@ public final class CellMeasurer {
     }
 
     /**
-     * Options every fork gets: its hs_err file in the run's jmh/ folder, the test crash hook when armed, and the
-     * diagnostic knobs of the run.
+     * Options every fork gets: its hs_err file in the run's jmh/ folder, the test crash hook when armed, the
+     * diagnostic knobs of the run and its libtorch thread count ({@code threads}: null keeps libtorch's default).
      */
-    static List<String> forkJvmArgs(Path jmhDir, Diagnostics diagnostics) {
+    static List<String> forkJvmArgs(Path jmhDir, Diagnostics diagnostics, Integer threads) {
         List<String> args = new ArrayList<>();
         args.add("-XX:ErrorFile=" + jmhDir.toAbsolutePath().resolve("hs_err_%p.log"));
         args.add(org.medfusion.natives.Natives.forkJvmArg()); // the parent's native fallback decision (-Dmedfusion.onednn)
@@ -331,6 +328,9 @@ public final class CellMeasurer {
             args.add(hook);
         }
         args.addAll(diagnostics.jvmArgs());
+        if (threads != null) {
+            args.add(MeasureSettings.threadsJvmArg(threads));
+        }
         return args;
     }
 

@@ -59,12 +59,10 @@ public record MeasureSettings(RunSettings timing, RunSettings memory, Integer th
         return new MeasureSettings(timing, memory, value);
     }
 
-    /** The fork option that sets libtorch's intra-op threads (DJL applies it when the engine starts), or null for the default. */
-    public String threadsJvmArg() {
-        return threadsJvmArg(threads);
-    }
-
-    /** The fork option for {@code threads} intra-op threads, or null (libtorch's default) for null. */
+    /**
+     * The fork option that sets {@code threads} libtorch intra-op threads (DJL applies it when the engine starts), or
+     * null (libtorch's default) for null.
+     */
     public static String threadsJvmArg(Integer threads) {
         return threads == null ? null : "-D" + THREADS_PROPERTY + "=" + threads;
     }

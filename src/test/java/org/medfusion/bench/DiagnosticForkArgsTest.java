@@ -8,14 +8,20 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.medfusion.checkpoint.Diagnostics;
 
-/** A run's diagnostic knobs reach its forks as system properties, and a real run passes none. */
+/** A run's diagnostic knobs and thread count reach its forks as system properties; a real run passes no knob. */
 class DiagnosticForkArgsTest {
 
     @Test
     void knobsBecomeForkSystemProperties() {
-        List<String> args = CellMeasurer.forkJvmArgs(Path.of("jmh"), Diagnostics.parse(List.of("keep-alive=2")));
+        List<String> args = CellMeasurer.forkJvmArgs(Path.of("jmh"), Diagnostics.parse(List.of("keep-alive=2")), null);
         assertTrue(args.contains("-Dmedfusion.diag.keepAlive=2"), args.toString());
-        List<String> real = CellMeasurer.forkJvmArgs(Path.of("jmh"), Diagnostics.NONE);
+        List<String> real = CellMeasurer.forkJvmArgs(Path.of("jmh"), Diagnostics.NONE, null);
         assertFalse(real.stream().anyMatch(a -> a.startsWith("-Dmedfusion.diag.")), real.toString());
+        assertFalse(real.stream().anyMatch(a -> a.startsWith("-Dai.djl.pytorch.num_threads")), "libtorch's default: " + real);
+    }
+
+    @Test
+    void aRunsThreadCountReachesEveryFork() {
+        assertTrue(CellMeasurer.forkJvmArgs(Path.of("jmh"), Diagnostics.NONE, 1).contains("-Dai.djl.pytorch.num_threads=1"));
     }
 }

@@ -68,8 +68,8 @@ class MatrixConfigTest {
         assertEquals(null, MatrixConfig.parse("tiny.yaml", GOOD).settings().threads(), "absent: libtorch's default");
         MeasureSettings one = MatrixConfig.parse("tiny.yaml", GOOD + "threads: 1\n").settings();
         assertEquals(1, one.threads());
-        assertEquals("-Dai.djl.pytorch.num_threads=1", one.threadsJvmArg());
-        assertEquals(null, MatrixConfig.parse("tiny.yaml", GOOD).settings().threadsJvmArg());
+        assertEquals("-Dai.djl.pytorch.num_threads=1", MeasureSettings.threadsJvmArg(one.threads()));
+        assertEquals(null, MeasureSettings.threadsJvmArg(MatrixConfig.parse("tiny.yaml", GOOD).settings().threads()));
         assertEquals("m.yaml:10: threads must be >= 1, got 0", error(GOOD + "threads: 0\n"));
         assertEquals("m.yaml:10: threads must be an integer >= 1, got 'all'", error(GOOD + "threads: all\n"));
     }
