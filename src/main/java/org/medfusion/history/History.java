@@ -90,7 +90,9 @@ public final class History {
     /** CPU model, GPU and library versions: runs with different keys are not compared. */
     public static String environmentKey(HistoryRun run) {
         var e = run.manifest().environment();
-        return e.cpuModel() + "|" + e.gpuName() + "|" + e.djlVersion() + "|" + e.libtorchVersion();
+        // step times at another libtorch thread count are another machine's, as far as a regression is concerned
+        return e.cpuModel() + "|" + e.gpuName() + "|" + e.djlVersion() + "|" + e.libtorchVersion()
+                + (e.intraOpThreads() == null ? "" : "|threads=" + e.intraOpThreads());
     }
 
     private Point point(HistoryRun run, CellResult c, List<Point> earlier) {

@@ -47,6 +47,22 @@ class HistoryTest {
     }
 
     @Test
+    void runsAtAnotherThreadCountAreNotComparedForRegressions() {
+        Path root = tmp.resolve("threads");
+        var env = org.medfusion.results.Fixtures.env();
+        HistoryFixtures.run(root, "t2", "2026-11-01T10:00:00Z", "aaaa", env.withIntraOpThreads(2),
+                List.of(HistoryFixtures.cell(HistoryFixtures.PLAIN, 615, 1000)));
+        HistoryFixtures.run(root, "t1", "2026-11-02T10:00:00Z", "bbbb", env.withIntraOpThreads(1),
+                List.of(HistoryFixtures.cell(HistoryFixtures.PLAIN, 615, 1600)));
+        HistoryFixtures.run(root, "t1b", "2026-11-03T10:00:00Z", "cccc", env.withIntraOpThreads(1),
+                List.of(HistoryFixtures.cell(HistoryFixtures.PLAIN, 615, 2000)));
+        List<History.Point> points = new History(HistoryRuns.load(List.of(root)), History.Tolerances.DEFAULT).series()
+                .get(HistoryFixtures.PLAIN).points();
+        // 1000 ms at 2 threads -> 1600 ms at 1 thread is not a regression; 1600 -> 2000 ms at 1 thread is
+        assertEquals(List.of(false, false, true), points.stream().map(History.Point::timeRegression).toList());
+    }
+
+    @Test
     void toleranceDecidesTheMark() {
         History loose = new History(HistoryRuns.load(List.of(HistoryFixtures.fourRuns(tmp.resolve("results")))),
                 new History.Tolerances(5.0, 0, 25.0));
