@@ -65,10 +65,8 @@ public record ProcSched(Map<Long, long[]> own, Map<Long, long[]> others, long mi
         // fields after the command: state(3) ... minflt(10) cminflt(11) majflt(12)
         long minflt = Long.parseLong(f[7]);
         long majflt = Long.parseLong(f[9]);
-        List<String> cpu = Files.readAllLines(PROC.resolve("stat"));
-        String[] c = cpu.get(0).trim().split("\\s+");
-        long steal = c.length > 8 ? Long.parseLong(c[8]) : 0;
-        return new ProcSched(own, others, minflt, majflt, steal);
+        List<Long> ticks = org.medfusion.results.CpuTicks.now();
+        return new ProcSched(own, others, minflt, majflt, ticks.isEmpty() ? 0 : ticks.get(1));
     }
 
     /** What happened between {@code before} and this snapshot. */

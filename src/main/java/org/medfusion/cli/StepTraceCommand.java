@@ -91,14 +91,9 @@ public final class StepTraceCommand implements Callable<Integer> {
         if (threadCount != null) {
             jvmArgs.add(org.medfusion.bench.MeasureSettings.threadsJvmArg(threadCount));
         }
-        java.util.Map<String, String> env = new java.util.HashMap<>();
-        for (String kv : TimingAllocator.ENVIRONMENT) {
-            String[] p = kv.split("=", 2);
-            env.put(p[0], p[1]);
-        }
         return ChildJvm.run(jvmArgs, StepTrace.class, List.of(key.model(), Integer.toString(key.batch()), Integer.toString(key.res()),
                 Integer.toString(key.segments()), key.split().label(), key.precision().label(), key.device().label(), Integer.toString(warmup),
-                Integer.toString(steps)), env, "tracing " + key.id());
+                Integer.toString(steps)), TimingAllocator.variables(), "tracing " + key.id());
     }
 
     /** The measured steps' spread and, per step on average, where the time went; the slowest steps one by one. */

@@ -28,8 +28,8 @@ public final class History {
      * {@link org.medfusion.gate.PeakGrowth}).
      */
     public record Tolerances(double memoryPct, long memoryFloorBytes, double timePct) {
-        public static final Tolerances DEFAULT = new Tolerances(Double.parseDouble(org.medfusion.gate.GateOptions.MEMORY_TOLERANCE_PCT),
-                org.medfusion.gate.GateOptions.memoryFloor(org.medfusion.gate.GateOptions.MEMORY_FLOOR), 5.0);
+        public static final Tolerances DEFAULT = new Tolerances(org.medfusion.gate.GateOptions.defaults().memoryTolerancePct(),
+                org.medfusion.gate.GateOptions.defaults().memoryFloorBytes(), 5.0);
 
         public Tolerances {
             if (!(memoryPct >= 0) || !(timePct >= 0) || memoryFloorBytes < 0) {

@@ -221,6 +221,29 @@ public final class ReportRenderer {
                 + "); they are slower than this machine without the fallback, compare them across machines with care.";
     }
 
+    /**
+     * The notes printed beside the step times, in order, each with its HTML id and whether it is a warning (bold):
+     * one list, so a new condition is one entry here and no new template block.
+     */
+    static List<Map<String, Object>> timeNotes(RunManifest manifest, List<CellResult> cells) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        note(out, "native-fallback", fallbackNote(manifest), true);
+        note(out, "machine-load", loadNote(manifest), true);
+        note(out, "host-steal", stealNote(manifest), true);
+        note(out, "threads", threadsNote(manifest), true);
+        note(out, "step-spread", spreadNote(cells), false);
+        note(out, "diagnostics", manifest != null && manifest.diagnosticsActive() ? "Diagnostic knob active: "
+                + String.join(", ", manifest.diagnostics()) + ". This run was deliberately regressed (run --diag) to test the"
+                + " regression gate; its figures are not the build's real ones." : null, true);
+        return out;
+    }
+
+    private static void note(List<Map<String, Object>> notes, String id, String text, boolean warning) {
+        if (text != null) {
+            notes.add(Map.of("id", id, "text", text, "warning", warning));
+        }
+    }
+
     private static void add(List<List<String>> rows, String k, String v) {
         rows.add(List.of(k, v == null ? "" : v));
     }
@@ -254,14 +277,7 @@ public final class ReportRenderer {
         d.put("hasPrecisionTable", !pt.isEmpty());
         d.put("precisionTable", pt);
         d.put("precisionMarkdown", pt.markdown());
-        d.put("fallbackNote", fallbackNote(manifest));
-        d.put("loadNote", loadNote(manifest));
-        d.put("spreadNote", spreadNote(cells));
-        d.put("stealNote", stealNote(manifest));
-        d.put("threadsNote", threadsNote(manifest));
-        d.put("diagnosticsNote", manifest != null && manifest.diagnosticsActive() ? "Diagnostic knob active: "
-                + String.join(", ", manifest.diagnostics()) + ". This run was deliberately regressed (run --diag) to test the"
-                + " regression gate; its figures are not the build's real ones." : null);
+        d.put("timeNotes", timeNotes(manifest, cells));
         List<Map<String, Object>> ch = new ArrayList<>();
         for (Charts.ChartFile c : charts) {
             Map<String, Object> m = new HashMap<>();
