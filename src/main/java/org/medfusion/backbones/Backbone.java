@@ -23,6 +23,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.medfusion.backbones.layers.GuardedConv2d;
+import org.medfusion.natives.ConvShape;
+import org.medfusion.natives.Natives;
 import org.medfusion.checkpoint.CheckpointedSequence;
 import org.medfusion.checkpoint.SequenceForward;
 import org.medfusion.checkpoint.SegmentCount;
@@ -87,10 +92,22 @@ public final class Backbone implements TrainableModel, AutoCloseable {
         return b;
     }
 
+    /**
+     * Initialises the parameters and, before any convolution of this model can run, makes the native preflight cover
+     * every convolution shape class it will run ({@link Natives#ensureCovered}): they are collected while the block
+     * tree is initialised at this image size, which visits every convolution with its input shape.
+     */
     private void initialize() {
+        Set<ConvShape> convs = new TreeSet<>();
+        GuardedConv2d.collectDuring(() -> initializeBlocks(sequence.blocks(), manager, options), convs);
+        Natives.ensureCovered(convs);
+    }
+
+    /** Xavier-initialises {@code blocks} in order for {@code (1, 3, imageSize, imageSize)} inputs. */
+    static void initializeBlocks(List<Block> blocks, NDManager manager, BackboneOptions options) {
         JniUtils.setSeed(options.seed());
         Shape shape = new Shape(1, 3, options.imageSize(), options.imageSize());
-        for (Block block : sequence.blocks()) {
+        for (Block block : blocks) {
             block.setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN,
                     XavierInitializer.FactorType.IN, 2), Parameter.Type.WEIGHT);
             block.initialize(manager, DataType.FLOAT32, shape);

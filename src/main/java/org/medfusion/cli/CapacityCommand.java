@@ -116,7 +116,7 @@ public final class CapacityCommand implements Callable<Integer> {
         }
         MeasureSettings settings = new MeasureSettings(new RunSettings(timeWarmup, Math.max(1, timeIterations), 1),
                 new RunSettings(memoryWarmup, memoryIterations, 1)); // validates the counts
-        NativesMissingException.ensureEngine();
+        NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(setup.model, setup.res))); // before its forks run
         if (dev == Device.GPU && !org.medfusion.bench.CudaMemory.hasGpu()) {
             // else every probe would be "unsupported" and the answer a misleading "nothing fits"
             throw new EnvironmentException("--device gpu: no CUDA GPU visible to this build (see README: GPU build)");

@@ -11,6 +11,7 @@ import org.medfusion.results.CellJson;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
+import org.medfusion.natives.Natives;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -67,15 +68,32 @@ public final class MeasureCommand implements Callable<Integer> {
         MeasureSettings d = MeasureSettings.defaults();
         MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
                 .withMemory(d.memory().withForks(memoryForks)).withThreads(threadCount);
-        NativesMissingException.ensureEngine();
+        NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res()))); // before its forks run
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
         CellResult r;
         try {
-            r = new CellMeasurer(settings, dir, spec.commandLine().getErr()).measure(key);
+            CellMeasurer measurer = new CellMeasurer(settings, dir, spec.commandLine().getErr());
+            r = measurer.measure(key);
+            // the reactive safety net, as in run: a fork that died in oneDNN makes the cell re-probed and measured again
+            java.util.Optional<org.medfusion.platform.HsErrReport> crash;
+            while (r.status() == CellStatus.CRASH && key.device() == org.medfusion.results.Device.CPU
+                    && (crash = measurer.lastCrash().filter(Natives::isOneDnnCrash)).isPresent()) {
+                java.util.Optional<Natives.Decision> adopted = Natives.afterOneDnnCrash(
+                        org.medfusion.backbones.ConvShapes.of(key.model(), key.res()), key.batch(), crash.get().describe());
+                if (adopted.isEmpty()) {
+                    break;
+                }
+                spec.commandLine().getErr().println("native fallback adopted after a fork crashed in oneDNN: "
+                        + adopted.get().description() + "; measuring " + key.id() + " again under it");
+                r = measurer.measure(key);
+            }
         } finally {
             if (out == null) {
                 deleteTree(dir);
             }
+        }
+        if (out == null && r.status() == CellStatus.CRASH) {
+            r = r.withMessage(r.message().replaceFirst("hs_err: jmh/\\S+", "run with --out DIR to keep the JMH logs and the hs_err file"));
         }
         PrintWriter w = spec.commandLine().getOut();
         w.println(format == Format.json ? toJson(r) : toTable(r));
@@ -105,7 +123,9 @@ public final class MeasureCommand implements Callable<Integer> {
 
     /** The shared cell serialization ({@link CellJson}), one object. */
     static String toJson(CellResult r) throws Exception {
-        return CellJson.toNode(r).toString(); // compact: one line
+        com.fasterxml.jackson.databind.node.ObjectNode n = CellJson.toNode(r);
+        n.put("native_fallback", Natives.fallbackDescription()); // the fallback that produced these figures
+        return n.toString(); // compact: one line
     }
 
     static String toTable(CellResult r) {
@@ -124,6 +144,7 @@ public final class MeasureCommand implements Callable<Integer> {
         if (r.recomputeForwardMs() != null) {
             sb.append(String.format(java.util.Locale.ROOT, "%nrecomputed forward  %.1f ms median", r.recomputeForwardMs()));
         }
+        sb.append(String.format(java.util.Locale.ROOT, "%nnative fallback  %s", Natives.fallbackDescription()));
         return sb.toString();
     }
 }

@@ -10,6 +10,14 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Optional;
+import org.medfusion.backbones.ConvShapes;
+import org.medfusion.platform.HsErrReport;
+import org.medfusion.results.CellStatus;
+import org.medfusion.results.Environment;
 import org.medfusion.bench.CellMeasurer;
 import org.medfusion.bench.MatrixConfig;
 import org.medfusion.checkpoint.Diagnostics;
@@ -81,7 +89,7 @@ public final class RunCommand implements Callable<Integer> {
         if (out != null) {
             checkOut(out);
         }
-        Natives.Decision natives = NativesMissingException.ensureEngine();
+        Natives.Decision natives = NativesMissingException.ensureCovered(modelsOf(cells)); // before any fork runs a convolution
         String runId = out != null ? out.getFileName().toString()
                 : matrix.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
                         + (selected == null ? "" : "-shard" + selected.k() + "of" + selected.n());
@@ -99,6 +107,7 @@ public final class RunCommand implements Callable<Integer> {
         RunManifest manifest = RunManifest.start(runId, matrix.name(), matrix.source(), cells, command,
                 selected == null ? null : selected.toString()).withDiagnostics(diagnostics.labels())
                 .withIntraOpThreads(matrix.settings().threads());
+        boolean remeasureAll = false;
         if (RunManifest.exists(runDir)) {
             RunManifest previous = RunManifest.read(runDir);
             if (!previous.configHash().equals(manifest.configHash())) {
@@ -109,7 +118,17 @@ public final class RunCommand implements Callable<Integer> {
                 throw new org.medfusion.results.ReportDataException(runDir + " holds a run with diagnostic knobs "
                         + previous.diagnostics() + ", this one has " + manifest.diagnostics() + "; choose another --out");
             }
-            manifest = previous;
+            String changed = environmentChange(previous.environment(), manifest.environment());
+            if (changed != null) {
+                // one run, one environment: figures of two fallbacks or thread counts are never mixed in one table
+                spec.commandLine().getErr().println("resuming " + runDir + " in another environment (" + changed
+                        + "): every cell is measured again under this one");
+                manifest = previous.withEnvironment(manifest.environment());
+                manifest.write(runDir);
+                remeasureAll = true;
+            } else {
+                manifest = previous;
+            }
         } else {
             manifest.write(runDir);
         }
@@ -122,27 +141,51 @@ public final class RunCommand implements Callable<Integer> {
                 .withDiagnostics(diagnostics);
         long start = System.nanoTime();
         int measured = 0;
-        List<CellKey> todo = new ArrayList<>();
+        Deque<CellKey> todo = new ArrayDeque<>();
         int failedAgain = 0;
         for (CellKey k : cells) {
-            if (!CellStore.isDone(runDir, k, keepErrors)) {
+            if (remeasureAll || !CellStore.isDone(runDir, k, keepErrors)) {
                 todo.add(k);
-                failedAgain += CellStore.isDone(runDir, k) ? 1 : 0;
+                failedAgain += !remeasureAll && CellStore.isDone(runDir, k) ? 1 : 0;
             }
         }
-        if (todo.size() < cells.size() || failedAgain > 0) {
+        if (!remeasureAll && (todo.size() < cells.size() || failedAgain > 0)) {
             progress.printf("resuming %s: %d of %d cells already measured%s%n", runDir, cells.size() - todo.size(), cells.size(),
                     failedAgain == 0 ? "" : ", " + failedAgain + " failed (error, crash) measured again (--keep-errors keeps them)");
         }
-        for (CellKey k : todo) {
-            progress.printf("[cell %d/%d] %s ... %s%n", cells.size() - todo.size() + measured + 1, cells.size(), k.id(),
-                    eta(start, measured, todo.size()));
+        int total = todo.size();
+        while (!todo.isEmpty()) {
+            CellKey k = todo.poll();
+            progress.printf("[cell %d/%d] %s ... %s%n", cells.size() - total + measured + 1, cells.size(), k.id(),
+                    eta(start, measured, total));
             progress.flush();
             CellResult r = measurer.measure(k);
             CellStore.save(runDir, r);
             measured++;
-            progress.printf("[cell %d/%d] %s: %s%s%n", cells.size() - todo.size() + measured, cells.size(), k.id(),
+            progress.printf("[cell %d/%d] %s: %s%s%n", cells.size() - total + measured, cells.size(), k.id(),
                     r.status().label(), r.message() == null ? "" : " (" + r.message() + ")");
+            Optional<HsErrReport> crash = measurer.lastCrash().filter(Natives::isOneDnnCrash);
+            if (r.status() == CellStatus.CRASH && crash.isPresent() && k.device() == org.medfusion.results.Device.CPU) {
+                Optional<Natives.Decision> adopted = Natives.afterOneDnnCrash(ConvShapes.of(k.model(), k.res()), k.batch(),
+                        crash.get().describe());
+                if (adopted.isPresent()) {
+                    // every cell already measured under the old fallback is measured again: one run, one fallback
+                    List<CellKey> again = cells.stream().filter(c -> !todo.contains(c) && CellStore.isDone(runDir, c)).toList();
+                    progress.println("native fallback adopted after " + k.id() + " crashed in oneDNN: "
+                            + adopted.get().description() + "; measuring " + (again.size() == 1 ? "it" : "it and the "
+                            + (again.size() - 1) + " cells measured before it") + " again under it");
+                    manifest = manifest.withEnvironment(manifest.environment().withNativeFallback(adopted.get().description()));
+                    manifest.write(runDir);
+                    List<CellKey> rest = new ArrayList<>(todo);
+                    todo.clear();
+                    todo.add(k);
+                    again.stream().filter(c -> !c.equals(k)).forEach(todo::add);
+                    todo.addAll(rest);
+                    total += todo.size() - rest.size();
+                } else {
+                    progress.println("  no stronger native fallback is left to try (-D" + Natives.PROPERTY + "=off is the last)");
+                }
+            }
             progress.flush();
         }
         manifest.finished().write(runDir);
@@ -174,6 +217,24 @@ public final class RunCommand implements Callable<Integer> {
                     + " name (smoke, seed-table, zoo-cpu, zoo-cpu-maxvit)");
         }
         return clearlyPath || Files.exists(p) ? MatrixConfig.load(p) : MatrixConfig.builtIn(config);
+    }
+
+    /**
+     * What differs between the environment a run was started in and this one among what its figures depend on
+     * ({@link Environment#mergeKey()}: CPU, JVM, DJL and libtorch versions, native fallback, thread count), or null.
+     */
+    static String environmentChange(Environment before, Environment now) {
+        Map<String, String> a = before.mergeKey();
+        Map<String, String> b = now.mergeKey();
+        List<String> diffs = a.keySet().stream().filter(k -> !java.util.Objects.equals(a.get(k), b.get(k)))
+                .map(k -> k + " " + a.get(k) + " -> " + b.get(k)).toList();
+        return diffs.isEmpty() ? null : String.join("; ", diffs);
+    }
+
+    /** The models at sizes whose convolutions the cells run on the CPU (GPU cells run none of oneDNN's). */
+    static List<ConvShapes.ModelAtSize> modelsOf(List<CellKey> cells) {
+        return cells.stream().filter(k -> k.device() == org.medfusion.results.Device.CPU)
+                .map(k -> new ConvShapes.ModelAtSize(k.model(), k.res())).distinct().toList();
     }
 
     /** A knob must name a segment that some checkpointed cell of the matrix recomputes (0..S-2), else it would do nothing. */

@@ -15,7 +15,7 @@ import org.medfusion.bench.CellValidation;
 import org.medfusion.bench.StepTrace;
 import org.medfusion.bench.TimingAllocator;
 import org.medfusion.results.AtomicFiles;
-import org.medfusion.results.ChildJvm;
+import org.medfusion.platform.ChildJvm;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Stats;
 import picocli.CommandLine.Command;
@@ -65,7 +65,7 @@ public final class StepTraceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps must be >= 2 (a spread needs two steps), got " + steps);
         }
         Integer threadCount = threads.value();
-        NativesMissingException.ensureEngine();
+        NativesMissingException.ensureCovered(List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res())));
         String csv;
         try {
             csv = runChild(key, threadCount);
@@ -91,9 +91,18 @@ public final class StepTraceCommand implements Callable<Integer> {
         if (threadCount != null) {
             jvmArgs.add(org.medfusion.bench.MeasureSettings.threadsJvmArg(threadCount));
         }
-        return ChildJvm.run(jvmArgs, StepTrace.class, List.of(key.model(), Integer.toString(key.batch()), Integer.toString(key.res()),
-                Integer.toString(key.segments()), key.split().label(), key.precision().label(), key.device().label(), Integer.toString(warmup),
-                Integer.toString(steps)), TimingAllocator.variables(), "tracing " + key.id());
+        ChildJvm child = ChildJvm.of(StepTrace.class).jvmArgs(jvmArgs).args(List.of(key.model(), Integer.toString(key.batch()),
+                Integer.toString(key.res()), Integer.toString(key.segments()), key.split().label(), key.precision().label(),
+                key.device().label(), Integer.toString(warmup), Integer.toString(steps))).what("tracing " + key.id());
+        TimingAllocator.variables().forEach(child::env);
+        Path errors = java.nio.file.Files.createTempDirectory("medfusion-step-trace");
+        try {
+            return child.errorDir(errors).runForOutput();
+        } finally {
+            if (!java.nio.file.Files.list(errors).findAny().isPresent()) {
+                AtomicFiles.deleteTreeQuietly(errors); // a crash's hs_err stays, named in the error
+            }
+        }
     }
 
     /** The measured steps' spread and, per step on average, where the time went; the slowest steps one by one. */

@@ -60,6 +60,12 @@ public record Environment(String cpuModel, int cores, Long memoryBytes, String g
                 nativeFallback, threads);
     }
 
+    /** This environment with another native fallback in force (a run that adopted one after a crash). */
+    public Environment withNativeFallback(String description) {
+        return new Environment(cpuModel, cores, memoryBytes, gpuName, gpuDriver, cudaVersion, jvm, os, djlVersion, libtorchVersion,
+                description, intraOpThreads);
+    }
+
     /** True when the run's figures were measured under a native fallback. */
     public boolean fallbackApplied() {
         return !NONE.equals(nativeFallback);
@@ -181,23 +187,6 @@ public record Environment(String cpuModel, int cores, Long memoryBytes, String g
 
     /** stdout lines of a command that exits 0 within 10 s, else null. */
     static List<String> exec(List<String> cmd) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(false)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
-            }
-            if (p.exitValue() != 0) {
-                return null;
-            }
-            return new ArrayList<>(new String(out, StandardCharsets.UTF_8).lines().toList());
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+        return org.medfusion.platform.ExternalCommand.output(cmd, java.time.Duration.ofSeconds(10)).orElse(null);
     }
 }

@@ -125,6 +125,12 @@ public record RunManifest(String runId, String configName, String configHash, Li
                 shard, startedAt, finishedAt, missingShards, diagnostics, loadAtStart, loadAtEnd, cpuTicksAtStart, cpuTicksAtEnd);
     }
 
+    /** This manifest with another environment (the run re-measures its cells under it). */
+    public RunManifest withEnvironment(Environment env) {
+        return new RunManifest(runId, configName, configHash, cells, env, gitCommit, commandLine, shard, startedAt, finishedAt,
+                missingShards, diagnostics, loadAtStart, loadAtEnd, cpuTicksAtStart, cpuTicksAtEnd);
+    }
+
     /** A manifest with no missing shards (every run except an incomplete merge). */
     public RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
             Environment environment, String gitCommit, String commandLine, String shard, String startedAt,

@@ -79,16 +79,18 @@ public final class Layers {
         return conv(out, kernel, stride, (kernel - 1) / 2, 1, groups, bias);
     }
 
+    /** A convolution block; every family builds its convolutions here ({@link GuardedConv2d}: the native safety net). */
     public static Conv2d conv(int out, int kernel, int stride, int padding, int dilation, int groups, boolean bias) {
-        return Conv2d.builder()
+        Conv2d.Builder builder = Conv2d.builder()
                 .setFilters(out)
                 .setKernelShape(new Shape(kernel, kernel))
                 .optStride(new Shape(stride, stride))
                 .optPadding(new Shape(padding, padding))
                 .optDilation(new Shape(dilation, dilation))
                 .optGroups(groups)
-                .optBias(bias)
-                .build();
+                .optBias(bias);
+        builder.build(); // DJL's own validation of the settings
+        return new GuardedConv2d(builder);
     }
 
     public static BatchNorm batchNorm() {
