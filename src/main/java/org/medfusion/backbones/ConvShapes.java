@@ -9,7 +9,7 @@ import org.medfusion.natives.ConvShape;
 
 /**
  * The convolution shape classes a model runs at an image size, taken from the model itself: its blocks are built and
- * initialised in a throwaway manager (initialisation visits every convolution with its input shape; no convolution
+ * initialised (with zeros) in a throwaway manager (initialisation visits every convolution with its input shape; no convolution
  * runs), the way {@link Backbone} initialises them. What the native preflight probes before a run, so that the probe
  * covers what will run by construction; {@code ConvCoverageTest} proves it against the convolutions each registered
  * model executes.
@@ -31,7 +31,7 @@ public final class ConvShapes {
         Set<ConvShape> shapes = new TreeSet<>();
         try (NDManager m = NDManager.newBaseManager()) {
             ModelParts parts = spec.factory().apply(options);
-            GuardedConv2d.collectDuring(() -> Backbone.initializeBlocks(parts.blocks(), m, options), shapes);
+            GuardedConv2d.collectDuring(() -> Backbone.initializeBlocks(parts.blocks(), m, options, true), shapes);
         }
         return shapes;
     }

@@ -25,7 +25,7 @@ import org.medfusion.capacity.EqualMemoryRow;
 import org.medfusion.capacity.LargestBatchSearch;
 import org.medfusion.capacity.SearchOutcome;
 import org.medfusion.checkpoint.SegmentPlan;
-import org.medfusion.planner.ByteSize;
+import org.medfusion.platform.ByteSize;
 import org.medfusion.planner.OptimalSplit;
 import org.medfusion.planner.ProfileKey;
 import org.medfusion.report.EqualMemoryTable;

@@ -10,7 +10,7 @@ import org.medfusion.gate.EnvironmentKey;
 import org.medfusion.gate.GateOptions;
 import org.medfusion.gate.GateOutputs;
 import org.medfusion.gate.RegressionGate;
-import org.medfusion.results.AtomicFiles;
+import org.medfusion.platform.AtomicFiles;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.ReportDataException;
 import org.medfusion.results.RunManifest;

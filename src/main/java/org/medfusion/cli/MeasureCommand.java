@@ -137,7 +137,7 @@ public final class MeasureCommand implements Callable<Integer> {
             return sb.append(r.message()).toString();
         }
         sb.append(String.format(java.util.Locale.ROOT, "peak memory  %s (%s, per fork %s)%n",
-                r.peakBytes() == null ? "missing" : String.format(java.util.Locale.ROOT, "%.1f MiB", r.peakBytes() / 1048576.0),
+                r.peakBytes() == null ? "missing" : org.medfusion.platform.ByteSize.mib(r.peakBytes()),
                 r.memoryMethod(), r.memoryRepeats()));
         sb.append(String.format(java.util.Locale.ROOT, "step time    %.1f ms median, 95%% CI [%.1f, %.1f], n=%d",
                 r.stepMsMedian(), r.stepMsCiLow(), r.stepMsCiHigh(), r.stepMsSamples().size()));

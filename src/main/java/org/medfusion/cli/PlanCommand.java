@@ -13,7 +13,7 @@ import org.medfusion.bench.MeasureSettings;
 import org.medfusion.bench.RunSettings;
 import org.medfusion.checkpoint.Split;
 import org.medfusion.planner.BudgetVerification;
-import org.medfusion.planner.ByteSize;
+import org.medfusion.platform.ByteSize;
 import org.medfusion.planner.MemoryModel;
 import org.medfusion.planner.ModelProfile;
 import org.medfusion.planner.PlannedSegments;

@@ -14,7 +14,7 @@ import org.apache.commons.csv.CSVRecord;
 import org.medfusion.bench.CellValidation;
 import org.medfusion.bench.StepTrace;
 import org.medfusion.bench.TimingAllocator;
-import org.medfusion.results.AtomicFiles;
+import org.medfusion.platform.AtomicFiles;
 import org.medfusion.platform.ChildJvm;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Stats;
@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code step-trace}: one cell's training steps in a child JVM set up exactly like a timing fork (its JVM options and
- * allocator environment), each step with where its time went ({@link org.medfusion.bench.ProcSched}): the tool for
+ * allocator environment), each step with where its time went ({@link org.medfusion.platform.ProcSched}): the tool for
  * finding out whether a cell's spread is the tool's or the machine's. A slow step whose threads waited in the run
  * queue was descheduled; one beside other processes' CPU time was displaced; one with page faults paid for memory;
  * one with none of these, both cores busy, ran slower on the CPUs it had (what the machine does, e.g. where a VM's

@@ -62,10 +62,10 @@ public final class Baselines {
                 copyTree(run, tmp);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                org.medfusion.results.AtomicFiles.deleteTreeQuietly(tmp);
+                org.medfusion.platform.AtomicFiles.deleteTreeQuietly(tmp);
                 throw new ReportDataException("cannot store baseline " + target + ": " + e.getMessage());
             } catch (IOException | RuntimeException e) {
-                org.medfusion.results.AtomicFiles.deleteTreeQuietly(tmp);
+                org.medfusion.platform.AtomicFiles.deleteTreeQuietly(tmp);
                 throw e;
             }
         } catch (IOException e) {

@@ -312,7 +312,7 @@ public final class RegressionGate {
     }
 
     private static String mib(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+        return org.medfusion.platform.ByteSize.mib(bytes);
     }
 
     private static String pct(double v) {

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.medfusion.platform.ChildJvm;
 import org.medfusion.platform.ExternalCommand;
-import org.medfusion.results.AtomicFiles;
+import org.medfusion.platform.AtomicFiles;
 
 /**
  * Can DJL's PyTorch JNI (built for one libtorch version) run against the libtorch of this machine?

@@ -16,8 +16,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.medfusion.platform.ChildJvm;
 import org.medfusion.platform.HsErrReport;
-import org.medfusion.results.AtomicFiles;
-import org.medfusion.results.Json;
+import org.medfusion.platform.AtomicFiles;
+import org.medfusion.platform.Json;
 
 /**
  * Finds out, before a convolution runs, whether libtorch crashes natively on it on this machine, and which fallback

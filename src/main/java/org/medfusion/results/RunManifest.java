@@ -1,5 +1,9 @@
 package org.medfusion.results;
 
+import org.medfusion.platform.LoadAverage;
+import org.medfusion.platform.CpuTicks;
+import org.medfusion.platform.Json;
+import org.medfusion.platform.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

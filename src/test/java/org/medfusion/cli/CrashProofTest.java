@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.medfusion.natives.Fallback;
 import org.medfusion.natives.NativePreflight;
 import org.medfusion.natives.SimulatedOneDnnCrash;
-import org.medfusion.results.Json;
+import org.medfusion.platform.Json;
 
 /**
  * The whole safety net against oneDNN's crash on a strided 1x1 convolution's backward, driven by the shape-keyed
