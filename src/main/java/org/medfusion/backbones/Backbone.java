@@ -108,16 +108,20 @@ public final class Backbone implements TrainableModel, AutoCloseable {
         initializeBlocks(blocks, manager, options, false);
     }
 
+    /** A one-element stand-in for every parameter of a walk that only needs the block tree's shapes. */
+    private static final ai.djl.training.initializer.Initializer SHAPES_ONLY = (m, shape, dataType) -> m.zeros(new Shape(1), dataType);
+
     /**
-     * As {@link #initializeBlocks(List, NDManager, BackboneOptions)}; {@code shapesOnly} fills every parameter with
-     * zeros instead (no random numbers: several times faster for large models), for walks that only need the shapes.
+     * As {@link #initializeBlocks(List, NDManager, BackboneOptions)}; {@code shapesOnly} gives every parameter a
+     * one-element stand-in instead (nothing of the model's size is allocated or filled), for walks that only need the
+     * input shape each block is initialised with.
      */
     static void initializeBlocks(List<Block> blocks, NDManager manager, BackboneOptions options, boolean shapesOnly) {
         JniUtils.setSeed(options.seed());
         Shape shape = new Shape(1, 3, options.imageSize(), options.imageSize());
         for (Block block : blocks) {
             if (shapesOnly) {
-                block.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, p -> true);
+                block.setInitializer(SHAPES_ONLY, p -> true);
             } else {
                 block.setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN,
                         XavierInitializer.FactorType.IN, 2), Parameter.Type.WEIGHT);
