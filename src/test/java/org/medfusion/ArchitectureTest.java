@@ -58,4 +58,32 @@ class ArchitectureTest {
                 .because("Layers.conv builds a GuardedConv2d, whose forward goes through natives.ConvCall");
         rule.check(main);
     }
+
+    /** No two packages depend on each other, directly or around a loop (sub-packages count with their parent). */
+    @Test
+    void noPackageCycles() {
+        com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices().matching("org.medfusion.(*)..")
+                .should().beFreeOfCycles().check(main);
+    }
+
+    /** The platform uses nothing of ours; the engine and the command line sit where they belong. */
+    @Test
+    void layering() {
+        noClasses().that().resideInAPackage("org.medfusion.platform..")
+                .should().dependOnClassesThat(com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage("org.medfusion..")
+                        .and(com.tngtech.archunit.base.DescribedPredicate.not(
+                                com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage("org.medfusion.platform.."))))
+                .because("the platform is under everything").check(main);
+        noClasses().that().resideInAPackage("org.medfusion.checkpoint..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.medfusion.backbones..", "org.medfusion.bench..",
+                        "org.medfusion.cli..", "org.medfusion.train..", "org.medfusion.report..", "org.medfusion.results..",
+                        "org.medfusion.gate..", "org.medfusion.history..", "org.medfusion.planner..", "org.medfusion.capacity..")
+                .because("the checkpointing engine is at the bottom of the model stack").check(main);
+        noClasses().that().resideOutsideOfPackage("org.medfusion.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.medfusion.cli..", "picocli..")
+                .because("the command line is on top: nothing below it knows it or picocli").check(main);
+        noClasses().that().resideInAPackage("org.medfusion.results..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.medfusion.report..", "org.medfusion.gate..")
+                .because("the results model is read by reports and the gate, never the other way").check(main);
+    }
 }

@@ -110,9 +110,9 @@ public final class CapacityCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--time-iterations must be >= 0, got " + timeIterations);
         }
         if (modeList.stream().anyMatch(CapacityMode::checkpointed)) {
-            CellValidation.validate(setup.model, 1, setup.res, segments);
+            CellValidation.validate(setup.model, 2, setup.res, segments);
         } else {
-            CellValidation.validate(setup.model, 1, setup.res, 0);
+            CellValidation.validate(setup.model, 2, setup.res, 0);
         }
         MeasureSettings settings = new MeasureSettings(new RunSettings(timeWarmup, Math.max(1, timeIterations), 1),
                 new RunSettings(memoryWarmup, memoryIterations, 1)); // validates the counts

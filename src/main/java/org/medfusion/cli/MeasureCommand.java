@@ -54,6 +54,10 @@ public final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Directory for JMH's JSON and logs (default: a temporary directory, deleted afterwards).")
     Path out;
 
+    @Option(names = "--lock-timeout", defaultValue = "3600", paramLabel = "<seconds>",
+            description = "How long to wait while another JMH run holds JMH's machine-wide lock (default: ${DEFAULT-VALUE}).")
+    long lockTimeoutSeconds;
+
     @Option(names = "--format", defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
     Format format;
 
@@ -64,6 +68,9 @@ public final class MeasureCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CellKey key = cell.key();
         CellValidation.validate(key);
+        if (lockTimeoutSeconds < 0) {
+            throw new IllegalArgumentException("--lock-timeout must be >= 0 seconds, got " + lockTimeoutSeconds);
+        }
         Integer threadCount = threads.value();
         MeasureSettings d = MeasureSettings.defaults();
         MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
@@ -72,7 +79,8 @@ public final class MeasureCommand implements Callable<Integer> {
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
         CellResult r;
         try {
-            CellMeasurer measurer = new CellMeasurer(settings, dir, spec.commandLine().getErr());
+            CellMeasurer measurer = new CellMeasurer(settings, dir, spec.commandLine().getErr(),
+                    java.time.Duration.ofSeconds(lockTimeoutSeconds), spec.commandLine().getErr());
             r = measurer.measure(key);
             // the reactive safety net, as in run: a fork that died in oneDNN makes the cell re-probed and measured again
             java.util.Optional<org.medfusion.platform.HsErrReport> crash;

@@ -47,7 +47,8 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", defaultValue = "smoke",
-            description = "A YAML matrix file, or the name of a built-in one (smoke, seed-table, zoo-cpu, zoo-cpu-maxvit);"
+            description = "A YAML matrix file, or the name of a built-in one (amp-cpu, amp-cpu-vit, ci-tiny, evidence,"
+                    + " evidence-memory, seed-table, smoke, zoo-cpu, zoo-cpu-maxvit);"
                     + " a built-in name wins over a same-named file unless given as a path (./smoke); default: ${DEFAULT-VALUE}.")
     String config;
 
@@ -188,7 +189,9 @@ public final class RunCommand implements Callable<Integer> {
             }
             progress.flush();
         }
-        manifest.finished().write(runDir);
+        if (measured > 0 || manifest.finishedAt() == null) {
+            manifest.finished().write(runDir); // a no-op re-run of a finished run keeps its end time, load and ticks
+        }
         Reporter.Rendered rendered = Reporter.render(runDir);
         RunOutcome outcome = RunOutcome.of(cells.stream().map(k -> CellStore.read(CellStore.cellFile(runDir, k))).toList());
         PrintWriter w = spec.commandLine().getOut();
@@ -214,7 +217,7 @@ public final class RunCommand implements Callable<Integer> {
         Path p = Path.of(config);
         if (Files.isDirectory(p)) {
             throw new IllegalArgumentException("--config " + config + " is a directory; give a YAML matrix file or a built-in"
-                    + " name (smoke, seed-table, zoo-cpu, zoo-cpu-maxvit)");
+                    + " name (" + String.join(", ", MatrixConfig.builtInNames()) + ")");
         }
         return clearlyPath || Files.exists(p) ? MatrixConfig.load(p) : MatrixConfig.builtIn(config);
     }

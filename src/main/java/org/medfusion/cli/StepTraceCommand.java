@@ -65,6 +65,9 @@ public final class StepTraceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps must be >= 2 (a spread needs two steps), got " + steps);
         }
         Integer threadCount = threads.value();
+        if (out != null) {
+            checkWritable(out); // before a trace of tens of seconds, not after
+        }
         NativesMissingException.ensureCovered(List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res())));
         String csv;
         try {
@@ -153,5 +156,18 @@ public final class StepTraceCommand implements Callable<Integer> {
             hi = Math.max(hi, cv);
         }
         return String.format(Locale.ROOT, "%.1f-%.1f %%", 100 * lo, 100 * hi);
+    }
+
+    /** {@code --out} must be a file we can create or replace: its folder exists and is writable, it is no directory. */
+    static void checkWritable(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new IllegalArgumentException("--out " + file + " is a directory; give a file path for the CSV");
+        }
+        if (dir == null || !java.nio.file.Files.isDirectory(dir) || !java.nio.file.Files.isWritable(dir)
+                || (java.nio.file.Files.exists(file) && !java.nio.file.Files.isWritable(file))) {
+            throw new IllegalArgumentException("--out " + file + " cannot be written (" + (dir == null || !java.nio.file.Files.isDirectory(dir)
+                    ? "its folder does not exist" : "no write permission") + "); give a writable file path");
+        }
     }
 }

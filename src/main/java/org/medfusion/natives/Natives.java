@@ -25,6 +25,11 @@ public final class Natives {
 
     /** {@code on}, {@code subsample}, {@code avx}, {@code off} or {@code auto}. */
     public static final String PROPERTY = "medfusion.onednn";
+    /**
+     * The decision a parent hands its children ({@code on}, {@code subsample}, {@code avx}, {@code off}); it wins over
+     * {@link #PROPERTY}, which JMH copies into every fork from the parent's own command line.
+     */
+    public static final String DECIDED_PROPERTY = "medfusion.onednn.decided";
 
     private static volatile Decision decision;
     private static final Set<ConvShape> COVERED = ConcurrentHashMap.newKeySet();
@@ -76,12 +81,13 @@ public final class Natives {
         synchronized (Natives.class) {
             if (decision == null) {
                 String version = loadEngine();
-                String mode = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+                String decided = System.getProperty(DECIDED_PROPERTY);
+                String mode = (decided != null ? decided : System.getProperty(PROPERTY, "auto")).trim().toLowerCase(Locale.ROOT);
                 Fallback forced = Fallback.fromMode(mode);
                 if (forced != null) {
                     forced.apply();
-                    decision = new Decision(verdict(version, forced, forced == Fallback.NONE ? null
-                            : "requested with -D" + PROPERTY + "=" + mode), null, true);
+                    decision = new Decision(verdict(version, forced, forced == Fallback.NONE ? null : decided != null
+                            ? "decided by the parent process" : "requested with -D" + PROPERTY + "=" + mode), null, true);
                 } else {
                     decision = new Decision(verdict(version, Fallback.NONE, null), null, false);
                 }
@@ -120,12 +126,10 @@ public final class Natives {
             if (v.fallback() != before.fallback()) {
                 v.fallback().apply();
             }
-            if (v.probe() != NativeVerdict.Probe.FAILED) {
-                COVERED.addAll(added);
-            }
-            // a later pass keeps the reason of an earlier fallback in the description
-            NativeVerdict shown = v.fallback() == before.fallback() && before.fallbackApplied() && v.probe() == NativeVerdict.Probe.PASS
-                    ? before.verdict() : v;
+            // a probe that could not run (timeout, exception) is said once and not repeated before every convolution
+            COVERED.addAll(added);
+            // a pass under the fallback already in force keeps that fallback's reason in the description
+            NativeVerdict shown = v.probe() == NativeVerdict.Probe.PASS && before.fallbackApplied() ? before.verdict() : v;
             decision = new Decision(shown, o, false);
             publish(decision.fallback());
             return decision;
@@ -172,7 +176,8 @@ public final class Natives {
             }
             next = left.get(0);
             reason = "a fork crashed in oneDNN (" + crash + "); the probe at batch " + batch
-                    + " passed, so " + next.id() + " is adopted on the fork's evidence";
+                    + (v.probe() == NativeVerdict.Probe.FAILED ? " could not run (" + v.detail() + ")" : " passed")
+                    + ", so " + next.id() + " is adopted on the fork's evidence";
         }
         next.apply();
         COVERED.addAll(shapes);
@@ -209,12 +214,13 @@ public final class Natives {
     /** The JVM argument that makes a JMH fork apply exactly this process's decision without probing. */
     public static String forkJvmArg() {
         Decision d = decision;
-        return "-D" + PROPERTY + "=" + (d == null ? System.getProperty(PROPERTY, "auto") : d.fallback().mode());
+        return d == null ? "-D" + PROPERTY + "=" + System.getProperty(PROPERTY, "auto")
+                : "-D" + DECIDED_PROPERTY + "=" + d.fallback().mode();
     }
 
     /** Children started through the launcher forward {@code medfusion.*} properties: they inherit the decision. */
     private static void publish(Fallback f) {
-        System.setProperty(PROPERTY, f.mode());
+        System.setProperty(DECIDED_PROPERTY, f.mode());
     }
 
     private static NativeVerdict verdict(String version, Fallback f, String detail) {

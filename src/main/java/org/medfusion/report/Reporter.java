@@ -52,7 +52,8 @@ public final class Reporter {
      */
     public static Rendered render(Path runDir) {
         if (!Files.isDirectory(runDir)) {
-            throw new ReportDataException("run directory " + runDir + " does not exist");
+            throw new ReportDataException(Files.exists(runDir) ? runDir + " is a file, not a run directory"
+                    : "run directory " + runDir + " does not exist");
         }
         RunManifest manifest = RunManifest.exists(runDir) ? RunManifest.read(runDir) : null;
         StoredCells stored = StoredCells.load(runDir);

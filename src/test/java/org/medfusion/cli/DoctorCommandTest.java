@@ -70,7 +70,7 @@ class DoctorCommandTest {
         assertTrue(r[1].contains("fallback:         oneDNN convolution disabled: requested with -Dmedfusion.onednn=off"), r[1]);
         assertTrue(r[1].contains("in this process:  onednn-off"), r[1]);
         assertTrue(r[1].contains("oneDNN enabled: false"), r[1]);
-        assertTrue(r[1].contains("JMH forks and child JVMs get -Dmedfusion.onednn=off"), r[1]);
+        assertTrue(r[1].contains("JMH forks and child JVMs get -Dmedfusion.onednn.decided=off"), r[1]);
     }
 
     @Test
@@ -80,6 +80,6 @@ class DoctorCommandTest {
         assertEquals("0", r[0], "verify must agree exactly under ONEDNN_MAX_CPU_ISA=AVX: " + r[1]);
         r = child("avx", "doctor");
         assertTrue(r[1].contains("ONEDNN_MAX_CPU_ISA=AVX"), r[1]);
-        assertTrue(r[1].contains("JMH forks and child JVMs get -Dmedfusion.onednn=avx"), r[1]);
+        assertTrue(r[1].contains("JMH forks and child JVMs get -Dmedfusion.onednn.decided=avx"), r[1]);
     }
 }
