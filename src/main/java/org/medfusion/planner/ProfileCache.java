@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.medfusion.results.Device;
 import org.medfusion.results.Environment;
 import org.medfusion.results.Precision;

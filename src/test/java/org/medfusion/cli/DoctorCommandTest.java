@@ -51,6 +51,19 @@ class DoctorCommandTest {
         assertTrue(r.output().contains(dir.resolve("cache").toString()), "names the cache file: " + r.output());
     }
 
+    /** The simulation is keyed by shape: ResNet-18's strided 1x1 convolutions have fewer than 512 input channels. */
+    @Test
+    void theSimulatedCrashSparesModelsWithoutTheCrashingClass() throws Exception {
+        java.nio.file.Path yaml = dir.resolve("r18.yaml");
+        java.nio.file.Files.writeString(yaml, "name: r18\ndevice: cpu\nprecision: [fp32]\nmodels: [resnet18]\nbatch_sizes: [2]\n"
+                + "resolutions: [64]\nsegments: [0]\n");
+        CliProcess.Result r = CliProcess.run(dir, Map.of(SimulatedOneDnnCrash.ENV, "1"),
+                List.of("-D" + NativePreflight.DIR_PROPERTY + "=" + dir.resolve("cache")), "doctor", "--config", yaml.toString());
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("probe:            pass (probed now"), r.output());
+        assertTrue(r.output().contains("fallback:         none"), r.output());
+    }
+
     /** Runs {@code Main} in a fresh JVM (as a JMH fork would start) with {@code -Dmedfusion.onednn=<mode>}. */
     private static String[] child(String mode, String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
