@@ -28,17 +28,20 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Compiles and runs every {@code // example: <name>} Java block of README.md, so the README's examples cannot rot:
- * each block's imports go to the top of a class, the rest becomes its {@code run()} method; the block runs with its
- * sizes shrunk ({@link #SHRINK}) and its printed output must show what the example claims.
+ * Compiles and runs every {@code // example: <name>} Java block of the seed guide's examples page
+ * ({@code docs/seed-examples.md}, linked from README.md), so the examples cannot rot: each block's imports go to the
+ * top of a class, the rest becomes its {@code run()} method; the block runs with its sizes shrunk ({@link #SHRINK})
+ * and its printed output must show what the example claims.
  */
 class ReadmeExamplesTest {
 
     static final Path README = Path.of("README.md");
+    /** Where the examples live; README.md links it. */
+    static final Path EXAMPLES = Path.of("docs/seed-examples.md");
     static final Pattern BLOCK = Pattern.compile("```java\\n// example: ([a-z0-9-]+)\\n(.*?)```", Pattern.DOTALL);
     static final String NUMBER = "(-?[0-9]+\\.[0-9]+|NaN|-?Infinity)";
 
-    /** The only rewrites: tiny sizes and models so that the suite stays fast (README says so). */
+    /** The only rewrites: tiny sizes and models so that the suite stays fast (the examples page says so). */
     static final Map<Pattern, String> SHRINK = Map.of(
             Pattern.compile("\\bres = \\d+"), "res = 32",
             Pattern.compile("\\bbatch = \\d+"), "batch = 8",
@@ -67,7 +70,7 @@ class ReadmeExamplesTest {
 
     static List<Example> examples() throws IOException {
         List<Example> out = new ArrayList<>();
-        Matcher m = BLOCK.matcher(Files.readString(README));
+        Matcher m = BLOCK.matcher(Files.readString(EXAMPLES));
         while (m.find()) {
             out.add(new Example(m.group(1), m.group(2)));
         }
@@ -75,9 +78,24 @@ class ReadmeExamplesTest {
     }
 
     @Test
-    void everyExampleOfTheGuideIsInTheReadmeAndChecked() throws IOException {
+    void everyExampleOfTheGuideIsOnItsPageAndChecked() throws IOException {
         assertEquals(List.copyOf(EXPECTED.keySet()), examples().stream().map(Example::name).toList(),
-                "README's '// example:' blocks and this test's expectations must name the same examples, in order");
+                EXAMPLES + "'s '// example:' blocks and this test's expectations must name the same examples, in order");
+    }
+
+    @Test
+    void theReadmeLinksTheExamplesAndTheirShrunkSizesAreTheTests() throws IOException {
+        assertTrue(Files.readString(README).contains("(" + EXAMPLES + ")"), "README.md must link " + EXAMPLES);
+        String page = Files.readString(EXAMPLES);
+        String res = shrunkTo("res");
+        String batch = shrunkTo("batch");
+        assertTrue(page.contains("`res = ...` becomes " + res + " px") && page.contains("`batch = ...` " + batch),
+                EXAMPLES + " must state the sizes the test shrinks to (" + res + " px, batch " + batch + ")");
+    }
+
+    /** The value {@link #SHRINK} gives {@code name = ...}. */
+    static String shrunkTo(String name) {
+        return SHRINK.values().stream().filter(v -> v.startsWith(name + " = ")).map(v -> v.substring(name.length() + 3)).findFirst().orElseThrow();
     }
 
     @TestFactory
