@@ -15,7 +15,9 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.Optional;
 import org.medfusion.backbones.ConvShapes;
+import org.medfusion.planner.PeakPrediction;
 import org.medfusion.platform.HsErrReport;
+import org.medfusion.results.PredictedPeaks;
 import org.medfusion.results.CellStatus;
 import org.medfusion.results.Environment;
 import org.medfusion.bench.CellMeasurer;
@@ -189,6 +191,8 @@ public final class RunCommand implements Callable<Integer> {
             }
             progress.flush();
         }
+        org.medfusion.results.Environment env = manifest.environment();
+        PredictedPeaks.of(cells, k -> PeakPrediction.cached(k, env)).write(runDir); // stored: report reads only the run
         if (measured > 0 || manifest.finishedAt() == null) {
             manifest.finished().write(runDir); // a no-op re-run of a finished run keeps its end time, load and ticks
         }

@@ -71,9 +71,9 @@ public final class Reporter {
         if (writeRaw) {
             RawCsv.write(raw, cells, index);
         }
-        // predicted peaks from profiles cached for the run's own environment (none without a manifest)
-        org.medfusion.results.Environment env = manifest == null ? null : manifest.environment();
-        MemoryTable mt = MemoryTable.of(index, k -> org.medfusion.planner.PeakPrediction.cached(k, env));
+        // predicted peaks as stored in the run when it was measured: the report reads nothing outside the run
+        org.medfusion.results.PredictedPeaks predicted = org.medfusion.results.PredictedPeaks.read(runDir);
+        MemoryTable mt = MemoryTable.of(index, predicted::of);
         SlowdownTable st = SlowdownTable.of(index);
         Path mem = mt.write(runDir.resolve(MemoryTable.FILE));
         Path slow = st.write(runDir.resolve(SlowdownTable.FILE));
