@@ -51,3 +51,76 @@ if [ "${MEASURE:-1}" != 0 ]; then
     done
   fi
 fi
+
+# history --check on every prefix of each history, as CI would run it after each run.
+check_jar="${CHECK_JAR:-target/benchmarks.jar}"
+check() { # check <label> <runs...>: one prefix
+  local label="$1"; shift
+  local rc=0
+  java -Djava.io.tmpdir="$out/tmp" -jar "$check_jar" history --check --out "$out/checks/$label-site" "$@" \
+    > "$out/checks/$label.out" 2> "$out/checks/$label.err" || rc=$?
+  echo "$rc" > "$out/checks/$label.rc"
+}
+histories=(aa rt)
+[ "$memory" != 0 ] && histories+=(ma ka)
+for h in "${histories[@]}"; do
+  for j in $(seq 2 "$naa"); do
+    runs=()
+    for k in $(seq 1 "$j"); do
+      case "$h" in
+        aa|ma) runs+=("$out/$h-$k") ;;
+        rt) if [ "$k" -lt "$start" ]; then runs+=("$out/aa-$k"); else runs+=("$out/rt-$k"); fi ;;
+        ka) if [ "$k" -lt "$start" ]; then runs+=("$out/ma-$k"); else runs+=("$out/ka-$k"); fi ;;
+      esac
+    done
+    ok=1
+    for r in "${runs[@]}"; do [ -f "$r.done" ] || ok=0; done
+    [ "$ok" = 1 ] && check "$h-$j" "${runs[@]}"
+  done
+done
+
+python3 - "$out" "$naa" "$start" "${histories[@]}" <<'PY'
+import glob, os, re, sys
+out, naa, start, hs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+names = {"aa": "A/A (evidence.yaml)", "rt": f"recompute-twice from run {start}", "ma": "A/A (evidence-memory.yaml)",
+         "ka": f"keep-alive from run {start}"}
+rows = ["| history | runs | exit | change points (cell: metric, from run, change, p) | unstable |", "|---|---|---|---|---|"]
+for h in hs:
+    for j in range(2, naa + 1):
+        f = f"{out}/checks/{h}-{j}.out"
+        if not os.path.exists(f):
+            continue
+        text = open(f).read()
+        rc = open(f"{out}/checks/{h}-{j}.rc").read().strip()
+        cps = []
+        for m in re.finditer(r"^  (\S+): change point, (peak memory|paired ratio|step time) (.*?) -> (.*?) \(([+-][0-9.]+ %), p = (\S+)\) from run (\S+) @ \S+(.*)$", text, re.M):
+            cell, metric, _, _, change, p, run, tail = m.groups()
+            cell = cell.replace("_fp32_cpu", "")
+            note = " **alarm**" if "REGRESSION" in tail else (" (informative)" if "informative" in tail else (" (not alarmed)" if "not alarmed" in tail else ""))
+            cps.append(f"{cell}: {metric}, {run}, {change}, p={p}{note}")
+        unstable = [re.sub(r"_fp32_cpu", "", m.group(1)) + " " + m.group(2) for m in
+                    re.finditer(r"^  (\S+): (peak memory|paired ratio|step time) unstable", text, re.M)]
+        rows.append(f"| {names[h]} | 1..{j} | {rc} | {'<br>'.join(cps) or 'none'} | {', '.join(unstable) or '–'} |")
+# the figures behind it: each run's paired ratio, 4-segment peak and step medians
+import json
+fig = ["| run | knob | s4 paired ratio (median) | s4 peak (MiB) | plain step (ms) | s4 step (ms) | load at start |", "|---|---|---|---|---|---|---|"]
+def med(v):
+    v = sorted(v); n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+for d in sorted(glob.glob(f"{out}/*/manifest.json"), key=lambda p: json.load(open(p)).get("started_at") or ""):
+    run = os.path.dirname(d); name = os.path.basename(run)
+    if not re.match(r"^(aa|rt|ma|ka)-\d+$", name):
+        continue
+    man = json.load(open(d))
+    cells = {}
+    for c in glob.glob(f"{run}/cells/*.json"):
+        j = json.load(open(c)); cells[j["segments"]] = j
+    s4, p0 = cells.get(4, {}), cells.get(0, {})
+    pr = [a / b for a, b in zip(s4.get("step_ms_samples") or [], s4.get("paired_plain_ms_samples") or [])]
+    load = open(f"{run}.load").read().split("load average:")[-1].strip() if os.path.exists(f"{run}.load") else ""
+    fig.append(f"| {name} | {', '.join(man.get('diagnostics') or []) or '–'} | {med(pr):.3f} | "
+               f"{(s4.get('peak_bytes') or 0) / 1048576:.1f} | {p0.get('step_ms_median') or 0:.1f} | {s4.get('step_ms_median') or 0:.1f} | {load} |"
+               if pr else f"| {name} | {', '.join(man.get('diagnostics') or []) or '–'} | – | – | – | – | {load} |")
+open(f"{out}/history-evidence.md", "w").write("\n".join(rows) + "\n\n" + "\n".join(fig) + "\n")
+print(f"{out}/history-evidence.md")
+PY

@@ -64,7 +64,7 @@ public final class HistoryCheck {
      */
     public record Settings(double maxPValue, double ratioTolerancePct, double unstableCvPct, int recentRuns) {
 
-        public static final String MAX_P_VALUE = "0.001";
+        public static final String MAX_P_VALUE = "0.01";
         public static final String UNSTABLE_CV_PCT = "10";
         public static final String RECENT_RUNS = "3";
 
