@@ -12,8 +12,11 @@
 #
 # Usage: scripts/history-evidence.sh [out-dir (default /tmp/history-evidence)]
 # Environment: N_AA (8), START (5: the first run with the knob), RECOMPUTE_SEGMENT (0,1), KEEP_ALIVE_SEGMENT (2),
-# MEMORY=0 (time histories only), JAR (target/benchmarks.jar, copied once so that every run uses the same build),
-# MEASURE=0 (only check the runs already measured). A re-run resumes: finished runs are kept.
+# MEMORY=0 (time histories only), THREADS (libtorch threads per fork, added to the copied configs as `threads:`;
+# default libtorch's, one per core; 1 on a machine other processes load), PARALLEL=1 (measure rt-k beside aa-k, each
+# run with its own java.io.tmpdir: half the wall time, both runs slower; the paired ratio cancels the speed),
+# JAR (target/benchmarks.jar, copied once so that every run uses the same build), CHECK_JAR (target/benchmarks.jar:
+# the build that runs history --check), MEASURE=0 (only check the runs already measured). A re-run resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$(mkdir -p "${1:-/tmp/history-evidence}" && cd "${1:-/tmp/history-evidence}" && pwd)"
@@ -24,9 +27,12 @@ ka="${KEEP_ALIVE_SEGMENT:-2}"
 memory="${MEMORY:-1}"
 mkdir -p "$out/tmp" "$out/checks"
 [ -f "$out/benchmarks.jar" ] || cp "${JAR:-target/benchmarks.jar}" "$out/benchmarks.jar"
-[ -f "$out/evidence.yaml" ] || cp bench-configs/evidence.yaml "$out/evidence.yaml"
-[ -f "$out/evidence-memory.yaml" ] || cp bench-configs/evidence-memory.yaml "$out/evidence-memory.yaml"
-java_run=(java -Djava.io.tmpdir="$out/tmp" -jar "$out/benchmarks.jar")
+for c in evidence evidence-memory; do
+  if [ ! -f "$out/$c.yaml" ]; then
+    cp "bench-configs/$c.yaml" "$out/$c.yaml"
+    [ -n "${THREADS:-}" ] && echo "threads: $THREADS" >> "$out/$c.yaml"
+  fi
+done
 
 run() { # run <name> <config file> [run options...]
   local name="$1" config="$2"; shift 2
@@ -34,20 +40,30 @@ run() { # run <name> <config file> [run options...]
   uptime > "$out/$name.load"
   echo "$(date -u +%H:%M:%S) run $name $* ($(cat "$out/$name.load"))" >&2
   local start_s=$SECONDS
-  "${java_run[@]}" run --config "$out/$config" --out "$out/$name" "$@" > "$out/$name.log" 2>&1 \
-    || echo "run $name exited $? (see $out/$name.log)" >&2
+  mkdir -p "$out/tmp/$name"
+  java -Djava.io.tmpdir="$out/tmp/$name" -jar "$out/benchmarks.jar" run --config "$out/$config" --out "$out/$name" "$@" \
+    > "$out/$name.log" 2>&1 || echo "run $name exited $? (see $out/$name.log)" >&2
   echo "$((SECONDS - start_s))" > "$out/$name.done"
+}
+
+pair() { # pair <a/a name> <knob name> <config> <knob option>: the knob run after (or, PARALLEL=1, beside) the A/A run
+  if [ "${PARALLEL:-0}" = 1 ]; then
+    run "$1" "$3" &
+    run "$2" "$3" --diag "$4"
+    wait
+  else
+    run "$1" "$3"
+    run "$2" "$3" --diag "$4"
+  fi
 }
 
 if [ "${MEASURE:-1}" != 0 ]; then
   for k in $(seq 1 "$naa"); do
-    run "aa-$k" evidence.yaml
-    [ "$k" -ge "$start" ] && run "rt-$k" evidence.yaml --diag "recompute-twice=$rt"
+    if [ "$k" -ge "$start" ]; then pair "aa-$k" "rt-$k" evidence.yaml "recompute-twice=$rt"; else run "aa-$k" evidence.yaml; fi
   done
   if [ "$memory" != 0 ]; then
     for k in $(seq 1 "$naa"); do
-      run "ma-$k" evidence-memory.yaml
-      [ "$k" -ge "$start" ] && run "ka-$k" evidence-memory.yaml --diag "keep-alive=$ka"
+      if [ "$k" -ge "$start" ]; then pair "ma-$k" "ka-$k" evidence-memory.yaml "keep-alive=$ka"; else run "ma-$k" evidence-memory.yaml; fi
     done
   fi
 fi
