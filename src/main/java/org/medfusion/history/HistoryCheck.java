@@ -241,6 +241,14 @@ public final class HistoryCheck {
         return p < 0.001 ? String.format(Locale.ROOT, "%.1e", p) : String.format(Locale.ROOT, "%.4f", p);
     }
 
+    private String whyNot(MetricCheck m, Mark mk) {
+        if (m.unstable()) {
+            return "unstable";
+        }
+        return m.values().length - mk.position() > settings.recentRuns() ? "older than the newest " + settings.recentRuns() + " runs"
+                : "a later change point follows";
+    }
+
     /** The console report: one line per change point, the unstable metrics, the alarms; the verdict last. */
     public List<String> lines() {
         List<String> l = new ArrayList<>();
@@ -250,8 +258,7 @@ public final class HistoryCheck {
             for (MetricCheck m : c.metrics()) {
                 for (Mark mk : m.marks()) {
                     l.add("  " + c.key().id() + ": change point, " + mk.describe() + (mk == m.alarm() ? "  REGRESSION (alarm)"
-                            : mk.regression() && m.metric().gated() ? "  regression, not alarmed (" + (m.unstable() ? "unstable"
-                                    : "older than the newest " + settings.recentRuns() + " runs") + ")"
+                            : mk.regression() && m.metric().gated() ? "  regression, not alarmed (" + whyNot(m, mk) + ")"
                             : m.metric().gated() ? "" : "  (informative)"));
                 }
                 if (m.unstable()) {
