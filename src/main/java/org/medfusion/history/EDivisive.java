@@ -15,8 +15,8 @@ import org.apache.commons.math3.distribution.TDistribution;
  *   Q(X, Y) = 2/(n+m) sum |x_i - y_j| - 2m/((n+m)(n-1)) sum_{i<k} |x_i - x_k| - 2n/((n+m)(m-1)) sum_{j<k} |y_j - y_k|
  * </pre>
  * with {@code X} the interval's points before {@code tau} ({@code n} of them) and {@code Y} those from {@code tau} to
- * {@code kappa} ({@code m}); the candidate with the largest Q over all intervals is tested, and kept when significant,
- * until one is not.</li>
+ * {@code kappa} ({@code m}), each side at least {@link #MIN_SEGMENT} points; the candidate with the largest Q over all
+ * intervals is tested, and kept when significant, until one is not.</li>
  * <li><b>Significance</b> (Fleming et al., "Hunter: Using Change Point Detection to Hunt for Performance
  * Regressions", ICPE 2023): a two-sided Student's t-test between the two sides of the candidate (within its
  * interval) instead of the original permutation test, which cannot reach small p-values on a history of ten runs
@@ -52,6 +52,13 @@ public final class EDivisive {
 
         boolean relevant(double meanBefore, double meanAfter);
     }
+
+    /**
+     * The fewest points a segment may have: one run is never a level of its own, so a single noisy run is not a change
+     * point, and a new level is found from its second run on (Matteson and James's method takes a minimum segment size
+     * too; Otava's t-test only needs one degree of freedom).
+     */
+    public static final int MIN_SEGMENT = 2;
 
     private final double[] x;
     private final double[][] dist;
@@ -139,18 +146,28 @@ public final class EDivisive {
     private record Candidate(int tau, int kappa, double qhat) {
     }
 
-    /** The (tau, kappa) of the largest Q in [start, end), the first one in (tau, kappa) order on ties. */
+    /**
+     * The (tau, kappa) of the largest Q in [start, end) with at least {@link #MIN_SEGMENT} points on each side, the
+     * first one in (tau, kappa) order on ties; null when the interval is too short.
+     */
     private Candidate best(int start, int end) {
-        if (end - start < 2) {
+        if (end - start < 2 * MIN_SEGMENT) {
             return null;
         }
         Candidate best = null;
         double withinX = 0;
-        for (int tau = start + 1; tau < end; tau++) {
-            int n = tau - start;
-            for (int i = start; i < tau - 1; i++) {
-                withinX += dist[i][tau - 1];
+        for (int i = start; i < start + MIN_SEGMENT; i++) {
+            for (int k = i + 1; k < start + MIN_SEGMENT; k++) {
+                withinX += dist[i][k];
             }
+        }
+        for (int tau = start + MIN_SEGMENT; tau <= end - MIN_SEGMENT; tau++) {
+            if (tau > start + MIN_SEGMENT) {
+                for (int i = start; i < tau - 1; i++) {
+                    withinX += dist[i][tau - 1];
+                }
+            }
+            int n = tau - start;
             double cross = 0;
             double withinY = 0;
             for (int kappa = tau + 1; kappa <= end; kappa++) {
@@ -160,6 +177,9 @@ public final class EDivisive {
                 }
                 for (int j = tau; j < y; j++) {
                     withinY += dist[j][y];
+                }
+                if (kappa - tau < MIN_SEGMENT) {
+                    continue;
                 }
                 double qv = q(n, kappa - tau, cross, withinX, withinY);
                 if (best == null || qv > best.qhat) {

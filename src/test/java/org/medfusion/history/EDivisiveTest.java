@@ -92,11 +92,12 @@ class EDivisiveTest {
             for (int i = 0; i < n; i++) {
                 x[i] = r.nextGaussian() + (i > n / 2 ? r.nextInt(4) : 0);
             }
-            int start = r.nextInt(n - 2);
-            int end = start + 2 + r.nextInt(n - start - 1);
+            int min = EDivisive.MIN_SEGMENT;
+            int start = r.nextInt(n - 2 * min + 1);
+            int end = start + 2 * min + r.nextInt(n - start - 2 * min + 1);
             double best = Double.NEGATIVE_INFINITY;
-            for (int tau = start + 1; tau < end; tau++) {
-                for (int kappa = tau + 1; kappa <= end; kappa++) {
+            for (int tau = start + min; tau <= end - min; tau++) {
+                for (int kappa = tau + min; kappa <= end; kappa++) {
                     best = Math.max(best, EDivisive.qhat(x, start, tau, kappa));
                 }
             }
@@ -104,11 +105,20 @@ class EDivisiveTest {
             assertNotNull(c);
             assertEquals(best, EDivisive.qhat(x, start, c[0], c[1]), 1e-9, "trial " + trial);
         }
-        assertEquals(null, EDivisive.candidate(SEQUENCE, 3, 4), "one point: no split");
+        assertEquals(null, EDivisive.candidate(SEQUENCE, 3, 6), "3 points: no split into two segments of 2");
+    }
+
+    /** One run off the level (a noisy run) is not a change point, wherever it is; two runs at a new level are. */
+    @Test
+    void aSingleNoisyRunIsNotAChangePoint() {
+        double[] spike = {1.190, 1.185, 1.201, 1.193, 1.420, 1.188, 1.196};
+        assertTrue(EDivisive.changePoints(spike, 0.01).isEmpty());
+        assertTrue(EDivisive.changePoints(new double[] {1.190, 1.185, 1.201, 1.193, 1.420}, 0.01).isEmpty(), "newest run alone");
+        assertTrue(EDivisive.changePoints(new double[] {1.420, 1.185, 1.201, 1.193, 1.188}, 0.01).isEmpty(), "first run alone");
     }
 
     @Test
-    void steadySeriesHaveNoChangePointAndAStepIsFoundAtItsFirstRun() {
+    void steadySeriesHaveNoChangePointAndAStepIsFoundAtItsSecondRun() {
         double[] aa = {1.190, 1.185, 1.201, 1.193, 1.188, 1.197, 1.182, 1.195};
         assertTrue(EDivisive.changePoints(aa, 0.001).isEmpty());
         assertTrue(EDivisive.changePoints(new double[] {3, 3, 3, 3, 3}, 0.001).isEmpty());

@@ -22,7 +22,7 @@ import org.medfusion.results.Stats;
 
 /**
  * {@code history --check} on invented histories of 8 runs: A/A noise raises nothing, a step in the paired ratio or the
- * peak from run 5 alarms at run 5 and for the newest --recent runs after, absolute time is marked but never alarms,
+ * peak from run 5 alarms from run 6 (its second run) while it is among the newest --recent runs, absolute time is marked but never alarms,
  * a noisy metric is labelled unstable instead, and another machine's runs start a new history.
  */
 class HistoryCheckTest {
@@ -101,8 +101,10 @@ class HistoryCheckTest {
     }
 
     @Test
-    void ratioRegressionFromRun5AlarmsAtRun5AndWhileRecent() {
-        for (int runs = 5; runs <= 8; runs++) {
+    void ratioRegressionFromRun5AlarmsFromRun6AndWhileRecent() {
+        HistoryCheck five = check(history("slow5", 5, HistoryCheckTest::slowerFrom5, null, 0), 3);
+        assertTrue(five.cells().get(S4).metric(HistoryCheck.Metric.RATIO).marks().isEmpty(), "one run at the new level: not yet");
+        for (int runs = 6; runs <= 8; runs++) {
             HistoryCheck c = check(history("slow" + runs, runs, HistoryCheckTest::slowerFrom5, null, 0), 3);
             HistoryCheck.MetricCheck ratio = c.cells().get(S4).metric(HistoryCheck.Metric.RATIO);
             assertEquals(1, ratio.marks().size(), runs + " runs: " + c.lines());
