@@ -265,6 +265,9 @@ public final class HistorySite {
     }
 
     private static String changePointTable(HistoryCheck.CellCheck cc) {
+        if (cc.metrics().stream().allMatch(m -> m.marks().isEmpty())) {
+            return "<h2>Change points</h2>\n<p class=\"note\">No change point.</p>\n" + unstableNotes(cc);
+        }
         StringBuilder b = new StringBuilder("<h2>Change points</h2>\n<table id=\"change-points\"><thead><tr><th>metric</th>"
                 + "<th>from run</th><th>commit</th><th>before</th><th>after</th><th>change</th><th>p</th><th>verdict</th>"
                 + "</tr></thead><tbody>\n");
@@ -283,14 +286,16 @@ public final class HistorySite {
             }
         }
         b.append("</tbody></table>\n");
+        return b + unstableNotes(cc);
+    }
+
+    private static String unstableNotes(HistoryCheck.CellCheck cc) {
+        StringBuilder b = new StringBuilder();
         for (HistoryCheck.MetricCheck m : cc.metrics()) {
             if (m.unstable()) {
                 b.append("<p class=\"note unstable\">").append(esc(m.metric().label())).append(" is unstable across runs: CV ")
                         .append(Fmt.fixed(m.cvPct(), 1)).append(" % around its segments' means; labelled, not alarmed.</p>\n");
             }
-        }
-        if (cc.metrics().stream().allMatch(m -> m.marks().isEmpty())) {
-            b.append("<p class=\"note\">No change point.</p>\n");
         }
         return b.toString();
     }
