@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.medfusion.bench.MatrixConfig;
 
 /**
@@ -38,10 +39,12 @@ import org.medfusion.bench.MatrixConfig;
  * is cancelled: the afterok merge never starts and an afterany merge names the missing shard and fails.
  *
  * <p>Runs in {@code mvn verify} (failsafe, after the jar is packaged) only when {@code MEDFUSION_SLURM_E2E} is set
- * (the {@code slurm-e2e} profile; {@code .ci/run} sets it). Needs root and Debian's slurm-wlm and munge; without them
- * it fails with the reason, never skips: it is only run where it was asked for.
+ * (the {@code slurm-e2e} profile; {@code .ci/run} sets it; without it the class is disabled, also when a {@code -Dtest}
+ * pattern names it). Needs root and Debian's slurm-wlm and munge; without them it fails with the reason, never skips:
+ * it is only run where it was asked for.
  */
 @Tag("slurm")
+@EnabledIfEnvironmentVariable(named = "MEDFUSION_SLURM_E2E", matches = ".*")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SlurmEndToEndIT {
