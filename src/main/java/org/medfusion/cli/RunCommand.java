@@ -136,6 +136,9 @@ public final class RunCommand implements Callable<Integer> {
             manifest.write(runDir);
         }
         PrintWriter progress = spec.commandLine().getErr();
+        if (cells.isEmpty() && selected != null) {
+            return emptyShard(matrix, selected, manifest, runDir);
+        }
         if (!diagnostics.isEmpty()) {
             progress.println("diagnostic knob active: " + String.join(", ", diagnostics.labels())
                     + " (deliberate regression; these figures are not the build's real ones)");
@@ -206,6 +209,23 @@ public final class RunCommand implements Callable<Integer> {
         w.println(runDir.toAbsolutePath());
         w.flush();
         return outcome.exitCode();
+    }
+
+    /**
+     * A shard that holds no cell (more shards than cell groups: a plain cell and its checkpointed cells always share a
+     * shard) is not a failure: its manifest is written, finished, so that {@code merge} counts the shard as present,
+     * and the run exits 0 with one line saying why there was nothing to measure (docs/slurm.md).
+     */
+    private int emptyShard(MatrixConfig matrix, Shards.Shard selected, RunManifest manifest, Path runDir) {
+        manifest.finished().write(runDir);
+        long groups = matrix.cells().stream().map(CellKey::plain).distinct().count();
+        PrintWriter w = spec.commandLine().getOut();
+        w.println("shard " + selected + " holds no cells: " + matrix.name() + " has " + groups + " cell group"
+                + (groups == 1 ? "" : "s") + " (a plain cell with its checkpointed cells) for " + selected.n()
+                + " shards; nothing to measure");
+        w.println(runDir.toAbsolutePath());
+        w.flush();
+        return ExitCodes.OK;
     }
 
     /**

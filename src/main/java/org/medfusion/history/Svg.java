@@ -15,6 +15,14 @@ final class Svg {
     record Datum(Double value, Double low, Double high, boolean regression, String label, String tooltip, String link) {
     }
 
+    /**
+     * A change point drawn on a chart: a dashed vertical line just before the column of the run that starts the new
+     * segment ({@code index}), red for a regression, amber otherwise, with a tooltip.
+     */
+    record ChangeMark(int index, boolean regression, String tooltip) {
+    }
+
+    static final String AMBER = "#e68a00";
     static final String RED = "#c62828";
     static final String BLUE = "#1f5fa8";
 
@@ -31,6 +39,11 @@ final class Svg {
 
     /** A chart of the data, one column per run, y axis from the data's range. */
     static String timeSeries(String id, String title, String unit, List<Datum> data) {
+        return timeSeries(id, title, unit, data, List.of());
+    }
+
+    /** The same with change points marked ({@code history --check}). */
+    static String timeSeries(String id, String title, String unit, List<Datum> data, List<ChangeMark> marks) {
         int w = 760;
         int h = 300;
         int left = 80;
@@ -72,6 +85,15 @@ final class Svg {
                 }
                 segment.clear();
             }
+        }
+        for (ChangeMark m : marks) {
+            double xx = x.applyAsDouble(m.index()) - plotW / Math.max(n, 1) / 2.0;
+            String color = m.regression() ? RED : AMBER;
+            sb.append("<g class=\"change-point").append(m.regression() ? " regression" : "").append("\"><title>")
+                    .append(escape(m.tooltip())).append("</title><line x1=\"").append(f(xx)).append("\" x2=\"").append(f(xx))
+                    .append("\" y1=\"").append(top).append("\" y2=\"").append(f(top + plotH)).append("\" stroke=\"").append(color)
+                    .append("\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/><text x=\"").append(f(xx + 3)).append("\" y=\"")
+                    .append(top + 12).append("\" font-size=\"10\" fill=\"").append(color).append("\">change</text></g>\n");
         }
         for (int i = 0; i < n; i++) {
             Datum d = data.get(i);

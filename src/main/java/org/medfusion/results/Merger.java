@@ -32,8 +32,11 @@ public final class Merger {
     }
 
     /**
-     * The shards {@code k/n} of the matrix that none of the merged directories holds, from the shards' manifests
-     * ({@code shard: k/n}); empty when no directory is a shard. Shards of different n cannot be merged.
+     * The shards {@code k/n} of the matrix that none of the merged directories holds complete, from the shards'
+     * manifests ({@code shard: k/n}); empty when no directory is a shard. A shard directory counts as present only
+     * when it stores a result for every cell its manifest lists (a task cancelled or killed mid-run leaves a manifest
+     * and some cells: its stored cells are merged, the shard is still missing); a shard with no cells (more shards than
+     * cell groups) is present. Shards of different n cannot be merged.
      */
     static List<String> missingShards(List<Path> shardDirs, List<RunManifest> manifests) {
         Integer n = null;
@@ -55,7 +58,10 @@ public final class Merger {
                         + " of a split into " + s.n() + ", the others of a split into " + n);
             }
             n = s.n();
-            present.add(s.k());
+            Path dir = shardDirs.get(i);
+            if (manifests.get(i).cells().stream().allMatch(k -> CellStore.isDone(dir, k))) {
+                present.add(s.k());
+            }
         }
         List<String> missing = new ArrayList<>();
         for (int k = 1; n != null && k <= n; k++) {

@@ -120,6 +120,27 @@ class ShardMergeTest {
         assertTrue(e.getMessage().contains(" is in both " + a + " and " + a2), e.getMessage());
     }
 
+    /** A task killed mid-run leaves its manifest and some cells: those are merged, the shard is still missing. */
+    @Test
+    void anUnfinishedShardIsMissingButItsCellsAreMerged() throws Exception {
+        RunManifest base = Fixtures.manifest(Fixtures.run(), null);
+        Path a = shardDir("a", 1, 2, base);
+        Path b = shardDir("b", 2, 2, base);
+        CellKey lost = RunManifest.read(b).cells().get(0);
+        java.nio.file.Files.delete(CellStore.cellFile(b, lost));
+        RunManifest m = Merger.merge(List.of(a, b), tmp.resolve("merged"));
+        assertEquals(List.of("2/2"), m.missingShards());
+        assertEquals(Fixtures.run().size() - 1, CellStore.load(tmp.resolve("merged")).size());
+        assertTrue(m.cells().contains(lost), "the matrix still lists the cell that was not measured");
+        // an empty shard (no cells listed) is present
+        Path empty = tmp.resolve("empty");
+        new RunManifest(base.runId() + "-3", base.configName(), base.configHash(), List.of(), base.environment(), base.gitCommit(),
+                base.commandLine(), "3/3", base.startedAt(), base.finishedAt()).write(empty);
+        Path s1 = shardDir("s1", 1, 3, base);
+        Path s2 = shardDir("s2", 2, 3, base);
+        assertTrue(Merger.merge(List.of(s1, s2, empty), tmp.resolve("m3")).missingShards().isEmpty());
+    }
+
     @Test
     void mergeRefusesMissingManifest() {
         Path a = tmp.resolve("nomanifest");

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code run --shard auto}: each scheduler's variables, and the shipped examples under {@code examples/}, whose
@@ -98,7 +99,54 @@ class ShardsAutoTest {
             got.add(Shards.auto(env));
         }
         assertEquals(allShards(n), got);
-        assertTrue(script.contains("run --config zoo-cpu --shard auto"), "the script runs --shard auto");
+        assertTrue(script.contains("run --config \"$config\" --shard auto"), "the script runs --shard auto");
+        assertTrue(script.contains("config=\"${MEDFUSION_CONFIG:-zoo-cpu}\""), "zoo-cpu unless MEDFUSION_CONFIG says otherwise");
+    }
+
+    /**
+     * The Slurm scripts themselves, run by bash with each array task's variables and a {@code java} that records its
+     * arguments: task k writes its shard where the merge job's glob finds it, and the merge job merges, reports and
+     * gates exactly those directories (SlurmEndToEndIT submits the same files to a real Slurm).
+     */
+    @Test
+    void slurmScriptsWriteWhereTheMergeJobReads(@TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("java.log");
+        Path results = tmp.resolve("results");
+        for (int id = 0; id <= 3; id++) {
+            Map<String, String> env = slurm(id, 0, 3, 1);
+            env.put("SLURM_ARRAY_JOB_ID", "77");
+            env.put("MEDFUSION_RESULTS", results.toString());
+            String call = runWithStubJava(tmp, log, env, "bash", "examples/slurm/bench-array.sbatch");
+            String expected = "run --config zoo-cpu --shard auto --out " + results + "/array-77/shard-" + id;
+            assertTrue(call.endsWith(expected), call);
+            assertEquals(shard(id + 1, 4), Shards.auto(env), "task " + id);
+            Files.createDirectories(results.resolve("array-77/shard-" + id));
+        }
+        String calls = runWithStubJava(tmp, log, Map.of("MEDFUSION_RESULTS", results.toString(), "MEDFUSION_GATE_OPTS", "--alpha 0.05"),
+                "bash", "examples/slurm/merge-gate-report.sbatch", "77");
+        String dir = results + "/array-77";
+        List<String> lines = calls.lines().map(l -> l.replaceFirst("^-Djava.io.tmpdir=\\S+ -jar target/benchmarks.jar ", "")).toList();
+        assertEquals(List.of("merge --out " + dir + "/merged " + dir + "/shard-0 " + dir + "/shard-1 " + dir + "/shard-2 " + dir + "/shard-3",
+                "report " + dir + "/merged",
+                "gate --ratio-only --junit " + dir + "/gate-junit.xml --markdown " + dir + "/gate-summary.md --alpha 0.05 " + dir + "/merged"),
+                lines);
+    }
+
+    /** Runs a command with {@code java} replaced by a stub that appends its arguments to {@code log}; returns the log. */
+    static String runWithStubJava(Path tmp, Path log, Map<String, String> env, String... cmd) throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path stub = bin.resolve("java");
+        Files.writeString(stub, "#!/bin/sh\necho \"$*\" >> \"$STUB_LOG\"\n");
+        stub.toFile().setExecutable(true);
+        Files.deleteIfExists(log);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().put("STUB_LOG", log.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+        return Files.readString(log).strip();
     }
 
     /** examples/kubernetes: each completion index of the Job, with the container env from the manifest. */
@@ -119,6 +167,58 @@ class ShardsAutoTest {
         }
         assertEquals(allShards(completions), got, "MEDFUSION_SHARD_COUNT must equal spec.completions");
         assertTrue(container.get("args").get(0).asText().contains("--shard auto"));
+    }
+
+    /**
+     * The Job's container command, run by {@code sh -c} as Kubernetes would (its command and args) with each completion
+     * index and a recording {@code java}: every index writes its own shard directory under the volume the merge in the
+     * manifest's header reads ({@code /results/zoo/shard-*}).
+     */
+    @Test
+    void kubernetesContainerCommandPerIndex(@TempDir Path tmp) throws Exception {
+        JsonNode job = YAML.readTree(Path.of("examples/kubernetes/bench-indexed-job.yaml").toFile());
+        JsonNode container = job.at("/spec/template/spec/containers/0");
+        List<String> cmd = new ArrayList<>();
+        container.get("command").forEach(c -> cmd.add(c.asText()));
+        container.get("args").forEach(a -> cmd.add(a.asText()));
+        assertEquals(List.of("sh", "-c"), cmd.subList(0, 2));
+        Map<String, String> base = new HashMap<>();
+        container.get("env").forEach(e -> base.put(e.get("name").asText(), e.get("value").asText()));
+        String header = Files.readString(Path.of("examples/kubernetes/bench-indexed-job.yaml"));
+        assertTrue(header.contains("merge --out /results/zoo-merged /results/zoo/shard-*"), "the header's merge");
+        for (int i = 0; i < job.at("/spec/completions").asInt(); i++) {
+            Map<String, String> env = new HashMap<>(base);
+            env.put("JOB_COMPLETION_INDEX", Integer.toString(i));
+            String call = runWithStubJava(tmp, tmp.resolve("java.log"), env, cmd.toArray(String[]::new));
+            assertTrue(call.endsWith("run --config zoo-cpu --shard auto --out /results/zoo/shard-" + i), call);
+            assertEquals(shard(i + 1, 4), Shards.auto(env));
+        }
+    }
+
+    /**
+     * The workflow's shard step, its {@code ${{ matrix.shard }}} rendered per matrix entry and run by bash with the
+     * job's env: each entry uploads shards/shard-k, which the merge job downloads into shards/ and merges.
+     */
+    @Test
+    void githubActionsShardStepPerMatrixEntry(@TempDir Path tmp) throws Exception {
+        JsonNode wf = YAML.readTree(Path.of("examples/github-actions/bench.yml").toFile());
+        JsonNode job = wf.at("/jobs/shard");
+        String runStep = null;
+        for (JsonNode step : job.get("steps")) {
+            if (step.has("run") && step.get("run").asText().contains("--shard auto")) {
+                runStep = step.get("run").asText();
+            }
+        }
+        assertTrue(runStep != null, "a step runs --shard auto");
+        String merge = wf.at("/jobs/merge-gate-report/steps").toString();
+        assertTrue(merge.contains("merge --out merged shards/shard-*"), merge);
+        for (JsonNode v : job.at("/strategy/matrix/shard")) {
+            String value = v.asText();
+            Map<String, String> env = Map.of("MEDFUSION_SHARD", job.at("/env/MEDFUSION_SHARD").asText().replace("${{ matrix.shard }}", value));
+            String call = runWithStubJava(tmp, tmp.resolve("java.log"), env, "bash", "-c", runStep.replace("${{ matrix.shard }}", value));
+            assertTrue(call.endsWith("run --config zoo-cpu --shard auto --out shards/shard-" + value), call);
+            assertEquals(shard(Integer.parseInt(value), 4), Shards.auto(env));
+        }
     }
 
     /** examples/github-actions: each matrix entry, with the job's env after substituting the matrix value. */
