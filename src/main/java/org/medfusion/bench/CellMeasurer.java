@@ -78,6 +78,7 @@ public final class CellMeasurer {
     private final PrintWriter notices;
     private Diagnostics diagnostics = Diagnostics.NONE;
     private org.medfusion.checkpoint.SegmentPlan explicitPlan;
+    private Path weights;
 
     /**
      * @param outDir where JMH JSON and logs go ({@code jmh/} below it)
@@ -114,6 +115,15 @@ public final class CellMeasurer {
      */
     public CellMeasurer withExplicitPlan(org.medfusion.checkpoint.SegmentPlan plan) {
         this.explicitPlan = plan;
+        return this;
+    }
+
+    /**
+     * Makes every fork load a torchvision state dict ({@code measure --weights}) into its backbone, as
+     * {@code -Dmedfusion.weights}; null (the default) keeps our seeded random initialisation.
+     */
+    public CellMeasurer withWeights(Path file) {
+        this.weights = file;
         return this;
     }
 
@@ -295,6 +305,9 @@ public final class CellMeasurer {
             List<String> forkArgs = forkJvmArgs(jmhDir, diagnostics, settings.threads());
             if (explicitPlan != null) {
                 forkArgs.add(org.medfusion.planner.OptimalSplit.explicitPlanJvmArg(explicitPlan));
+            }
+            if (weights != null) {
+                forkArgs.add(TrainingCell.weightsJvmArg(weights));
             }
             options.jvmArgsPrepend(forkArgs.toArray(String[]::new));
             PrintStream sink = new PrintStream(new Tee(captured, console == null ? null : new WriterStream(console)), true,

@@ -50,6 +50,9 @@ public final class MeasureCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads;
 
+    @Mixin
+    WeightsOption weights;
+
     @Option(names = "--out", description = "Directory for JMH's JSON and logs (default: a temporary directory, deleted afterwards).")
     Path out;
 
@@ -68,10 +71,11 @@ public final class MeasureCommand implements Callable<Integer> {
         MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
                 .withMemory(d.memory().withForks(memoryForks)).withThreads(threadCount);
         NativesMissingException.ensureEngine();
+        weights.check(key.model(), key.res());
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
         CellResult r;
         try {
-            r = new CellMeasurer(settings, dir, spec.commandLine().getErr()).measure(key);
+            r = new CellMeasurer(settings, dir, spec.commandLine().getErr()).withWeights(weights.value()).measure(key);
         } finally {
             if (out == null) {
                 deleteTree(dir);
