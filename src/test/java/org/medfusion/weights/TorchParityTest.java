@@ -30,7 +30,8 @@ import org.medfusion.train.TrainingStep;
  * logits equal to torchvision's within 1e-4 relative (max |ours - theirs| / max |theirs|), and one training forward
  * and backward (BatchNorm on batch statistics, dropout and stochastic depth off on both sides) the same loss and every
  * parameter's gradient within 1e-4 relative (to the larger of its own scale and 1e-3 of the model's largest gradient,
- * see {@link #GRADIENT_FLOOR}). Tiny inputs (batch 2, 64 px; 32 px for ViT, 224 for MaxViT, whose
+ * see {@link #GRADIENT_FLOOR}), or within twice torchvision's own float32 error where float32 itself is that far from
+ * float64 ({@link #allowed}: RegNet's BatchNorms over a 2x2 map move some gradients by 15% in torch itself). Tiny inputs (batch 2, 64 px; 32 px for ViT, 224 for MaxViT, whose
  * partitions need it) keep it to a few minutes on 2 cores. Not 32 px for CNNs: their last stage is then 1x1, and
  * BatchNorm over 2 values per channel is so ill-conditioned that float32 summation order alone moves a gradient by 1e-3.
  *
@@ -111,6 +112,15 @@ class TorchParityTest {
         return scale == 0 ? diff : diff / scale;
     }
 
+    /**
+     * The tolerance of one figure: 1e-4, or twice torchvision's own float32 error on it against float64 where that is
+     * larger (if ours is as close to the exact value as torch's float32 is, the two differ by at most twice that).
+     */
+    static double allowed(SafeTensors.Contents expected, String noiseKey) {
+        SafeTensors.Tensor n = expected.tensors().get(noiseKey);
+        return n == null ? TOLERANCE : Math.max(TOLERANCE, 2 * n.floats()[0]);
+    }
+
     static double maxAbs(float[] v) {
         double m = 0;
         for (float x : v) {
@@ -126,8 +136,26 @@ class TorchParityTest {
         assumeTrue(!missing.contains(model), "torchvision " + (python == null ? "" : python.torchvisionVersion()) + " lacks " + model);
         int res = res(model);
         Path out = dir.resolve(model);
-        python.runScript(Path.of("scripts", "torch_parity.py"),
-                List.of(model, out.toString(), "--res", String.valueOf(res), "--batch", "2", "--threads", "1"), 600);
+        Outcome first = compare(model, res, out, false);
+        // beyond 1e-4: is torch's own float32 that far from float64 here? (a second run adds its float64 step: slow, so
+        // only when needed)
+        Outcome o = first.within() ? first : compare(model, res, out, true);
+        System.out.println(o.line());
+        assertTrue(o.compared() > 0 && o.compared() == o.trainable(), model + ": compared " + o.compared() + " of " + o.trainable()
+                + " gradients");
+        assertTrue(o.within(), o.line());
+    }
+
+    /** One comparison's figures and verdict. */
+    record Outcome(boolean within, String line, int compared, int trainable) {
+    }
+
+    private Outcome compare(String model, int res, Path out, boolean noise) {
+        List<String> args = new ArrayList<>(List.of(model, out.toString(), "--res", String.valueOf(res), "--batch", "2", "--threads", "1"));
+        if (noise) {
+            args.add("--noise");
+        }
+        python.runScript(Path.of("scripts", "torch_parity.py"), args, 900);
         SafeTensors.Contents expected = SafeTensors.read(out.resolve("expected.safetensors"));
         String previous = System.getProperty(TrainingNoise.PROPERTY);
         try (Backbone b = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res)
@@ -147,17 +175,25 @@ class TorchParityTest {
                     expected.tensors().get("eval_logits").floats());
 
             System.setProperty(TrainingNoise.PROPERTY, "off");
+            double trainErr;
+            try (NDManager f = m.newSubManager()) { // the training-mode logits alone: where a step's mismatch starts
+                trainErr = relError(b.forwardTraining(step.parameterStore(), x, 0, f).output().toFloatArray(),
+                        expected.tensors().get("train_logits").floats());
+            }
             float loss = step.computeGradients(x, y);
             float theirLoss = expected.tensors().get("loss").floats()[0];
             double lossErr = Math.abs(loss - theirLoss) / Math.abs(theirLoss);
+            double lossAllowed = allowed(expected, "noise.loss");
             double largest = 0;
             for (SafeTensors.Tensor t : expected.tensors().values()) {
-                if (t.name().startsWith("grad.")) {
+                if (t.name().startsWith("grad.")) { // the floor of each gradient's scale
                     largest = Math.max(largest, maxAbs(t.floats()));
                 }
             }
             double worst = 0;
+            double worstAllowed = TOLERANCE;
             String worstName = "";
+            List<String> noisy = new ArrayList<>();
             int compared = 0;
             for (TorchvisionWeights.Binding bind : TorchvisionWeights.bindings(b)) {
                 SafeTensors.Tensor g = expected.tensors().get("grad." + bind.torchName());
@@ -165,19 +201,23 @@ class TorchParityTest {
                     continue; // a buffer
                 }
                 double e = relError(step.gradientOf(bind.parameter()), g.floats(), GRADIENT_FLOOR * largest);
+                double allowed = allowed(expected, "noise." + bind.torchName());
                 compared++;
-                if (e > worst) {
+                if (allowed > TOLERANCE) {
+                    noisy.add(String.format(Locale.ROOT, "%s %.1e (torch's own %.1e)", bind.torchName(), e, allowed / 2));
+                }
+                if (e / allowed > worst / worstAllowed) {
                     worst = e;
+                    worstAllowed = allowed;
                     worstName = bind.torchName();
                 }
             }
-            System.out.printf(Locale.ROOT, "parity %s at %d px: eval logits %.2e, loss %.2e, gradients %.2e (worst %s), %d gradients%n",
-                    model, res, evalErr, lossErr, worst, worstName, compared);
-            assertTrue(compared > 0 && compared == b.trainableParameters().size(), model + ": compared " + compared + " of "
-                    + b.trainableParameters().size() + " gradients");
-            assertTrue(evalErr <= TOLERANCE, model + ": eval logits differ from torchvision's by " + evalErr + " relative");
-            assertTrue(lossErr <= TOLERANCE, model + ": loss " + loss + " vs torchvision's " + theirLoss);
-            assertTrue(worst <= TOLERANCE, model + ": gradient of " + worstName + " differs by " + worst + " relative");
+            String line = String.format(Locale.ROOT, "parity %s at %d px: eval logits %.2e, train logits %.2e, loss %.2e (allowed %.1e), "
+                    + "gradients %.2e (worst %s, allowed %.1e), %d gradients%s", model, res, evalErr, trainErr, lossErr, lossAllowed, worst,
+                    worstName, worstAllowed, compared, noisy.isEmpty() ? "" : "; " + noisy.size() + " gradients float32-noisy in torch itself, e.g. "
+                    + String.join(", ", noisy.subList(0, Math.min(3, noisy.size()))));
+            boolean within = evalErr <= TOLERANCE && lossErr <= lossAllowed && worst <= worstAllowed;
+            return new Outcome(within, line, compared, b.trainableParameters().size());
         } finally {
             if (previous == null) {
                 System.clearProperty(TrainingNoise.PROPERTY);
