@@ -49,7 +49,7 @@ public record TorchPython(String executable, String torchVersion, String torchvi
         }
         Set<String> seen = new LinkedHashSet<>(candidates);
         for (String c : seen) {
-            Result r = run(List.of(c, "-c", PROBE), 120);
+            Result r = run(List.of(c, "-c", PROBE), java.util.Map.of(), 120);
             if (r.exit == 0) {
                 String[] v = r.stdout.strip().split("\\s+");
                 if (v.length >= 2) {
@@ -71,7 +71,7 @@ public record TorchPython(String executable, String torchVersion, String torchvi
         String code = "import sys, torchvision\nfor m in sys.argv[1:]:\n    if not hasattr(torchvision.models, m): print(m)";
         List<String> cmd = new ArrayList<>(List.of(executable, "-c", code));
         cmd.addAll(models);
-        Result r = run(cmd, 120);
+        Result r = run(cmd, java.util.Map.of(), 120);
         if (r.exit != 0) {
             throw new IllegalStateException(executable + " could not list torchvision's models: " + lastLine(r.stderr));
         }
@@ -80,9 +80,14 @@ public record TorchPython(String executable, String torchVersion, String torchvi
 
     /** Runs {@code script} with {@code args} under this interpreter; a non-zero exit is an exception with its last line. */
     public String runScript(Path script, List<String> args, long timeoutSeconds) {
+        return runScript(script, args, java.util.Map.of(), timeoutSeconds);
+    }
+
+    /** As {@link #runScript(Path, List, long)}, with {@code env} added to the process environment. */
+    public String runScript(Path script, List<String> args, java.util.Map<String, String> env, long timeoutSeconds) {
         List<String> cmd = new ArrayList<>(List.of(executable, script.toString()));
         cmd.addAll(args);
-        Result r = run(cmd, timeoutSeconds);
+        Result r = run(cmd, env, timeoutSeconds);
         if (r.exit != 0) {
             throw new IllegalStateException(script.getFileName() + " " + String.join(" ", args) + " failed (exit " + r.exit + "): "
                     + lastLine(r.stderr));
@@ -98,13 +103,15 @@ public record TorchPython(String executable, String torchVersion, String torchvi
     private record Result(int exit, String stdout, String stderr) {
     }
 
-    private static Result run(List<String> cmd, long timeoutSeconds) {
+    private static Result run(List<String> cmd, java.util.Map<String, String> env, long timeoutSeconds) {
         Path out = null;
         Path err = null;
         try {
             out = Files.createTempFile("torch-python", ".out");
             err = Files.createTempFile("torch-python", ".err");
-            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return new Result(124, "", "timed out after " + timeoutSeconds + " s");
