@@ -59,7 +59,8 @@ public final class Backbone implements TrainableModel, AutoCloseable {
 
     /**
      * Builds, initialises and (if {@code options.pretrained()}) loads the weights of a model from its
-     * spec, then a torchvision state dict if {@code options.torchvisionWeights()} names one (all or nothing); {@link BackboneRegistry#create(String, BackboneOptions)} is the usual entry point.
+     * spec, then a torchvision state dict if {@code options.torchvisionWeights()} names one (all or nothing);
+     * {@link BackboneRegistry#create(String, BackboneOptions)} is the usual entry point.
      */
     public static Backbone create(ModelSpec spec, BackboneOptions options) {
         return create(spec, options, Device.cpu());

@@ -229,16 +229,15 @@ public final class SafeTensors {
         int pad = (8 - h.length % 8) % 8; // safetensors pads the header with spaces to 8-byte alignment
         byte[] padded = Arrays.copyOf(h, h.length + pad);
         Arrays.fill(padded, h.length, padded.length, (byte) ' ');
-        long dataLen = offset;
         try {
-            AtomicFiles.write(file, os -> writeBody(os, padded, shapes, values, dataLen));
+            AtomicFiles.write(file, os -> writeBody(os, padded, shapes, values));
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
     }
 
-    private static void writeBody(OutputStream os, byte[] header, Map<String, long[]> shapes, Map<String, float[]> values,
-            long dataLen) throws IOException {
+    private static void writeBody(OutputStream os, byte[] header, Map<String, long[]> shapes, Map<String, float[]> values)
+            throws IOException {
         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
         os.write(len.array());
         os.write(header);
