@@ -78,7 +78,7 @@ public final class CellMeasurer {
     private final PrintWriter notices;
     private Diagnostics diagnostics = Diagnostics.NONE;
     private org.medfusion.checkpoint.SegmentPlan explicitPlan;
-    private Path weights;
+    private java.util.Map<String, Path> weights = java.util.Map.of();
 
     /**
      * @param outDir where JMH JSON and logs go ({@code jmh/} below it)
@@ -119,11 +119,12 @@ public final class CellMeasurer {
     }
 
     /**
-     * Makes every fork load a torchvision state dict ({@code measure --weights}) into its backbone, as
-     * {@code -Dmedfusion.weights}; null (the default) keeps our seeded random initialisation.
+     * Makes every fork of a model in {@code files} load that torchvision state dict ({@code measure --weights}, a
+     * config's {@code weights:}) into its backbone, as {@code -Dmedfusion.weights}; other models (and an empty map,
+     * the default) keep our seeded random initialisation.
      */
-    public CellMeasurer withWeights(Path file) {
-        this.weights = file;
+    public CellMeasurer withWeights(java.util.Map<String, Path> files) {
+        this.weights = java.util.Map.copyOf(files);
         return this;
     }
 
@@ -306,8 +307,8 @@ public final class CellMeasurer {
             if (explicitPlan != null) {
                 forkArgs.add(org.medfusion.planner.OptimalSplit.explicitPlanJvmArg(explicitPlan));
             }
-            if (weights != null) {
-                forkArgs.add(TrainingCell.weightsJvmArg(weights));
+            if (weights.containsKey(key.model())) {
+                forkArgs.add(TrainingCell.weightsJvmArg(weights.get(key.model())));
             }
             options.jvmArgsPrepend(forkArgs.toArray(String[]::new));
             PrintStream sink = new PrintStream(new Tee(captured, console == null ? null : new WriterStream(console)), true,

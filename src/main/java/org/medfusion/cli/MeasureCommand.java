@@ -88,7 +88,8 @@ public final class MeasureCommand implements Callable<Integer> {
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
         CellResult r;
         try {
-            r = new CellMeasurer(settings, dir, spec.commandLine().getErr()).withWeights(weights.value()).measure(key);
+            r = new CellMeasurer(settings, dir, spec.commandLine().getErr()).withWeights(weights.value() == null ? java.util.Map.of()
+                    : java.util.Map.of(key.model(), weights.value())).measure(key);
         } finally {
             if (out == null) {
                 deleteTree(dir);

@@ -28,10 +28,14 @@ public final class WeightsOption {
      * forks, so a bad file is one line here rather than a failed cell in every fork.
      */
     public void check(String model, int res) {
-        if (file == null) {
-            return;
+        if (file != null) {
+            check(model, res, value());
         }
-        try (Backbone b = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res).withTorchvisionWeights(value()))) {
+    }
+
+    /** Loads {@code weights} into {@code model} at {@code res} px once and closes it (a config's {@code weights:} too). */
+    static void check(String model, int res, Path weights) {
+        try (Backbone b = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res).withTorchvisionWeights(weights))) {
             b.name();
         }
     }

@@ -65,4 +65,15 @@ class WeightsCommandTest {
         assertEquals(ExitCodes.DATA, r.code(), r.err());
         assertTrue(r.err().contains("missing key 'fc.bias'") && r.err().contains(bad.toString()), r.err());
     }
+
+    @Test
+    void runRefusesABadWeightsFileOfItsConfigBeforeMeasuring() throws Exception {
+        Path bad = export("conv1.weight");
+        Path cfg = Files.writeString(dir.resolve("w.yaml"), "name: w\ndevice: cpu\nmodels: [resnet18]\nbatch_sizes: [2]\nresolutions: [32]\n"
+                + "segments: [0]\nweights: {resnet18: " + bad.getFileName() + "}\n");
+        CliRun r = CliRun.exec("run", "--config", cfg.toString(), "--out", dir.resolve("run").toString());
+        assertEquals(ExitCodes.DATA, r.code(), r.err());
+        assertTrue(r.err().contains("missing key 'conv1.weight'"), r.err());
+        assertTrue(!Files.exists(dir.resolve("run").resolve("raw.csv")), "nothing measured");
+    }
 }
