@@ -26,19 +26,31 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.cli.Main;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Compiles and runs every {@code // example: <name>} Java block of README.md, so the README's examples cannot rot:
- * each block's imports go to the top of a class, the rest becomes its {@code run()} method; the block runs with its
- * sizes shrunk ({@link #SHRINK}) and its printed output must show what the example claims.
+ * Compiles and runs every {@code // example: <name>} Java block of the seed guide's examples page
+ * ({@code docs/seed-examples.md}, linked from README.md), so the examples cannot rot: each block's imports go to the
+ * top of a class, the rest becomes its {@code run()} method; the block runs with its sizes shrunk ({@link #SHRINK})
+ * and its printed output must show what the example claims. Also keeps the manual's commands true: every command line
+ * of a code block of README.md and docs/*.md parses with the CLI as written, and README's command table names every
+ * subcommand and every option.
  */
 class ReadmeExamplesTest {
 
     static final Path README = Path.of("README.md");
+    /** Where the examples live; README.md links it. */
+    static final Path EXAMPLES = Path.of("docs/seed-examples.md");
+    static final Path DOCS = Path.of("docs");
+    /** A command line of the tool in a code block: the jar or the air-gapped bundle's launcher, then its arguments. */
+    static final Pattern COMMAND = Pattern.compile("(?:java -jar target/benchmarks\\.jar|bin/medfusion-bench)(?=\\s|$)([^#\\n]*)");
+    static final Pattern FENCE = Pattern.compile("```[a-z]*\\n(.*?)```", Pattern.DOTALL);
     static final Pattern BLOCK = Pattern.compile("```java\\n// example: ([a-z0-9-]+)\\n(.*?)```", Pattern.DOTALL);
     static final String NUMBER = "(-?[0-9]+\\.[0-9]+|NaN|-?Infinity)";
 
-    /** The only rewrites: tiny sizes and models so that the suite stays fast (README says so). */
+    /** The only rewrites: tiny sizes and models so that the suite stays fast (the examples page says so). */
     static final Map<Pattern, String> SHRINK = Map.of(
             Pattern.compile("\\bres = \\d+"), "res = 32",
             Pattern.compile("\\bbatch = \\d+"), "batch = 8",
@@ -67,7 +79,7 @@ class ReadmeExamplesTest {
 
     static List<Example> examples() throws IOException {
         List<Example> out = new ArrayList<>();
-        Matcher m = BLOCK.matcher(Files.readString(README));
+        Matcher m = BLOCK.matcher(Files.readString(EXAMPLES));
         while (m.find()) {
             out.add(new Example(m.group(1), m.group(2)));
         }
@@ -75,9 +87,110 @@ class ReadmeExamplesTest {
     }
 
     @Test
-    void everyExampleOfTheGuideIsInTheReadmeAndChecked() throws IOException {
+    void everyExampleOfTheGuideIsOnItsPageAndChecked() throws IOException {
         assertEquals(List.copyOf(EXPECTED.keySet()), examples().stream().map(Example::name).toList(),
-                "README's '// example:' blocks and this test's expectations must name the same examples, in order");
+                EXAMPLES + "'s '// example:' blocks and this test's expectations must name the same examples, in order");
+    }
+
+    @Test
+    void theReadmeLinksTheExamplesAndTheirShrunkSizesAreTheTests() throws IOException {
+        assertTrue(Files.readString(README).contains("(" + EXAMPLES + ")"), "README.md must link " + EXAMPLES);
+        String page = Files.readString(EXAMPLES);
+        String res = shrunkTo("res");
+        String batch = shrunkTo("batch");
+        assertTrue(page.contains("`res = ...` becomes " + res + " px") && page.contains("`batch = ...` " + batch),
+                EXAMPLES + " must state the sizes the test shrinks to (" + res + " px, batch " + batch + ")");
+    }
+
+    /** The manual's pages: README.md and every page under docs/. */
+    static List<Path> manualPages() throws IOException {
+        List<Path> pages = new ArrayList<>(List.of(README));
+        try (Stream<Path> docs = Files.list(DOCS)) {
+            docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+        }
+        return pages;
+    }
+
+    /** The arguments of a command line as a shell would split them (quotes removed), up to {@code &&}, a pipe or a redirect. */
+    static List<String> shellWords(String line) {
+        List<String> words = new ArrayList<>();
+        Matcher w = Pattern.compile("'([^']*)'|\"([^\"]*)\"|(\\S+)").matcher(line);
+        while (w.find()) {
+            String word = w.group(1) != null ? w.group(1) : w.group(2) != null ? w.group(2) : w.group(3);
+            if (w.group(3) != null && List.of("&&", "||", "|", ";", ">", "2>").contains(word)) {
+                break;
+            }
+            words.add(word);
+        }
+        return words;
+    }
+
+    @Test
+    void everyCommandInTheManualsCodeBlocksParsesAsWritten() throws IOException {
+        List<String> failures = new ArrayList<>();
+        int checked = 0;
+        for (Path page : manualPages()) {
+            Matcher block = FENCE.matcher(Files.readString(page));
+            while (block.find()) {
+                Matcher c = COMMAND.matcher(block.group(1));
+                while (c.find()) {
+                    List<String> args = shellWords(c.group(1));
+                    CommandLine cli = new CommandLine(new Main());
+                    if (!args.isEmpty() && !cli.getSubcommands().containsKey(args.get(0))) {
+                        continue; // passed to JMH's own runner
+                    }
+                    checked++;
+                    try {
+                        cli.parseArgs(args.toArray(String[]::new));
+                    } catch (CommandLine.ParameterException ex) {
+                        failures.add(page + ": '" + c.group().strip() + "': " + ex.getMessage());
+                    }
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), "commands of the manual that the CLI rejects:\n" + String.join("\n", failures));
+        assertTrue(checked >= 10, "expected the manual's code blocks to hold commands, found " + checked);
+    }
+
+    @Test
+    void theReadmesCommandTableNamesEverySubcommandAndOption() throws IOException {
+        List<String> rows = Files.readString(README).lines().filter(l -> l.startsWith("| `")).toList();
+        List<String> missing = new ArrayList<>();
+        checkTable(new CommandLine(new Main()), "", rows, missing);
+        assertTrue(missing.isEmpty(), "README's command table lacks:\n" + String.join("\n", missing));
+    }
+
+    /** Each leaf command needs a row starting with its name that names each of its options (any alias). */
+    static void checkTable(CommandLine cl, String path, List<String> rows, List<String> missing) {
+        for (Map.Entry<String, CommandLine> sub : cl.getSubcommands().entrySet()) {
+            if (sub.getKey().equals("help")) {
+                continue;
+            }
+            String name = path.isEmpty() ? sub.getKey() : path + " " + sub.getKey();
+            if (!sub.getValue().getSubcommands().isEmpty()) {
+                checkTable(sub.getValue(), name, rows, missing);
+                continue;
+            }
+            String row = rows.stream().filter(r -> r.startsWith("| `" + name + " ") || r.startsWith("| `" + name + "`")).findFirst().orElse(null);
+            if (row == null) {
+                missing.add("a row for '" + name + "'");
+                continue;
+            }
+            for (OptionSpec o : sub.getValue().getCommandSpec().options()) {
+                if (o.usageHelp() || o.versionHelp()) {
+                    continue;
+                }
+                boolean named = List.of(o.names()).stream().anyMatch(n -> Pattern.compile(Pattern.quote(n) + "(?![A-Za-z0-9-])").matcher(row).find());
+                if (!named) {
+                    missing.add("'" + name + "': " + String.join(" / ", o.names()));
+                }
+            }
+        }
+    }
+
+    /** The value {@link #SHRINK} gives {@code name = ...}. */
+    static String shrunkTo(String name) {
+        return SHRINK.values().stream().filter(v -> v.startsWith(name + " = ")).map(v -> v.substring(name.length() + 3)).findFirst().orElseThrow();
     }
 
     @TestFactory

@@ -23,12 +23,17 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.medfusion.backbones.layers.GuardedConv2d;
+import org.medfusion.natives.ConvShape;
+import org.medfusion.natives.Natives;
 import org.medfusion.checkpoint.CheckpointedSequence;
 import org.medfusion.checkpoint.SequenceForward;
 import org.medfusion.checkpoint.SegmentCount;
 import org.medfusion.checkpoint.SplitPolicy;
-import org.medfusion.results.AtomicFiles;
-import org.medfusion.weights.TorchvisionWeights;
+import org.medfusion.platform.AtomicFiles;
+import org.medfusion.backbones.weights.TorchvisionWeights;
 
 /**
  * A backbone network built from an ordered list of checkpointable blocks (the last is the head),
@@ -97,12 +102,40 @@ public final class Backbone implements TrainableModel, AutoCloseable {
         return b;
     }
 
+    /**
+     * Initialises the parameters and, before any convolution of this model can run, makes the native preflight cover
+     * every convolution shape class it will run ({@link Natives#ensureCovered}): they are collected while the block
+     * tree is initialised at this image size, which visits every convolution with its input shape.
+     */
     private void initialize() {
+        Set<ConvShape> convs = new TreeSet<>();
+        GuardedConv2d.collectDuring(() -> initializeBlocks(sequence.blocks(), manager, options), convs);
+        Natives.ensureCovered(convs);
+    }
+
+    /** Xavier-initialises {@code blocks} in order for {@code (1, 3, imageSize, imageSize)} inputs. */
+    static void initializeBlocks(List<Block> blocks, NDManager manager, BackboneOptions options) {
+        initializeBlocks(blocks, manager, options, false);
+    }
+
+    /** A one-element stand-in for every parameter of a walk that only needs the block tree's shapes. */
+    private static final ai.djl.training.initializer.Initializer SHAPES_ONLY = (m, shape, dataType) -> m.zeros(new Shape(1), dataType);
+
+    /**
+     * As {@link #initializeBlocks(List, NDManager, BackboneOptions)}; {@code shapesOnly} gives every parameter a
+     * one-element stand-in instead (nothing of the model's size is allocated or filled), for walks that only need the
+     * input shape each block is initialised with.
+     */
+    static void initializeBlocks(List<Block> blocks, NDManager manager, BackboneOptions options, boolean shapesOnly) {
         JniUtils.setSeed(options.seed());
         Shape shape = new Shape(1, 3, options.imageSize(), options.imageSize());
-        for (Block block : sequence.blocks()) {
-            block.setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN,
-                    XavierInitializer.FactorType.IN, 2), Parameter.Type.WEIGHT);
+        for (Block block : blocks) {
+            if (shapesOnly) {
+                block.setInitializer(SHAPES_ONLY, p -> true);
+            } else {
+                block.setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN,
+                        XavierInitializer.FactorType.IN, 2), Parameter.Type.WEIGHT);
+            }
             block.initialize(manager, DataType.FLOAT32, shape);
             shape = block.getOutputShapes(new Shape[] {shape})[0];
         }

@@ -15,7 +15,7 @@ import java.nio.file.Path;
  * @param weightsDir where pretrained weights are looked up
  * @param seed seed of the parameter initialisation and of the per-block random streams
  * @param torchvisionWeights a torchvision state dict as safetensors ({@code --weights}), loaded by torchvision's names
- *     after initialisation ({@link org.medfusion.weights.TorchvisionWeights}); null for none
+ *     after initialisation ({@link org.medfusion.backbones.weights.TorchvisionWeights}); null for none
  */
 public record BackboneOptions(boolean pretrained, int featureDim, int numClasses, int imageSize, Path weightsDir, long seed,
         Path torchvisionWeights) {

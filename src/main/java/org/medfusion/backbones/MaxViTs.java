@@ -1,5 +1,6 @@
 package org.medfusion.backbones;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.LayerNorm;
@@ -100,7 +101,7 @@ public final class MaxViTs {
                 .add(Layers.globalAvgPoolFlatten())
                 .add(LayerNorm.builder().build())
                 .add(Layers.linear(in))
-                .add(Layers.lambda(x -> x.tanh(), "tanh"))
+                .add(Layers.elementwise(NDArray::tanh, "tanh"))
                 .add(Layers.linear(o.outputDim(), false)));
         return new ModelParts(blocks, total);
     }

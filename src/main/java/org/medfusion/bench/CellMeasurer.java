@@ -12,12 +12,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.Optional;
+import org.medfusion.platform.ChildJvm;
+import org.medfusion.platform.HsErrReport;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.checkpoint.Diagnostics;
 import org.medfusion.results.CellKey;
@@ -62,10 +64,6 @@ public final class CellMeasurer {
                     + "|insufficient memory for the Java Runtime|Native memory allocation \\(\\w+\\) failed",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern FORK_EXIT = Pattern.compile("<forked VM failed with exit code (\\d+)>");
-    private static final Pattern HS_ERR_SIGNAL = Pattern.compile("^#\\s+(SIG[A-Z0-9]+) \\(0x[0-9a-f]+\\)", Pattern.MULTILINE);
-    private static final Pattern HS_ERR_FRAME = Pattern.compile("^# Problematic frame:\\R#\\s*(.+)$", Pattern.MULTILINE);
-    private static final Map<Integer, String> SIGNAL_NAMES = Map.of(4, "SIGILL", 6, "SIGABRT", 7, "SIGBUS", 8, "SIGFPE",
-            9, "SIGKILL", 11, "SIGSEGV", 15, "SIGTERM");
     private static final String JMH_LOCK_BUSY = "Unable to acquire the JMH lock";
     /** Default of {@code run --lock-timeout}: how long to wait for another process's JMH run to finish. */
     public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofHours(1);
@@ -79,6 +77,7 @@ public final class CellMeasurer {
     private Diagnostics diagnostics = Diagnostics.NONE;
     private org.medfusion.checkpoint.SegmentPlan explicitPlan;
     private java.util.Map<String, Path> weights = java.util.Map.of();
+    private HsErrReport lastCrash;
 
     /**
      * @param outDir where JMH JSON and logs go ({@code jmh/} below it)
@@ -157,6 +156,7 @@ public final class CellMeasurer {
     private enum Part { ALL, MEMORY, TIME }
 
     private CellResult measurePart(CellKey key, Part part) {
+        lastCrash = null;
         String family;
         try {
             CellValidation.validate(key);
@@ -187,6 +187,7 @@ public final class CellMeasurer {
             return new CellResult(key, family, CellStatus.OK, mem.peak(), mem.method(), mem.perFork(), samples, time.median(), time.ciLow(),
                     time.ciHigh(), recompute, null, pairedPlain);
         } catch (CellFailure f) {
+            lastCrash = f.crash;
             return CellResult.failed(key, family, f.status, f.getMessage());
         }
     }
@@ -334,8 +335,7 @@ public final class CellMeasurer {
      * diagnostic knobs of the run and its libtorch thread count ({@code threads}: null keeps libtorch's default).
      */
     static List<String> forkJvmArgs(Path jmhDir, Diagnostics diagnostics, Integer threads) {
-        List<String> args = new ArrayList<>();
-        args.add("-XX:ErrorFile=" + jmhDir.toAbsolutePath().resolve("hs_err_%p.log"));
+        List<String> args = new ArrayList<>(ChildJvm.standardJvmArgs(jmhDir)); // hs_err into jmh/, forwarded settings
         args.add(org.medfusion.natives.Natives.forkJvmArg()); // the parent's native fallback decision (-Dmedfusion.onednn)
         String hook = ForkCrashHook.forkOption();
         if (hook != null) {
@@ -409,6 +409,11 @@ public final class CellMeasurer {
         return failure(output, kind, null);
     }
 
+    /** The native crash of the last cell this measurer measured, when one of its forks died from a signal. */
+    public Optional<HsErrReport> lastCrash() {
+        return Optional.ofNullable(lastCrash);
+    }
+
     /**
      * Classifies a failed JMH run from its console output and the hs_err file of a crashed fork (may be null):
      * OOM on evidence of out-of-memory, CRASH when a fork died from a signal, ERROR otherwise.
@@ -423,27 +428,24 @@ public final class CellMeasurer {
             }
         }
         if (OOM.matcher(output).find() || OOM.matcher(hs).find()) {
-            return new CellFailure(CellStatus.OOM, "out of memory in the " + kind + " run");
+            return new CellFailure(CellStatus.OOM, "out of memory in the " + kind + " run", null);
         }
         Matcher exit = FORK_EXIT.matcher(output);
         int exitCode = exit.find() ? Integer.parseInt(exit.group(1)) : 0;
         if (exitCode > 128 || !hs.isEmpty()) {
-            return new CellFailure(CellStatus.CRASH, crashMessage(kind, exitCode, hs.isEmpty() ? output : hs, hsErr));
+            HsErrReport crash = HsErrReport.parse(hs, exitCode);
+            return new CellFailure(CellStatus.CRASH, crashMessage(kind, exitCode, crash, hsErr), crash);
         }
         Matcher m = EXCEPTION.matcher(output);
         String message = m.find() ? m.group(1) + ": " + m.group(2) : "the " + kind + " run failed (see its log under jmh/)";
-        return new CellFailure(CellStatus.ERROR, message.strip().replace('\n', ' '));
+        return new CellFailure(CellStatus.ERROR, message.strip().replace('\n', ' '), null);
     }
 
-    /** "SIGFPE in the memory run at C [libtorch_cpu.so+0x...] dnnl::...() (exit code 134; hs_err: hs_err_123.log)". */
-    private static String crashMessage(String kind, int exitCode, String text, Path hsErr) {
-        Matcher sig = HS_ERR_SIGNAL.matcher(text);
-        String signal = sig.find() ? sig.group(1)
-                : exitCode > 128 ? SIGNAL_NAMES.getOrDefault(exitCode - 128, "signal " + (exitCode - 128)) : "native crash";
-        Matcher frame = HS_ERR_FRAME.matcher(text);
-        StringBuilder m = new StringBuilder(signal).append(" in the ").append(kind).append(" run");
-        if (frame.find()) {
-            m.append(" at ").append(frame.group(1).strip().replaceAll("\\s+", " "));
+    /** "SIGFPE in the memory run at libtorch_cpu.so dnnl::...() (exit code 134; hs_err: jmh/hs_err_123.log)". */
+    private static String crashMessage(String kind, int exitCode, HsErrReport crash, Path hsErr) {
+        StringBuilder m = new StringBuilder(crash.signal()).append(" in the ").append(kind).append(" run");
+        if (crash.frame() != null) {
+            m.append(" at ").append(crash.frame());
         }
         m.append(" (");
         if (exitCode > 0) {
@@ -459,10 +461,12 @@ public final class CellMeasurer {
 
     static final class CellFailure extends RuntimeException {
         final CellStatus status;
+        final HsErrReport crash;
 
-        CellFailure(CellStatus status, String message) {
+        CellFailure(CellStatus status, String message, HsErrReport crash) {
             super(message);
             this.status = status;
+            this.crash = crash;
         }
     }
 

@@ -1,5 +1,6 @@
 package org.medfusion.bench;
 
+import java.util.List;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.backbones.ModelSpec;
@@ -25,7 +26,16 @@ public final class CellValidation {
             throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         }
         spec.inputRule().validate(model, res);
-        SegmentCount.requireCell(model, blockCount(spec, res), segments);
+        List<ai.djl.nn.Block> blocks = spec.factory().apply(BackboneOptions.defaults().withImageSize(res)).blocks();
+        if (batch < 2 && blocks.stream().anyMatch(CellValidation::hasBatchNorm)) {
+            throw new IllegalArgumentException("batch must be >= 2 for " + model + " (BatchNorm in training needs more than one"
+                    + " value per channel), got " + batch);
+        }
+        SegmentCount.requireCell(model, blocks.size(), segments);
+    }
+
+    private static boolean hasBatchNorm(ai.djl.nn.Block b) {
+        return b instanceof ai.djl.nn.norm.BatchNorm || b.getChildren().values().stream().anyMatch(CellValidation::hasBatchNorm);
     }
 
     /** Number of checkpointable blocks, from the block list alone (no parameters are allocated). */

@@ -1,5 +1,6 @@
 package org.medfusion.bench;
 
+import org.medfusion.platform.ProcMemory;
 import java.util.List;
 import org.medfusion.results.Device;
 

@@ -96,11 +96,22 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         return parse(file.toString(), text);
     }
 
+    /** The names of the configs shipped in the jar (listed in {@code bench-configs/index.txt} at build time). */
+    public static java.util.List<String> builtInNames() {
+        try (var in = MatrixConfig.class.getResourceAsStream("/bench-configs/index.txt")) {
+            return in == null ? java.util.List.of() : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).sorted().toList();
+        } catch (IOException e) {
+            return java.util.List.of();
+        }
+    }
+
     /** A config shipped in the jar ({@code bench-configs/<name>.yaml}). */
     public static MatrixConfig builtIn(String name) throws IOException {
         try (var in = MatrixConfig.class.getResourceAsStream("/bench-configs/" + name + ".yaml")) {
             if (in == null) {
-                throw new IllegalArgumentException("no built-in config '" + name + "'");
+                throw new IllegalArgumentException("no built-in config '" + name + "' and no such file; built-in: "
+                        + String.join(", ", builtInNames()));
             }
             return parse("bench-configs/" + name + ".yaml", new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
         }

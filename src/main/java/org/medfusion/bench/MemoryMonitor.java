@@ -1,5 +1,6 @@
 package org.medfusion.bench;
 
+import org.medfusion.platform.ProcMemory;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -81,6 +82,6 @@ public final class MemoryMonitor {
 
     static String human(long bytes) {
         return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30))
-                : String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
+                : org.medfusion.platform.ByteSize.mib(bytes);
     }
 }

@@ -1,5 +1,6 @@
 package org.medfusion.bench;
 
+import org.medfusion.platform.ProcSched;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -77,7 +77,7 @@ public final class CellPeakProbe implements BatchProbe {
         }
         if (log != null) {
             log.printf(Locale.ROOT, "  %s batch %d: %s%n", mode.label(), batch, r.status() == CellStatus.OK
-                    ? (r.peakBytes() == null ? "no memory figure" : String.format(Locale.ROOT, "peak %.1f MiB", r.peakBytes() / 1048576.0))
+                    ? (r.peakBytes() == null ? "no memory figure" : "peak " + org.medfusion.platform.ByteSize.mib(r.peakBytes()))
                     : r.status().label() + " (" + r.message() + ")");
             log.flush();
         }

@@ -25,7 +25,7 @@ import org.medfusion.capacity.EqualMemoryRow;
 import org.medfusion.capacity.LargestBatchSearch;
 import org.medfusion.capacity.SearchOutcome;
 import org.medfusion.checkpoint.SegmentPlan;
-import org.medfusion.planner.ByteSize;
+import org.medfusion.platform.ByteSize;
 import org.medfusion.planner.OptimalSplit;
 import org.medfusion.planner.ProfileKey;
 import org.medfusion.report.EqualMemoryTable;
@@ -110,13 +110,13 @@ public final class CapacityCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--time-iterations must be >= 0, got " + timeIterations);
         }
         if (modeList.stream().anyMatch(CapacityMode::checkpointed)) {
-            CellValidation.validate(setup.model, 1, setup.res, segments);
+            CellValidation.validate(setup.model, 2, setup.res, segments);
         } else {
-            CellValidation.validate(setup.model, 1, setup.res, 0);
+            CellValidation.validate(setup.model, 2, setup.res, 0);
         }
         MeasureSettings settings = new MeasureSettings(new RunSettings(timeWarmup, Math.max(1, timeIterations), 1),
                 new RunSettings(memoryWarmup, memoryIterations, 1)); // validates the counts
-        NativesMissingException.ensureEngine();
+        NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(setup.model, setup.res))); // before its forks run
         if (dev == Device.GPU && !org.medfusion.bench.CudaMemory.hasGpu()) {
             // else every probe would be "unsupported" and the answer a misleading "nothing fits"
             throw new EnvironmentException("--device gpu: no CUDA GPU visible to this build (see README: GPU build)");

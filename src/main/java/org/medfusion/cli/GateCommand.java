@@ -10,7 +10,7 @@ import org.medfusion.gate.EnvironmentKey;
 import org.medfusion.gate.GateOptions;
 import org.medfusion.gate.GateOutputs;
 import org.medfusion.gate.RegressionGate;
-import org.medfusion.results.AtomicFiles;
+import org.medfusion.platform.AtomicFiles;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.ReportDataException;
 import org.medfusion.results.RunManifest;
@@ -139,7 +139,8 @@ public final class GateCommand implements Callable<Integer> {
 
     private static RegressionGate.Run load(Path runDir) {
         if (!Files.isDirectory(runDir)) {
-            throw new ReportDataException("run directory " + runDir + " does not exist");
+            throw new ReportDataException(Files.exists(runDir) ? runDir + " is a file, not a run directory"
+                    : "run directory " + runDir + " does not exist");
         }
         List<CellResult> cells = StoredCells.load(runDir).cells();
         if (cells.isEmpty()) {

@@ -13,6 +13,7 @@ import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import org.medfusion.reference.TorchPython;
 import org.medfusion.reference.TorchReference;
+import org.medfusion.natives.Natives;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -68,6 +69,10 @@ public final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Directory for JMH's JSON and logs (default: a temporary directory, deleted afterwards).")
     Path out;
 
+    @Option(names = "--lock-timeout", defaultValue = "3600", paramLabel = "<seconds>",
+            description = "How long to wait while another JMH run holds JMH's machine-wide lock (default: ${DEFAULT-VALUE}).")
+    long lockTimeoutSeconds;
+
     @Option(names = "--format", defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
     Format format;
 
@@ -78,27 +83,45 @@ public final class MeasureCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CellKey key = cell.key();
         CellValidation.validate(key);
+        if (lockTimeoutSeconds < 0) {
+            throw new IllegalArgumentException("--lock-timeout must be >= 0 seconds, got " + lockTimeoutSeconds);
+        }
         Integer threadCount = threads.value();
         MeasureSettings d = MeasureSettings.defaults();
         MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
                 .withMemory(d.memory().withForks(memoryForks)).withThreads(threadCount);
         TorchReference.Kind referenceKind = reference == null ? null : TorchReference.Kind.parse(reference);
-        NativesMissingException.ensureEngine();
+        NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res()))); // before its forks run
         weights.check(key.model(), key.res());
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
         CellResult r;
         try {
-            r = new CellMeasurer(settings, dir, spec.commandLine().getErr()).withWeights(weights.value() == null ? java.util.Map.of()
-                    : java.util.Map.of(key.model(), weights.value())).measure(key);
+            CellMeasurer measurer = new CellMeasurer(settings, dir, spec.commandLine().getErr(),
+                    java.time.Duration.ofSeconds(lockTimeoutSeconds), spec.commandLine().getErr())
+                    .withWeights(weights.value() == null ? java.util.Map.of() : java.util.Map.of(key.model(), weights.value()));
+            r = measurer.measure(key);
+            // the reactive safety net, as in run: a fork that died in oneDNN makes the cell re-probed and measured again
+            java.util.Optional<org.medfusion.platform.HsErrReport> crash;
+            while (r.status() == CellStatus.CRASH && key.device() == org.medfusion.results.Device.CPU
+                    && (crash = measurer.lastCrash().filter(Natives::isOneDnnCrash)).isPresent()) {
+                java.util.Optional<Natives.Decision> adopted = Natives.afterOneDnnCrash(
+                        org.medfusion.backbones.ConvShapes.of(key.model(), key.res()), key.batch(), crash.get().describe());
+                if (adopted.isEmpty()) {
+                    break;
+                }
+                spec.commandLine().getErr().println("native fallback adopted after a fork crashed in oneDNN: "
+                        + adopted.get().description() + "; measuring " + key.id() + " again under it");
+                r = measurer.measure(key);
+            }
         } finally {
             if (out == null) {
                 deleteTree(dir);
             }
         }
-        TorchReference.Figures torch = null;
-        if (referenceKind != null) {
-            torch = referenceFigures(key, settings, threadCount);
+        if (out == null && r.status() == CellStatus.CRASH) {
+            r = r.withMessage(r.message().replaceFirst("hs_err: jmh/\\S+", "run with --out DIR to keep the JMH logs and the hs_err file"));
         }
+        TorchReference.Figures torch = referenceKind == null ? null : referenceFigures(key, settings, threadCount);
         PrintWriter w = spec.commandLine().getOut();
         w.println(format == Format.json ? toJson(r, torch) : toTable(r) + (torch == null ? "" : referenceTable(r, torch)));
         w.flush();
@@ -127,14 +150,16 @@ public final class MeasureCommand implements Callable<Integer> {
 
     /** The shared cell serialization ({@link CellJson}), one object. */
     static String toJson(CellResult r) throws Exception {
-        return CellJson.toNode(r).toString(); // compact: one line
+        com.fasterxml.jackson.databind.node.ObjectNode n = CellJson.toNode(r);
+        n.put("native_fallback", Natives.fallbackDescription()); // the fallback that produced these figures
+        return n.toString(); // compact: one line
     }
 
     /** As {@link #toJson(CellResult)}, with PyTorch's figures and our/PyTorch ratios under {@code reference} when measured. */
     static String toJson(CellResult r, TorchReference.Figures torch) {
         com.fasterxml.jackson.databind.node.ObjectNode n = CellJson.toNode(r);
         if (torch != null) {
-            com.fasterxml.jackson.databind.node.ObjectNode ref = org.medfusion.results.Json.MAPPER.valueToTree(torch);
+            com.fasterxml.jackson.databind.node.ObjectNode ref = org.medfusion.platform.Json.MAPPER.valueToTree(torch);
             ref.put("framework", "torch");
             Double peak = TorchReference.Figures.ratio(r.peakBytes(), torch.peakBytes());
             Double time = TorchReference.Figures.ratio(r.stepMsMedian(), torch.stepMsMedian());
@@ -197,13 +222,14 @@ public final class MeasureCommand implements Callable<Integer> {
             return sb.append(r.message()).toString();
         }
         sb.append(String.format(java.util.Locale.ROOT, "peak memory  %s (%s, per fork %s)%n",
-                r.peakBytes() == null ? "missing" : String.format(java.util.Locale.ROOT, "%.1f MiB", r.peakBytes() / 1048576.0),
+                r.peakBytes() == null ? "missing" : org.medfusion.platform.ByteSize.mib(r.peakBytes()),
                 r.memoryMethod(), r.memoryRepeats()));
         sb.append(String.format(java.util.Locale.ROOT, "step time    %.1f ms median, 95%% CI [%.1f, %.1f], n=%d",
                 r.stepMsMedian(), r.stepMsCiLow(), r.stepMsCiHigh(), r.stepMsSamples().size()));
         if (r.recomputeForwardMs() != null) {
             sb.append(String.format(java.util.Locale.ROOT, "%nrecomputed forward  %.1f ms median", r.recomputeForwardMs()));
         }
+        sb.append(String.format(java.util.Locale.ROOT, "%nnative fallback  %s", Natives.fallbackDescription()));
         return sb.toString();
     }
 }

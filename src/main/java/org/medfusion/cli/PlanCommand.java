@@ -13,7 +13,7 @@ import org.medfusion.bench.MeasureSettings;
 import org.medfusion.bench.RunSettings;
 import org.medfusion.checkpoint.Split;
 import org.medfusion.planner.BudgetVerification;
-import org.medfusion.planner.ByteSize;
+import org.medfusion.platform.ByteSize;
 import org.medfusion.planner.MemoryModel;
 import org.medfusion.planner.ModelProfile;
 import org.medfusion.planner.PlannedSegments;
@@ -69,7 +69,7 @@ public final class PlanCommand implements Callable<Integer> {
         }
         long budgetBytes = budget == null ? 0 : ByteSize.parse(budget); // bad input fails before anything is measured
         ProfileKey key = options.key();
-        NativesMissingException.ensureEngine();
+        NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res()))); // before its workers run
         ModelProfile profile = ProfileCache.standard().loadOrMeasure(key, false);
         MemoryModel memory = profile.memoryModel();
         SegmentPlanner planner = new SegmentPlanner(memory);

@@ -35,7 +35,7 @@ public final class ProfileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ProfileKey key = options.key();
-        NativesMissingException.ensureEngine();
+        NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res()))); // before its workers run
         ModelProfile p = ProfileCache.standard().loadOrMeasure(key, remeasure);
         PrintWriter w = spec.commandLine().getOut();
         w.print(format == Format.json ? p.toJson() + System.lineSeparator() : p.toCsv());

@@ -32,7 +32,8 @@ public final class ReportCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (!Files.isDirectory(runDir)) {
-            throw new ReportDataException("run directory " + runDir + " does not exist");
+            throw new ReportDataException(Files.exists(runDir) ? runDir + " is a file, not a run directory"
+                    : "run directory " + runDir + " does not exist");
         }
         Reporter.Rendered r = Reporter.render(runDir);
         out.print(r.summary());

@@ -10,6 +10,16 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Optional;
+import org.medfusion.backbones.ConvShapes;
+import org.medfusion.planner.PeakPrediction;
+import org.medfusion.platform.HsErrReport;
+import org.medfusion.results.PredictedPeaks;
+import org.medfusion.results.CellStatus;
+import org.medfusion.results.Environment;
 import org.medfusion.bench.CellMeasurer;
 import org.medfusion.bench.MatrixConfig;
 import org.medfusion.checkpoint.Diagnostics;
@@ -39,7 +49,8 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", defaultValue = "smoke",
-            description = "A YAML matrix file, or the name of a built-in one (smoke, seed-table, zoo-cpu, zoo-cpu-maxvit);"
+            description = "A YAML matrix file, or the name of a built-in one (amp-cpu, amp-cpu-vit, ci-tiny, evidence,"
+                    + " evidence-memory, seed-table, smoke, zoo-cpu, zoo-cpu-maxvit);"
                     + " a built-in name wins over a same-named file unless given as a path (./smoke); default: ${DEFAULT-VALUE}.")
     String config;
 
@@ -81,7 +92,7 @@ public final class RunCommand implements Callable<Integer> {
         if (out != null) {
             checkOut(out);
         }
-        Natives.Decision natives = NativesMissingException.ensureEngine();
+        Natives.Decision natives = NativesMissingException.ensureCovered(modelsOf(cells)); // before any fork runs a convolution
         // a config's weights: each file loaded once here (all or nothing), so a bad one is one line and exit 3, not a failed cell per fork
         matrix.weights().forEach((model, file) -> WeightsOption.check(model, matrix.resolutions().get(0), file));
         String runId = out != null ? out.getFileName().toString()
@@ -101,6 +112,7 @@ public final class RunCommand implements Callable<Integer> {
         RunManifest manifest = RunManifest.start(runId, matrix.name(), matrix.source(), cells, command,
                 selected == null ? null : selected.toString()).withDiagnostics(diagnostics.labels())
                 .withIntraOpThreads(matrix.settings().threads());
+        boolean remeasureAll = false;
         if (RunManifest.exists(runDir)) {
             RunManifest previous = RunManifest.read(runDir);
             if (!previous.configHash().equals(manifest.configHash())) {
@@ -111,7 +123,17 @@ public final class RunCommand implements Callable<Integer> {
                 throw new org.medfusion.results.ReportDataException(runDir + " holds a run with diagnostic knobs "
                         + previous.diagnostics() + ", this one has " + manifest.diagnostics() + "; choose another --out");
             }
-            manifest = previous;
+            String changed = environmentChange(previous.environment(), manifest.environment());
+            if (changed != null) {
+                // one run, one environment: figures of two fallbacks or thread counts are never mixed in one table
+                spec.commandLine().getErr().println("resuming " + runDir + " in another environment (" + changed
+                        + "): every cell is measured again under this one");
+                manifest = previous.withEnvironment(manifest.environment());
+                manifest.write(runDir);
+                remeasureAll = true;
+            } else {
+                manifest = previous;
+            }
         } else {
             manifest.write(runDir);
         }
@@ -124,30 +146,58 @@ public final class RunCommand implements Callable<Integer> {
                 .withDiagnostics(diagnostics).withWeights(matrix.weights());
         long start = System.nanoTime();
         int measured = 0;
-        List<CellKey> todo = new ArrayList<>();
+        Deque<CellKey> todo = new ArrayDeque<>();
         int failedAgain = 0;
         for (CellKey k : cells) {
-            if (!CellStore.isDone(runDir, k, keepErrors)) {
+            if (remeasureAll || !CellStore.isDone(runDir, k, keepErrors)) {
                 todo.add(k);
-                failedAgain += CellStore.isDone(runDir, k) ? 1 : 0;
+                failedAgain += !remeasureAll && CellStore.isDone(runDir, k) ? 1 : 0;
             }
         }
-        if (todo.size() < cells.size() || failedAgain > 0) {
+        if (!remeasureAll && (todo.size() < cells.size() || failedAgain > 0)) {
             progress.printf("resuming %s: %d of %d cells already measured%s%n", runDir, cells.size() - todo.size(), cells.size(),
                     failedAgain == 0 ? "" : ", " + failedAgain + " failed (error, crash) measured again (--keep-errors keeps them)");
         }
-        for (CellKey k : todo) {
-            progress.printf("[cell %d/%d] %s ... %s%n", cells.size() - todo.size() + measured + 1, cells.size(), k.id(),
-                    eta(start, measured, todo.size()));
+        int total = todo.size();
+        while (!todo.isEmpty()) {
+            CellKey k = todo.poll();
+            progress.printf("[cell %d/%d] %s ... %s%n", cells.size() - total + measured + 1, cells.size(), k.id(),
+                    eta(start, measured, total));
             progress.flush();
             CellResult r = measurer.measure(k);
             CellStore.save(runDir, r);
             measured++;
-            progress.printf("[cell %d/%d] %s: %s%s%n", cells.size() - todo.size() + measured, cells.size(), k.id(),
+            progress.printf("[cell %d/%d] %s: %s%s%n", cells.size() - total + measured, cells.size(), k.id(),
                     r.status().label(), r.message() == null ? "" : " (" + r.message() + ")");
+            Optional<HsErrReport> crash = measurer.lastCrash().filter(Natives::isOneDnnCrash);
+            if (r.status() == CellStatus.CRASH && crash.isPresent() && k.device() == org.medfusion.results.Device.CPU) {
+                Optional<Natives.Decision> adopted = Natives.afterOneDnnCrash(ConvShapes.of(k.model(), k.res()), k.batch(),
+                        crash.get().describe());
+                if (adopted.isPresent()) {
+                    // every cell already measured under the old fallback is measured again: one run, one fallback
+                    List<CellKey> again = cells.stream().filter(c -> !todo.contains(c) && CellStore.isDone(runDir, c)).toList();
+                    progress.println("native fallback adopted after " + k.id() + " crashed in oneDNN: "
+                            + adopted.get().description() + "; measuring " + (again.size() == 1 ? "it" : "it and the "
+                            + (again.size() - 1) + " cells measured before it") + " again under it");
+                    manifest = manifest.withEnvironment(manifest.environment().withNativeFallback(adopted.get().description()));
+                    manifest.write(runDir);
+                    List<CellKey> rest = new ArrayList<>(todo);
+                    todo.clear();
+                    todo.add(k);
+                    again.stream().filter(c -> !c.equals(k)).forEach(todo::add);
+                    todo.addAll(rest);
+                    total += todo.size() - rest.size();
+                } else {
+                    progress.println("  no stronger native fallback is left to try (-D" + Natives.PROPERTY + "=off is the last)");
+                }
+            }
             progress.flush();
         }
-        manifest.finished().write(runDir);
+        org.medfusion.results.Environment env = manifest.environment();
+        PredictedPeaks.of(cells, k -> PeakPrediction.cached(k, env)).write(runDir); // stored: report reads only the run
+        if (measured > 0 || manifest.finishedAt() == null) {
+            manifest.finished().write(runDir); // a no-op re-run of a finished run keeps its end time, load and ticks
+        }
         Reporter.Rendered rendered = Reporter.render(runDir);
         RunOutcome outcome = RunOutcome.of(cells.stream().map(k -> CellStore.read(CellStore.cellFile(runDir, k))).toList());
         PrintWriter w = spec.commandLine().getOut();
@@ -173,9 +223,27 @@ public final class RunCommand implements Callable<Integer> {
         Path p = Path.of(config);
         if (Files.isDirectory(p)) {
             throw new IllegalArgumentException("--config " + config + " is a directory; give a YAML matrix file or a built-in"
-                    + " name (smoke, seed-table, zoo-cpu, zoo-cpu-maxvit)");
+                    + " name (" + String.join(", ", MatrixConfig.builtInNames()) + ")");
         }
         return clearlyPath || Files.exists(p) ? MatrixConfig.load(p) : MatrixConfig.builtIn(config);
+    }
+
+    /**
+     * What differs between the environment a run was started in and this one among what its figures depend on
+     * ({@link Environment#mergeKey()}: CPU, JVM, DJL and libtorch versions, native fallback, thread count), or null.
+     */
+    static String environmentChange(Environment before, Environment now) {
+        Map<String, String> a = before.mergeKey();
+        Map<String, String> b = now.mergeKey();
+        List<String> diffs = a.keySet().stream().filter(k -> !java.util.Objects.equals(a.get(k), b.get(k)))
+                .map(k -> k + " " + a.get(k) + " -> " + b.get(k)).toList();
+        return diffs.isEmpty() ? null : String.join("; ", diffs);
+    }
+
+    /** The models at sizes whose convolutions the cells run on the CPU (GPU cells run none of oneDNN's). */
+    static List<ConvShapes.ModelAtSize> modelsOf(List<CellKey> cells) {
+        return cells.stream().filter(k -> k.device() == org.medfusion.results.Device.CPU)
+                .map(k -> new ConvShapes.ModelAtSize(k.model(), k.res())).distinct().toList();
     }
 
     /** A knob must name a segment that some checkpointed cell of the matrix recomputes (0..S-2), else it would do nothing. */

@@ -14,8 +14,8 @@ import org.apache.commons.csv.CSVRecord;
 import org.medfusion.bench.CellValidation;
 import org.medfusion.bench.StepTrace;
 import org.medfusion.bench.TimingAllocator;
-import org.medfusion.results.AtomicFiles;
-import org.medfusion.results.ChildJvm;
+import org.medfusion.platform.AtomicFiles;
+import org.medfusion.platform.ChildJvm;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Stats;
 import picocli.CommandLine.Command;
@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code step-trace}: one cell's training steps in a child JVM set up exactly like a timing fork (its JVM options and
- * allocator environment), each step with where its time went ({@link org.medfusion.bench.ProcSched}): the tool for
+ * allocator environment), each step with where its time went ({@link org.medfusion.platform.ProcSched}): the tool for
  * finding out whether a cell's spread is the tool's or the machine's. A slow step whose threads waited in the run
  * queue was descheduled; one beside other processes' CPU time was displaced; one with page faults paid for memory;
  * one with none of these, both cores busy, ran slower on the CPUs it had (what the machine does, e.g. where a VM's
@@ -65,7 +65,10 @@ public final class StepTraceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps must be >= 2 (a spread needs two steps), got " + steps);
         }
         Integer threadCount = threads.value();
-        NativesMissingException.ensureEngine();
+        if (out != null) {
+            checkWritable(out); // before a trace of tens of seconds, not after
+        }
+        NativesMissingException.ensureCovered(List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res())));
         String csv;
         try {
             csv = runChild(key, threadCount);
@@ -91,9 +94,18 @@ public final class StepTraceCommand implements Callable<Integer> {
         if (threadCount != null) {
             jvmArgs.add(org.medfusion.bench.MeasureSettings.threadsJvmArg(threadCount));
         }
-        return ChildJvm.run(jvmArgs, StepTrace.class, List.of(key.model(), Integer.toString(key.batch()), Integer.toString(key.res()),
-                Integer.toString(key.segments()), key.split().label(), key.precision().label(), key.device().label(), Integer.toString(warmup),
-                Integer.toString(steps)), TimingAllocator.variables(), "tracing " + key.id());
+        ChildJvm child = ChildJvm.of(StepTrace.class).jvmArgs(jvmArgs).args(List.of(key.model(), Integer.toString(key.batch()),
+                Integer.toString(key.res()), Integer.toString(key.segments()), key.split().label(), key.precision().label(),
+                key.device().label(), Integer.toString(warmup), Integer.toString(steps))).what("tracing " + key.id());
+        TimingAllocator.variables().forEach(child::env);
+        Path errors = java.nio.file.Files.createTempDirectory("medfusion-step-trace");
+        try {
+            return child.errorDir(errors).runForOutput();
+        } finally {
+            if (!java.nio.file.Files.list(errors).findAny().isPresent()) {
+                AtomicFiles.deleteTreeQuietly(errors); // a crash's hs_err stays, named in the error
+            }
+        }
     }
 
     /** The measured steps' spread and, per step on average, where the time went; the slowest steps one by one. */
@@ -144,5 +156,18 @@ public final class StepTraceCommand implements Callable<Integer> {
             hi = Math.max(hi, cv);
         }
         return String.format(Locale.ROOT, "%.1f-%.1f %%", 100 * lo, 100 * hi);
+    }
+
+    /** {@code --out} must be a file we can create or replace: its folder exists and is writable, it is no directory. */
+    static void checkWritable(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new IllegalArgumentException("--out " + file + " is a directory; give a file path for the CSV");
+        }
+        if (dir == null || !java.nio.file.Files.isDirectory(dir) || !java.nio.file.Files.isWritable(dir)
+                || (java.nio.file.Files.exists(file) && !java.nio.file.Files.isWritable(file))) {
+            throw new IllegalArgumentException("--out " + file + " cannot be written (" + (dir == null || !java.nio.file.Files.isDirectory(dir)
+                    ? "its folder does not exist" : "no write permission") + "); give a writable file path");
+        }
     }
 }

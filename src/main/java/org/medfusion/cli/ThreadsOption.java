@@ -11,8 +11,10 @@ public final class ThreadsOption {
 
     /** The count, or null for libtorch's default. @throws IllegalArgumentException (a usage error) below 1 */
     Integer value() {
-        if (threads != null && threads < 1) {
-            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (threads != null && (threads < 1 || threads > cores)) {
+            throw new IllegalArgumentException("--threads must be between 1 and the " + cores + " cores of this machine"
+                    + " (more threads than cores only make every thread wait), got " + threads);
         }
         return threads;
     }

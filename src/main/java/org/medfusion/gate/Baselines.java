@@ -62,10 +62,10 @@ public final class Baselines {
                 copyTree(run, tmp);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                deleteTree(tmp);
+                org.medfusion.platform.AtomicFiles.deleteTreeQuietly(tmp);
                 throw new ReportDataException("cannot store baseline " + target + ": " + e.getMessage());
             } catch (IOException | RuntimeException e) {
-                deleteTree(tmp);
+                org.medfusion.platform.AtomicFiles.deleteTreeQuietly(tmp);
                 throw e;
             }
         } catch (IOException e) {
@@ -116,14 +116,6 @@ public final class Baselines {
                     Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-        }
-    }
-
-    private static void deleteTree(Path p) {
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
-        } catch (IOException e) {
-            // best effort: a temp directory starting with '.' is ignored by newest()
         }
     }
 }

@@ -44,7 +44,7 @@ public record GateOptions(double memoryTolerancePct, long memoryFloorBytes, doub
 
     /** A memory floor as given on the command line ({@code 2MiB}, {@code 0}, bytes). */
     public static long memoryFloor(String text) {
-        return org.medfusion.planner.ByteSize.parse("--memory-floor", text, 0);
+        return org.medfusion.platform.ByteSize.parse("--memory-floor", text, 0);
     }
 
     /** @throws IllegalArgumentException (a usage error) for a NaN, infinite or negative threshold or alpha outside (0, 1) */

@@ -11,7 +11,7 @@ import javax.xml.transform.TransformerException;
 import javax.xml.transform.TransformerFactory;
 import javax.xml.transform.dom.DOMSource;
 import javax.xml.transform.stream.StreamResult;
-import org.medfusion.results.Json;
+import org.medfusion.platform.Json;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 

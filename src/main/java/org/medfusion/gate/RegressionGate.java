@@ -112,6 +112,12 @@ public final class RegressionGate {
             GateOptions o) {
         Map<CellKey, CellResult> base = index(baseline);
         Map<CellKey, CellResult> cand = index(candidate);
+        if (!baseline.isEmpty() && base.keySet().stream().noneMatch(cand::containsKey)) {
+            throw new GateRefusedException("nothing to compare: no cell is in both runs (baseline " + base.keySet().stream()
+                    .map(CellKey::id).sorted().limit(3).toList() + (base.size() > 3 ? "..." : "") + ", candidate "
+                    + cand.keySet().stream().map(CellKey::id).sorted().limit(3).toList() + (cand.size() > 3 ? "..." : "")
+                    + "); gate two runs of the same matrix");
+        }
         List<Result> out = new ArrayList<>();
         int compared = 0;
         int skipped = 0;
@@ -306,7 +312,7 @@ public final class RegressionGate {
     }
 
     private static String mib(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+        return org.medfusion.platform.ByteSize.mib(bytes);
     }
 
     private static String pct(double v) {

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.medfusion.results.AtomicFiles;
+import org.medfusion.platform.AtomicFiles;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Fmt;
 
@@ -145,7 +145,7 @@ public final class HistorySite {
     private String rules() {
         return "Regression marks (red): step time whose 95% CI lies entirely above the previous run's CI plus "
                 + Fmt.fixed(history.tolerances().timePct(), 1) + " %; peak memory above the previous run's by more than "
-                + Fmt.fixed(history.tolerances().memoryPct(), 1) + " % and " + org.medfusion.planner.ByteSize.mib(history.tolerances().memoryFloorBytes())
+                + Fmt.fixed(history.tolerances().memoryPct(), 1) + " % and " + org.medfusion.platform.ByteSize.mib(history.tolerances().memoryFloorBytes())
                 + " with the same method. Only runs on the same machine and library versions are compared.";
     }
 

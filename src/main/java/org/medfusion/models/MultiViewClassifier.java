@@ -26,7 +26,7 @@ import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.checkpoint.GradMode;
 import org.medfusion.checkpoint.SequenceForward;
-import org.medfusion.results.AtomicFiles;
+import org.medfusion.platform.AtomicFiles;
 
 /**
  * MedFusion's multi-view classifier (the seed's scenario 4): input (B, views, C, H, W); every view

@@ -11,10 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.medfusion.platform.ChildJvm;
+import org.medfusion.platform.ExternalCommand;
+import org.medfusion.platform.AtomicFiles;
 
 /**
  * Can DJL's PyTorch JNI (built for one libtorch version) run against the libtorch of this machine?
@@ -241,29 +243,13 @@ public final class LibtorchPreflight {
 
     /** {@code <torch package>/lib} of the python3 on the PATH, or null. */
     static Path pythonTorchLib() {
-        try {
-            Process p = new ProcessBuilder("python3", "-c", "import torch,os;print(os.path.dirname(torch.__file__))")
-                    .redirectErrorStream(false).start();
-            p.getOutputStream().close();
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
-            }
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
-            }
-            if (p.exitValue() != 0 || out.isEmpty()) {
-                return null;
-            }
-            Path lib = Paths.get(out.lines().reduce((a, b) -> b).orElse(out)).resolve("lib");
-            return Files.isDirectory(lib) ? lib : null;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        List<String> out = ExternalCommand.output(List.of("python3", "-c", "import torch,os;print(os.path.dirname(torch.__file__))"),
+                java.time.Duration.ofSeconds(60)).orElse(List.of());
+        if (out.isEmpty()) {
             return null;
         }
+        Path lib = Paths.get(out.get(out.size() - 1).strip()).resolve("lib");
+        return Files.isDirectory(lib) ? lib : null;
     }
 
     private record Probe(boolean ok, String engineVersion, int gpus, String output) {
@@ -271,42 +257,29 @@ public final class LibtorchPreflight {
 
     /** Loads the engine in a child JVM (same runtime and classpath) with PYTORCH_LIBRARY_PATH = dir. */
     private static Probe probe(Path dir, String flavor, Map<String, String> env, long timeoutSeconds) {
-        String java = ProcessHandle.current().info().command()
-                .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-Dai.djl.offline=true", "-cp",
-                System.getProperty("java.class.path"), LibtorchPreflight.class.getName(), "--probe"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().putAll(env);
-        pb.environment().put("PYTORCH_LIBRARY_PATH", dir.toString());
-        pb.environment().put("PYTORCH_FLAVOR", flavor);
-        pb.environment().put("DJL_OFFLINE", "true");
+        Path errors = null;
         try {
-            Path log = Files.createTempFile("libtorch-preflight", ".log");
-            try {
-                pb.redirectOutput(log.toFile());
-                Process p = pb.start();
-                p.getOutputStream().close();
-                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    return new Probe(false, null, -1, "timed out after " + timeoutSeconds + " s");
-                }
-                String out = Files.readString(log, StandardCharsets.UTF_8);
-                for (String line : out.split("\\R")) {
-                    if (line.startsWith(PROBE_OK + " ")) {
-                        String[] f = line.split(" ");
-                        return new Probe(p.exitValue() == 0, f[1], Integer.parseInt(f[2]), out);
-                    }
-                }
-                return new Probe(false, null, -1, out + (p.exitValue() > 128 ? "\nchild died with signal " + (p.exitValue() - 128) : ""));
-            } finally {
-                Files.deleteIfExists(log);
+            errors = Files.createTempDirectory("libtorch-preflight");
+            ChildJvm child = ChildJvm.of(LibtorchPreflight.class).jvmArgs(List.of("-Xmx512m", "-Dai.djl.offline=true"))
+                    .args(List.of("--probe")).onlyEnv(env).env("PYTORCH_LIBRARY_PATH", dir.toString())
+                    .env("PYTORCH_FLAVOR", flavor).errorDir(errors).mergeStderr()
+                    .timeout(java.time.Duration.ofSeconds(timeoutSeconds)).what("loading libtorch from " + dir);
+            ChildJvm.Result r = child.run();
+            if (r.timedOut()) {
+                return new Probe(false, null, -1, "timed out after " + timeoutSeconds + " s");
             }
+            String out = r.output();
+            for (String line : out.split("\\R")) {
+                if (line.startsWith(PROBE_OK + " ")) {
+                    String[] f = line.split(" ");
+                    return new Probe(r.exitCode() == 0, f[1], Integer.parseInt(f[2]), out);
+                }
+            }
+            return new Probe(false, null, -1, out + r.crash().map(c -> "\nchild died with " + c.describe()).orElse(""));
         } catch (IOException e) {
-            return new Probe(false, null, -1, "could not start the child JVM: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Probe(false, null, -1, "interrupted");
+            return new Probe(false, null, -1, "could not start the child JVM: " + e.getMessage());
+        } finally {
+            AtomicFiles.deleteTreeQuietly(errors);
         }
     }
 

@@ -5,271 +5,208 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.medfusion.results.AtomicFiles;
-import org.medfusion.results.Json;
+import java.util.Set;
+import java.util.TreeSet;
+import org.medfusion.platform.ChildJvm;
+import org.medfusion.platform.HsErrReport;
+import org.medfusion.platform.AtomicFiles;
+import org.medfusion.platform.Json;
 
 /**
- * Finds out, before anything is measured, whether libtorch crashes natively on this machine, and which fallback
- * avoids it. The probe ({@link ProbeMain}) runs in a child JVM on the same {@code java} and classpath, because the
- * crash (a signal in oneDNN, DESIGN.md 4b) kills the process it happens in. A child that dies from a signal (exit
- * above 128, or an hs_err file) is a crash; the probe is then repeated with each fallback, fastest first
- * ({@link Fallback#PREFERENCE}), and the first that passes is chosen. Only where the first probe crashes is a fallback chosen: where it passes nothing changes.
+ * Finds out, before a convolution runs, whether libtorch crashes natively on it on this machine, and which fallback
+ * avoids it. The probe ({@link ProbeMain}) runs forward and backward of every given convolution shape class in a
+ * child JVM ({@link ChildJvm}), because the crash (a signal in oneDNN) kills the process it happens in. The shape
+ * classes come from the models about to run ({@code backbones.ConvShapes}), so the probe covers what will run by
+ * construction; a guessed list of shapes once passed on a CPU where ResNet-50 crashed.
  *
- * <p>The verdict is cached as JSON under {@code <dir>/<key>.json}, the key a hash of the {@link CpuSignature}, the
- * libtorch version and {@code ONEDNN_MAX_CPU_ISA} (and the test hook), so every later process on the machine (CLI
- * commands, JMH forks, test JVMs) reads it in microseconds. The default directory is
- * {@code ~/.cache/medfusion/preflight}; {@code -Dmedfusion.preflight.dir} overrides it. The hs_err file of a crash
- * is kept beside the verdict ({@code <key>-hs_err.log}), never in the working directory.
+ * <p>When the shapes crash under the process's current fallback, each stronger fallback ({@link Fallback#PREFERENCE},
+ * fastest first; {@link Fallback#ISA_AVX} only before the process's first convolution) is probed on every shape the
+ * process covers, and the first that passes is the verdict.
+ *
+ * <p>Each probe's result is cached as JSON under {@code <dir>/<key>.json}, the key a hash of the {@link CpuSignature},
+ * the libtorch version, {@code ONEDNN_MAX_CPU_ISA}, the armed {@link SimulatedOneDnnCrash}, the fallback and the
+ * shape set, so every later process asking the same reads it in microseconds. The default directory is
+ * {@code ~/.cache/medfusion/preflight}; {@code -Dmedfusion.preflight.dir} overrides it. A crashed probe's hs_err file
+ * is kept there too ({@code <key>-hs_err.log}), never in the working directory.
  */
 public final class NativePreflight {
 
     /** System property naming the cache directory. */
     public static final String DIR_PROPERTY = "medfusion.preflight.dir";
-    /** System property equivalent of {@link ProbeMain#SIMULATE_ENV}, forwarded to the probe child. */
-    public static final String SIMULATE_PROPERTY = "medfusion.probe.simulateCrash";
 
-    private static final Pattern SIGNAL = Pattern.compile("^#\\s+(SIG[A-Z]+) \\(0x[0-9a-f]+\\)", Pattern.MULTILINE);
-    private static final Pattern FRAME = Pattern.compile("^# Problematic frame:\\R#\\s*(.+)$", Pattern.MULTILINE);
-    private static final String[] SIGNALS = {"", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS",
-        "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM"};
-
-    /** Where a verdict came from. */
+    /** Where a verdict came from: the cache file of the deciding probe, and whether any probe ran now. */
     public record Outcome(NativeVerdict verdict, Path cacheFile, boolean fresh) {
     }
 
-    /** One probe child's end. */
-    record ProbeRun(int exitCode, boolean timedOut, String signal, String frame, String shape, String outputTail,
-            String hsErr, long millis) {
-
-        boolean crashed() {
-            return !timedOut && (exitCode > 128 || hsErr != null);
-        }
-
-        boolean passed() {
-            return !timedOut && exitCode == 0 && hsErr == null;
-        }
-
-        String crashText() {
-            // with -XX:-CreateCoredumpOnCrash the JVM exits 1 after writing hs_err: the exit code says nothing then
-            StringBuilder b = new StringBuilder("preflight probe died with ").append(signal);
-            if (hsErr == null) {
-                b.append(" (exit ").append(exitCode).append(")");
-            }
-            if (shape != null) {
-                b.append(" in forward/backward of a ").append(shape);
-            }
-            if (frame != null) {
-                b.append(" at ").append(frame);
-            }
-            return b.toString();
-        }
+    /** One probe of a shape set under one fallback, as cached. */
+    record ProbeResult(String key, Fallback fallback, int shapes, boolean passed, boolean crashed, String detail,
+            String checkedAt, long millis) {
     }
 
     private final Path dir;
-    private final boolean simulateCrash;
     private final Duration timeout;
 
-    public NativePreflight(Path dir, boolean simulateCrash, Duration timeout) {
+    public NativePreflight(Path dir, Duration timeout) {
         this.dir = dir;
-        this.simulateCrash = simulateCrash;
         this.timeout = timeout;
     }
 
-    /** Directory from {@code -Dmedfusion.preflight.dir} or {@code ~/.cache/medfusion/preflight}; hook from env or property. */
+    /** Directory from {@code -Dmedfusion.preflight.dir} or {@code ~/.cache/medfusion/preflight}. */
     public static NativePreflight fromSystem() {
         String d = System.getProperty(DIR_PROPERTY);
         Path dir = d != null && !d.isBlank() ? Path.of(d)
                 : Path.of(System.getProperty("user.home"), ".cache", "medfusion", "preflight");
-        boolean simulate = "1".equals(System.getenv(ProbeMain.SIMULATE_ENV))
-                || Boolean.parseBoolean(System.getProperty(SIMULATE_PROPERTY));
-        return new NativePreflight(dir, simulate, Duration.ofSeconds(180));
+        return new NativePreflight(dir, Duration.ofSeconds(300));
     }
 
     public Path dir() {
         return dir;
     }
 
-    /** Cache key of this machine and libtorch version (and of what else changes the native path). */
-    public String key(CpuSignature cpu, String libtorchVersion) {
-        String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
-        return cpu.key(libtorchVersion, "isa=" + (isa == null ? "" : isa) + (simulateCrash ? " simulated-crash" : ""));
+    /**
+     * The verdict for running {@code added} in a process that already runs {@code covered} under {@code current}.
+     *
+     * @param convolutionsRan whether the process has run a convolution (then {@link Fallback#ISA_AVX} is too late)
+     */
+    public Outcome verdict(String libtorchVersion, Set<ConvShape> added, Set<ConvShape> covered, Fallback current,
+            boolean convolutionsRan) {
+        return verdict(libtorchVersion, added, covered, current, convolutionsRan, ProbeMain.BATCH);
     }
 
-    /** The cached verdict if there is a readable one, else a fresh probe (written to the cache unless it failed). */
-    public Outcome verdict(String libtorchVersion, boolean refresh) {
+    /** As {@link #verdict(String, Set, Set, Fallback, boolean)}, probing at {@code batch} (a crashed cell's batch). */
+    public Outcome verdict(String libtorchVersion, Set<ConvShape> added, Set<ConvShape> covered, Fallback current,
+            boolean convolutionsRan, int batch) {
         CpuSignature cpu = CpuSignature.detect();
-        String key = key(cpu, libtorchVersion);
+        List<ProbeResult> fresh = new ArrayList<>();
+        ProbeResult first = result(cpu, libtorchVersion, added, current, batch, fresh);
+        Set<ConvShape> all = new TreeSet<>(covered);
+        all.addAll(added);
+        String now = Instant.now().toString();
+        long ms = fresh.stream().mapToLong(ProbeResult::millis).sum();
+        if (first.passed()) {
+            return outcome(new NativeVerdict(first.key(), cpu.describe(), libtorchVersion, NativeVerdict.Probe.PASS,
+                    null, current, true, null, all.size(), now, ms), first, !fresh.isEmpty());
+        }
+        if (!first.crashed()) {
+            return outcome(new NativeVerdict(first.key(), cpu.describe(), libtorchVersion, NativeVerdict.Probe.FAILED,
+                    first.detail(), current, true, null, all.size(), now, ms), first, !fresh.isEmpty());
+        }
+        List<String> tried = new ArrayList<>();
+        for (Fallback f : current.stronger()) {
+            if (convolutionsRan && !f.applicableAfterConvolutions()) {
+                continue;
+            }
+            ProbeResult r = result(cpu, libtorchVersion, all, f, batch, fresh);
+            ms = fresh.stream().mapToLong(ProbeResult::millis).sum();
+            if (r.passed()) {
+                return outcome(new NativeVerdict(r.key(), cpu.describe(), libtorchVersion, NativeVerdict.Probe.CRASH,
+                        first.detail() + "; passes with " + f.id(), f, true, null, all.size(), now, ms), r, !fresh.isEmpty());
+            }
+            tried.add(f.id() + ": " + r.detail());
+        }
+        return outcome(new NativeVerdict(first.key(), cpu.describe(), libtorchVersion, NativeVerdict.Probe.CRASH,
+                first.detail(), current, false, "no fallback passed (" + String.join("; ", tried)
+                        + "); try another libtorch version or machine", all.size(), now, ms), first, !fresh.isEmpty());
+    }
+
+    private Outcome outcome(NativeVerdict v, ProbeResult deciding, boolean fresh) {
+        return new Outcome(v, dir.resolve(deciding.key() + ".json"), fresh);
+    }
+
+    /** The cached result of probing {@code shapes} under {@code fallback}, else a fresh probe (cached unless it failed). */
+    private ProbeResult result(CpuSignature cpu, String version, Set<ConvShape> shapes, Fallback fallback, int batch,
+            List<ProbeResult> fresh) {
+        String key = key(cpu, version, shapes, fallback, batch);
         Path file = dir.resolve(key + ".json");
-        if (!refresh && Files.isRegularFile(file)) {
+        if (Files.isRegularFile(file)) {
             try {
-                NativeVerdict cached = Json.MAPPER.readValue(Files.readString(file), NativeVerdict.class);
+                ProbeResult cached = Json.MAPPER.readValue(Files.readString(file), ProbeResult.class);
                 if (cached != null && key.equals(cached.key())) {
-                    return new Outcome(cached, file, false);
+                    return cached;
                 }
             } catch (IOException | RuntimeException e) {
                 // unreadable cache: probe again and overwrite it
             }
         }
-        NativeVerdict v = probe(cpu, key, libtorchVersion);
-        if (!NativeVerdict.FAILED.equals(v.probe())) {
-            write(file, v);
+        ProbeResult r = probe(key, shapes, fallback, batch);
+        fresh.add(r);
+        if (r.passed() || r.crashed()) {
+            write(file, r);
         }
-        return new Outcome(v, file, true);
+        return r;
     }
 
-    private static void write(Path file, NativeVerdict v) {
+    /** Cache key of a probe: machine, libtorch, what else changes the native path, fallback and shape set. */
+    static String key(CpuSignature cpu, String libtorchVersion, Set<ConvShape> shapes, Fallback fallback, int batch) {
+        String isa = System.getenv(OneDnnFallback.ISA_VARIABLE);
+        SimulatedOneDnnCrash sim = SimulatedOneDnnCrash.armed();
+        String extra = "isa=" + (isa == null ? "" : isa) + (sim == null ? "" : " " + sim.describe()) + " fallback="
+                + fallback.id() + " shapes=" + shapeSetHash(shapes) + (batch == ProbeMain.BATCH ? "" : " batch=" + batch);
+        return cpu.key(libtorchVersion, extra);
+    }
+
+    static String shapeSetHash(Set<ConvShape> shapes) {
         try {
-            Files.createDirectories(file.getParent());
-            AtomicFiles.writeString(file, Json.MAPPER.writeValueAsString(v) + "\n");
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            for (ConvShape s : new TreeSet<>(shapes)) {
+                d.update((s.key() + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(d.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void write(Path file, ProbeResult r) {
+        try {
+            Files.createDirectories(dir);
+            AtomicFiles.writeString(file, Json.MAPPER.writeValueAsString(r) + "\n");
         } catch (IOException | UncheckedIOException e) {
             // an unwritable cache costs a probe per process, nothing else
         }
     }
 
-    /** Runs the probe without a fallback, and after a crash with each {@link Fallback#PREFERENCE} until one passes. */
-    NativeVerdict probe(CpuSignature cpu, String key, String libtorchVersion) {
-        long start = System.nanoTime();
-        ProbeRun plain = runChild(Fallback.NONE, Map.of());
-        String now = Instant.now().toString();
-        if (plain.passed()) {
-            return new NativeVerdict(key, cpu.describe(), libtorchVersion, NativeVerdict.PASS, null, Fallback.NONE.id(),
-                    true, null, now, ms(start));
-        }
-        if (!plain.crashed()) {
-            String why = plain.timedOut() ? "probe child timed out after " + timeout.toSeconds() + " s"
-                    : "probe child exited " + plain.exitCode() + ": " + plain.outputTail();
-            return new NativeVerdict(key, cpu.describe(), libtorchVersion, NativeVerdict.FAILED, why, Fallback.NONE.id(),
-                    true, null, now, ms(start));
-        }
-        keepHsErr(plain, key);
-        List<String> tried = new ArrayList<>();
-        for (Fallback f : Fallback.PREFERENCE) {
-            ProbeRun r = runChild(f, Map.of());
-            if (r.passed()) {
-                return new NativeVerdict(key, cpu.describe(), libtorchVersion, NativeVerdict.CRASH,
-                        plain.crashText() + "; passes with " + f.id(), f.id(), true, null, now, ms(start));
-            }
-            tried.add(f.id() + ": " + (r.crashed() ? r.crashText() : r.timedOut() ? "timed out" : "exit " + r.exitCode()));
-        }
-        return new NativeVerdict(key, cpu.describe(), libtorchVersion, NativeVerdict.CRASH, plain.crashText(),
-                Fallback.NONE.id(), false, "no fallback passed (" + String.join("; ", tried)
-                        + "); try another libtorch version or machine", now, ms(start));
-    }
-
-    private static long ms(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1_000_000;
-    }
-
-    private void keepHsErr(ProbeRun r, String key) {
-        if (r.hsErr() == null) {
-            return;
-        }
-        try {
-            Files.createDirectories(dir);
-            AtomicFiles.writeString(dir.resolve(key + "-hs_err.log"), r.hsErr());
-        } catch (IOException | UncheckedIOException e) {
-            // the frame is in the verdict already
-        }
-    }
-
-    /** Starts {@link ProbeMain} on this JVM's java and classpath, hs_err files into a temp dir, and waits. */
-    ProbeRun runChild(Fallback fallback, Map<String, String> env) {
-        long start = System.nanoTime();
+    /** Runs {@link ProbeMain} over {@code shapes} under {@code fallback} in a child JVM. */
+    ProbeResult probe(String key, Set<ConvShape> shapes, Fallback fallback, int batch) {
         Path work = null;
         try {
-            work = Files.createTempDirectory("medfusion-probe");
-            Path out = work.resolve("probe.out");
-            List<String> cmd = new ArrayList<>();
-            cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            cmd.add("-Xmx512m");
-            cmd.add("-XX:ErrorFile=" + work.resolve("hs_err_pid%p.log"));
-            cmd.add("-XX:-CreateCoredumpOnCrash");
-            for (String p : System.getProperties().stringPropertyNames()) {
-                if (p.startsWith("ai.djl.") || p.equals("DJL_CACHE_DIR") || p.equals("ENGINE_CACHE_DIR")) {
-                    cmd.add("-D" + p + "=" + System.getProperty(p));
+            Files.createDirectories(dir);
+            work = Files.createTempDirectory(dir, "probe-");
+            Path list = work.resolve("shapes.txt");
+            Files.write(list, new TreeSet<>(shapes).stream().map(ConvShape::key).toList(), StandardCharsets.UTF_8);
+            ChildJvm.Result r = ChildJvm.of(ProbeMain.class).jvmArgs(List.of("-Xmx1g"))
+                    .args(List.of("--fallback", fallback.id(), "--shapes", list.toString(), "--batch", Integer.toString(batch)))
+                    .errorDir(work).workDir(work).mergeStderr().timeout(timeout).what("the native preflight probe").run();
+            String now = Instant.now().toString();
+            if (r.succeeded()) {
+                return new ProbeResult(key, fallback, shapes.size(), true, false, null, now, r.millis());
+            }
+            if (r.crashed()) {
+                HsErrReport crash = r.crash().orElseThrow();
+                if (r.hsErrFile().isPresent()) {
+                    Files.copy(r.hsErrFile().get(), dir.resolve(key + "-hs_err.log"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 }
+                String shape = lastShape(r.output());
+                String detail = "probe died with " + crash.signal() + (shape == null ? "" : " in forward/backward of " + shape)
+                        + (crash.frame() == null ? "" : " at " + crash.frame());
+                return new ProbeResult(key, fallback, shapes.size(), false, true, detail, now, r.millis());
             }
-            cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
-            cmd.add(ProbeMain.class.getName());
-            cmd.add("--fallback");
-            cmd.add(fallback.id());
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
-                    .redirectOutput(out.toFile());
-            pb.environment().putAll(env);
-            pb.environment().put("DJL_OFFLINE", pb.environment().getOrDefault("DJL_OFFLINE", "true"));
-            if (simulateCrash) {
-                pb.environment().put(ProbeMain.SIMULATE_ENV, "1");
-            } else {
-                pb.environment().remove(ProbeMain.SIMULATE_ENV);
-            }
-            Process p = pb.start();
-            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!done) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            String output = Files.readString(out, StandardCharsets.UTF_8);
-            Path hsErr = findHsErr(work);
-            String hs = hsErr == null ? "" : Files.readString(hsErr, StandardCharsets.ISO_8859_1);
-            int exit = done ? p.exitValue() : -1;
-            return new ProbeRun(exit, !done, signal(hs, exit), frame(hs), lastShape(output), tail(output),
-                    hsErr == null ? null : hs, ms(start));
+            String why = r.timedOut() ? "probe child timed out after " + timeout.toSeconds() + " s"
+                    : "probe child exited " + r.exitCode() + ": " + tail(r.output());
+            return new ProbeResult(key, fallback, shapes.size(), false, false, why, now, r.millis());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run the native preflight probe: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during the native preflight probe", e);
         } finally {
-            deleteQuietly(work);
+            AtomicFiles.deleteTreeQuietly(work);
         }
-    }
-
-    private static void deleteQuietly(Path work) {
-        if (work == null) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(work)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // a temp dir left behind
-        }
-    }
-
-    private static Path findHsErr(Path work) throws IOException {
-        try (Stream<Path> s = Files.list(work)) {
-            return s.filter(f -> f.getFileName().toString().startsWith("hs_err")).findFirst().orElse(null);
-        }
-    }
-
-    /** The signal named in the hs_err file, else the one of exit code 128+n. */
-    static String signal(String hsErr, int exit) {
-        Matcher m = SIGNAL.matcher(hsErr);
-        if (m.find()) {
-            return m.group(1);
-        }
-        int n = exit - 128;
-        return n > 0 && n < SIGNALS.length ? SIGNALS[n] : "signal " + n;
-    }
-
-    /** The {@code Problematic frame} of an hs_err file, shortened to library and symbol; null when absent. */
-    static String frame(String hsErr) {
-        Matcher m = FRAME.matcher(hsErr);
-        if (!m.find()) {
-            return null;
-        }
-        // "C  [libtorch_cpu.so+0x1234]  dnnl::...::est_eff_1x1()+0x51" -> "libtorch_cpu.so dnnl::...::est_eff_1x1()"
-        String f = m.group(1).trim().replaceFirst("^[CJjVv]\\s+", "");
-        f = f.replaceAll("\\[([^+\\]]+)\\+0x[0-9a-f]+\\]", "$1").replaceAll("\\+0x[0-9a-f]+$", "");
-        return f.replaceAll("\\s+", " ").trim();
     }
 
     /** The shape class the probe had started last ({@code probe start <class>} without a matching ok). */

@@ -1,31 +1,48 @@
 package org.medfusion.natives;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
 /**
- * What the preflight found on a machine, as cached in {@code <key>.json} (see {@link NativePreflight}).
+ * What the preflight concluded for a set of convolution shape classes on this machine (see {@link NativePreflight}).
  *
- * @param key cache key: hash of the CPU signature, the libtorch version and anything else that changes the native path
+ * @param key cache key of the probe that decided (CPU signature, libtorch version, fallback, shape set)
  * @param cpu the CPU signature in words ({@link CpuSignature#describe()})
  * @param libtorchVersion libtorch version the probe ran on
- * @param probe {@code pass} (no crash without a fallback), {@code crash} (the probe child died from a signal) or
- *     {@code failed} (the probe could not run: timeout or an exception; nothing is concluded)
- * @param detail what happened: the signal, the native frame from the hs_err file and the shape class running, or
- *     why the probe failed; {@code null} on pass
- * @param fallback the fallback to apply ({@link Fallback#id()}: {@code none}, {@code onednn-isa-avx}, {@code onednn-off})
+ * @param probe what the probe of the shapes without a new fallback found
+ * @param detail what happened: the signal, the native frame and the shape class running, or why the probe failed;
+ *     null on pass
+ * @param fallback the fallback to apply
  * @param usable false when the probe crashed and no in-process fallback passed (the engine cannot work here)
  * @param advice what a person can do when {@code usable} is false, else null
+ * @param shapes how many convolution shape classes the verdict covers
  * @param checkedAt ISO-8601 instant of the probe
- * @param probeMillis wall time of all probe children
+ * @param probeMillis wall time of the probe children (0 when every answer came from the cache)
  */
-public record NativeVerdict(String key, String cpu, String libtorchVersion, String probe, String detail,
-        String fallback, boolean usable, String advice, String checkedAt, long probeMillis) {
+public record NativeVerdict(String key, String cpu, String libtorchVersion, Probe probe, String detail, Fallback fallback,
+        boolean usable, String advice, int shapes, String checkedAt, long probeMillis) {
 
-    public static final String PASS = "pass";
-    public static final String CRASH = "crash";
-    public static final String FAILED = "failed";
+    /** What a probe found. */
+    public enum Probe {
+        /** No crash without a (new) fallback. */
+        PASS,
+        /** The probe child died from a signal. */
+        CRASH,
+        /** The probe could not run (timeout, an exception): nothing is concluded. */
+        FAILED,
+        /** Nothing probed: the fallback was set with {@code -Dmedfusion.onednn}, or no convolution is covered yet. */
+        NOT_RUN;
 
-    /** The fallback as an enum. */
-    public Fallback fallbackMode() {
-        return Fallback.fromId(fallback);
+        @JsonValue
+        public String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        }
+
+        @JsonCreator
+        public static Probe fromLabel(String label) {
+            return valueOf(label.toUpperCase(Locale.ROOT).replace(' ', '_'));
+        }
     }
 
     /**
@@ -33,9 +50,9 @@ public record NativeVerdict(String key, String cpu, String libtorchVersion, Stri
      * {@code <what is disabled>: <reason>}, e.g. {@code oneDNN convolution disabled: <reason>}.
      */
     public String description() {
-        if (fallbackMode() == Fallback.NONE) {
+        if (fallback == Fallback.NONE) {
             return "none";
         }
-        return fallbackMode().headline() + ": " + (detail == null ? "requested" : detail);
+        return fallback.headline() + ": " + (detail == null ? "requested" : detail);
     }
 }

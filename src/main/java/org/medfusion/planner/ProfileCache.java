@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.medfusion.results.Device;
 import org.medfusion.results.Environment;
 import org.medfusion.results.Precision;
@@ -115,7 +114,7 @@ public final class ProfileCache {
         }
     }
 
-    private static ModelProfile runWorker(ProfileKey key, boolean memoryEnvironment) throws IOException {
+    private ModelProfile runWorker(ProfileKey key, boolean memoryEnvironment) throws IOException {
         Path result = Files.createTempFile("medfusion-profile", ".json");
         try {
             return runWorker(key, memoryEnvironment, result);
@@ -124,12 +123,14 @@ public final class ProfileCache {
         }
     }
 
-    private static ModelProfile runWorker(ProfileKey key, boolean memoryEnvironment, Path result) throws IOException {
-        Map<String, String> env = new java.util.HashMap<>();
-        env.put("MALLOC_MMAP_THRESHOLD_", memoryEnvironment ? "65536" : null); // null: not inherited from ours either
-        org.medfusion.results.ChildJvm.run(List.of("-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true"),
-                ProfileWorker.class, List.of(key.model(), Integer.toString(key.batch()), Integer.toString(key.res()), Integer.toString(REPEATS),
-                        result.toString()), env, "profiling " + key.id());
+    private ModelProfile runWorker(ProfileKey key, boolean memoryEnvironment, Path result) throws IOException {
+        // null: MALLOC_MMAP_THRESHOLD_ not inherited from ours either; a crash's hs_err goes beside the profiles
+        org.medfusion.platform.ChildJvm.of(ProfileWorker.class)
+                .jvmArgs(List.of("-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true"))
+                .args(List.of(key.model(), Integer.toString(key.batch()), Integer.toString(key.res()), Integer.toString(REPEATS),
+                        result.toString()))
+                .env("MALLOC_MMAP_THRESHOLD_", memoryEnvironment ? "65536" : null)
+                .errorDir(dir.resolve("crashes")).what("profiling " + key.id()).runForOutput();
         return ModelProfile.fromJson(Files.readString(result));
     }
 }

@@ -1,15 +1,11 @@
 package org.medfusion.reference;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Python interpreter that imports torch and torchvision: PyTorch as the reference our backbones are checked against.
@@ -103,39 +99,11 @@ public record TorchPython(String executable, String torchVersion, String torchvi
     private record Result(int exit, String stdout, String stderr) {
     }
 
+    /** Through the platform's one runner of tools that are not JVMs. */
     private static Result run(List<String> cmd, java.util.Map<String, String> env, long timeoutSeconds) {
-        Path out = null;
-        Path err = null;
-        try {
-            out = Files.createTempFile("torch-python", ".out");
-            err = Files.createTempFile("torch-python", ".err");
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(124, "", "timed out after " + timeoutSeconds + " s");
-            }
-            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            return new Result(127, "", e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(130, "", "interrupted");
-        } finally {
-            deleteQuietly(out);
-            deleteQuietly(err);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p != null) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException ignored) {
-                // a temp file left behind is harmless
-            }
-        }
+        org.medfusion.platform.ExternalCommand.Outcome o = org.medfusion.platform.ExternalCommand.run(cmd, env,
+                java.time.Duration.ofSeconds(timeoutSeconds));
+        return new Result(o.exit(), o.stdout(), o.stderr());
     }
 
     private static String lastLine(String s) {

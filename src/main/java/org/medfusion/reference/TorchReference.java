@@ -13,7 +13,7 @@ import org.medfusion.bench.CpuMallocProbe;
 import org.medfusion.checkpoint.SegmentPlan;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
-import org.medfusion.results.Json;
+import org.medfusion.platform.Json;
 import org.medfusion.results.Precision;
 
 /**

@@ -1,7 +1,7 @@
 package org.medfusion.report;
 
 import org.medfusion.results.Fmt;
-import org.medfusion.results.AtomicFiles;
+import org.medfusion.platform.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

@@ -3,7 +3,7 @@ package org.medfusion.report;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.medfusion.results.AtomicFiles;
+import org.medfusion.platform.AtomicFiles;
 import org.medfusion.results.CellIndex;
 import org.medfusion.results.Csv;
 

@@ -3,7 +3,7 @@ package org.medfusion.report;
 import org.medfusion.bench.MemoryProbe;
 import org.medfusion.bench.MemoryProbes;
 import org.medfusion.results.Fmt;
-import org.medfusion.results.AtomicFiles;
+import org.medfusion.platform.AtomicFiles;
 import org.medfusion.results.CellIndex;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;

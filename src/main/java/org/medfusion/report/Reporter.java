@@ -52,7 +52,8 @@ public final class Reporter {
      */
     public static Rendered render(Path runDir) {
         if (!Files.isDirectory(runDir)) {
-            throw new ReportDataException("run directory " + runDir + " does not exist");
+            throw new ReportDataException(Files.exists(runDir) ? runDir + " is a file, not a run directory"
+                    : "run directory " + runDir + " does not exist");
         }
         RunManifest manifest = RunManifest.exists(runDir) ? RunManifest.read(runDir) : null;
         StoredCells stored = StoredCells.load(runDir);
@@ -70,9 +71,9 @@ public final class Reporter {
         if (writeRaw) {
             RawCsv.write(raw, cells, index);
         }
-        // predicted peaks from profiles cached for the run's own environment (none without a manifest)
-        org.medfusion.results.Environment env = manifest == null ? null : manifest.environment();
-        MemoryTable mt = MemoryTable.of(index, k -> org.medfusion.planner.PeakPrediction.cached(k, env));
+        // predicted peaks as stored in the run when it was measured: the report reads nothing outside the run
+        org.medfusion.results.PredictedPeaks predicted = org.medfusion.results.PredictedPeaks.read(runDir);
+        MemoryTable mt = MemoryTable.of(index, predicted::of);
         SlowdownTable st = SlowdownTable.of(index);
         Path mem = mt.write(runDir.resolve(MemoryTable.FILE));
         Path slow = st.write(runDir.resolve(SlowdownTable.FILE));

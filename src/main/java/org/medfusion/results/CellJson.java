@@ -1,5 +1,6 @@
 package org.medfusion.results;
 
+import org.medfusion.platform.Json;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -101,7 +102,21 @@ public final class CellJson {
 
     /** Registers the serializer and deserializer of {@link CellResult} (see {@link Json#MAPPER}). */
     public static SimpleModule module() {
-        SimpleModule m = new SimpleModule("cell-json");
+        return new Module();
+    }
+
+    /**
+     * The serializers of {@link CellResult}, registered with {@link Json#MAPPER} through Jackson's module discovery
+     * ({@code META-INF/services/com.fasterxml.jackson.databind.Module}), so the platform's mapper knows no result type.
+     */
+    public static final class Module extends SimpleModule {
+        public Module() {
+            super("cell-json");
+            register(this);
+        }
+    }
+
+    private static void register(SimpleModule m) {
         m.addSerializer(CellResult.class, new JsonSerializer<>() {
             @Override
             public void serialize(CellResult value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
@@ -119,7 +134,6 @@ public final class CellJson {
                 }
             }
         });
-        return m;
     }
 
     private static JsonNode field(JsonNode n, boolean legacy, String snake) {

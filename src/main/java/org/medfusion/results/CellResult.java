@@ -56,6 +56,12 @@ public record CellResult(CellKey key, String family, CellStatus status, Long pea
         return out;
     }
 
+    /** This result with another message (a failed cell's explanation reworded for where it is shown). */
+    public CellResult withMessage(String text) {
+        return new CellResult(key, family, status, peakBytes, memoryMethod, memoryRepeats, stepMsSamples, stepMsMedian, stepMsCiLow,
+                stepMsCiHigh, recomputeForwardMs, text, pairedPlainMsSamples);
+    }
+
     public static CellResult failed(CellKey key, String family, CellStatus status, String message) {
         return new CellResult(key, family, status, null, null, List.of(), List.of(), null, null, null, null, message);
     }

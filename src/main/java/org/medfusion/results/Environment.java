@@ -1,14 +1,11 @@
 package org.medfusion.results;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The machine and software of a run, as recorded in the manifest.
@@ -58,6 +55,12 @@ public record Environment(String cpuModel, int cores, Long memoryBytes, String g
     public Environment withIntraOpThreads(Integer threads) {
         return new Environment(cpuModel, cores, memoryBytes, gpuName, gpuDriver, cudaVersion, jvm, os, djlVersion, libtorchVersion,
                 nativeFallback, threads);
+    }
+
+    /** This environment with another native fallback in force (a run that adopted one after a crash). */
+    public Environment withNativeFallback(String description) {
+        return new Environment(cpuModel, cores, memoryBytes, gpuName, gpuDriver, cudaVersion, jvm, os, djlVersion, libtorchVersion,
+                description, intraOpThreads);
     }
 
     /** True when the run's figures were measured under a native fallback. */
@@ -181,23 +184,6 @@ public record Environment(String cpuModel, int cores, Long memoryBytes, String g
 
     /** stdout lines of a command that exits 0 within 10 s, else null. */
     static List<String> exec(List<String> cmd) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(false)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
-            }
-            if (p.exitValue() != 0) {
-                return null;
-            }
-            return new ArrayList<>(new String(out, StandardCharsets.UTF_8).lines().toList());
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+        return org.medfusion.platform.ExternalCommand.output(cmd, java.time.Duration.ofSeconds(10)).orElse(null);
     }
 }

@@ -1,5 +1,7 @@
 package org.medfusion.results;
 
+import org.medfusion.platform.Json;
+import org.medfusion.platform.AtomicFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;

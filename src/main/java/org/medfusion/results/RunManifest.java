@@ -1,5 +1,9 @@
 package org.medfusion.results;
 
+import org.medfusion.platform.LoadAverage;
+import org.medfusion.platform.CpuTicks;
+import org.medfusion.platform.Json;
+import org.medfusion.platform.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -123,6 +127,12 @@ public record RunManifest(String runId, String configName, String configHash, Li
         }
         return new RunManifest(runId, configName, configHash, cells, environment.withIntraOpThreads(threads), gitCommit, commandLine,
                 shard, startedAt, finishedAt, missingShards, diagnostics, loadAtStart, loadAtEnd, cpuTicksAtStart, cpuTicksAtEnd);
+    }
+
+    /** This manifest with another environment (the run re-measures its cells under it). */
+    public RunManifest withEnvironment(Environment env) {
+        return new RunManifest(runId, configName, configHash, cells, env, gitCommit, commandLine, shard, startedAt, finishedAt,
+                missingShards, diagnostics, loadAtStart, loadAtEnd, cpuTicksAtStart, cpuTicksAtEnd);
     }
 
     /** A manifest with no missing shards (every run except an incomplete merge). */

@@ -4,7 +4,7 @@
  * run directory that holds it.
  *
  * <p>Layout of a run directory ({@code results/<run-id>/}); every file is written atomically
- * ({@link org.medfusion.results.AtomicFiles}):
+ * ({@link org.medfusion.platform.AtomicFiles}):
  * <pre>
  * manifest.json        RunManifest: run id, config name + sha256, cell list, Environment, git commit,
  *                      command line, shard k/n, start/finish timestamps

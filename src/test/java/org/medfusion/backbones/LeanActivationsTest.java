@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.medfusion.backbones.layers.Layers;
 import org.medfusion.backbones.layers.LeanActivations;
-import org.medfusion.bench.NativeHeap;
+import org.medfusion.platform.NativeHeap;
 import org.medfusion.checkpoint.GradMode;
 
 /**

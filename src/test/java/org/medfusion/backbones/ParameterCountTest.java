@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.medfusion.weights.TorchvisionWeights;
+import org.medfusion.backbones.weights.TorchvisionWeights;
 
 /**
  * Every registered model, built at full size for 1000 classes, matches torchvision's counts exactly, and its parameters

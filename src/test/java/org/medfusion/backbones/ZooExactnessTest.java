@@ -51,15 +51,7 @@ class ZooExactnessTest {
 
     /** The smallest multiple of 32 that the model's input rule accepts. */
     static int smallestResolution(ModelSpec spec) {
-        for (int res = 32; res <= 448; res += 32) {
-            try {
-                spec.inputRule().validate(spec.name(), res);
-                return res;
-            } catch (IllegalArgumentException e) {
-                // try the next size
-            }
-        }
-        throw new IllegalStateException("no valid resolution up to 448 for " + spec.name());
+        return ZooSizes.smallestResolution(spec);
     }
 
     @ParameterizedTest(name = "{0} segments={1}")

@@ -28,6 +28,18 @@ class MatrixConfigTest {
             "");
 
     @Test
+    void builtInIndexListsEveryShippedMatrixAndAnUnknownNameListsThem() throws Exception {
+        List<String> files;
+        try (var f = java.nio.file.Files.list(java.nio.file.Path.of("bench-configs"))) {
+            files = f.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml"))
+                    .map(n -> n.substring(0, n.length() - 5)).sorted().toList();
+        }
+        assertEquals(files, MatrixConfig.builtInNames(), "bench-configs/index.txt must list every bench-configs/*.yaml");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MatrixConfig.builtIn("nosuchbuiltin"));
+        assertEquals("no built-in config 'nosuchbuiltin' and no such file; built-in: " + String.join(", ", files), e.getMessage());
+    }
+
+    @Test
     void validConfigExpandsToTheCartesianProduct() {
         MatrixConfig c = MatrixConfig.parse("tiny.yaml", GOOD);
         List<CellKey> cells = c.cells();

@@ -1,5 +1,6 @@
 package org.medfusion.bench;
 
+import org.medfusion.platform.ProcMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.medfusion.backbones.Backbone;
-import org.medfusion.bench.NativeHeap;
+import org.medfusion.platform.NativeHeap;
 import org.medfusion.train.VerificationResult;
 import org.medfusion.train.Verifier;
 

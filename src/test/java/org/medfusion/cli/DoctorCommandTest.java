@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Map;
+import org.medfusion.natives.Fallback;
 import org.medfusion.natives.NativePreflight;
+import org.medfusion.natives.SimulatedOneDnnCrash;
 
 /** {@code doctor}: what the preflight found, the fallback, exit 0 when usable; {@code -Dmedfusion.onednn=off} (how JMH forks get the decision) applies the fallback. */
 class DoctorCommandTest {
@@ -36,19 +39,29 @@ class DoctorCommandTest {
     }
 
     @Test
-    void printsASimulatedCrashAndItsFallback() {
-        System.setProperty(NativePreflight.DIR_PROPERTY, dir.toString());
-        System.setProperty(NativePreflight.SIMULATE_PROPERTY, "true");
-        try {
-            String[] r = run("doctor", "--refresh");
-            assertEquals("0", r[0], r[1] + r[2]);
-            assertTrue(r[1].contains("probe:            crash (probed now"), r[1]);
-            assertTrue(r[1].contains("fallback:         oneDNN brgemm convolution disabled (ONEDNN_MAX_CPU_ISA=AVX): preflight probe died with SIGFPE"), r[1]);
-            assertTrue(r[1].contains(dir.toString()), "names the cache file: " + r[1]);
-        } finally {
-            System.clearProperty(NativePreflight.DIR_PROPERTY);
-            System.clearProperty(NativePreflight.SIMULATE_PROPERTY);
-        }
+    void printsASimulatedCrashOfTheConfigsShapesAndItsFallback() throws Exception {
+        CliProcess.Result r = CliProcess.run(dir, Map.of(SimulatedOneDnnCrash.ENV, "1"),
+                List.of("-D" + NativePreflight.DIR_PROPERTY + "=" + dir.resolve("cache")), "doctor", "--config", "smoke");
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("probed for:       smoke (resnet50 at 112 px): "), r.output());
+        assertTrue(r.output().contains("probe:            crash (probed now"), r.output());
+        assertTrue(r.output().contains("fallback:         " + Fallback.STRIDED_1X1_SUBSAMPLE.headline() + ": probe died with SIGFPE"
+                + " in forward/backward of conv "), r.output());
+        assertTrue(r.output().contains("k1x1 s2x2"), "the crashing class is a strided 1x1 convolution: " + r.output());
+        assertTrue(r.output().contains(dir.resolve("cache").toString()), "names the cache file: " + r.output());
+    }
+
+    /** The simulation is keyed by shape: ResNet-18's strided 1x1 convolutions have fewer than 512 input channels. */
+    @Test
+    void theSimulatedCrashSparesModelsWithoutTheCrashingClass() throws Exception {
+        java.nio.file.Path yaml = dir.resolve("r18.yaml");
+        java.nio.file.Files.writeString(yaml, "name: r18\ndevice: cpu\nprecision: [fp32]\nmodels: [resnet18]\nbatch_sizes: [2]\n"
+                + "resolutions: [64]\nsegments: [0]\n");
+        CliProcess.Result r = CliProcess.run(dir, Map.of(SimulatedOneDnnCrash.ENV, "1"),
+                List.of("-D" + NativePreflight.DIR_PROPERTY + "=" + dir.resolve("cache")), "doctor", "--config", yaml.toString());
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("probe:            pass (probed now"), r.output());
+        assertTrue(r.output().contains("fallback:         none"), r.output());
     }
 
     /** Runs {@code Main} in a fresh JVM (as a JMH fork would start) with {@code -Dmedfusion.onednn=<mode>}. */
@@ -67,9 +80,10 @@ class DoctorCommandTest {
     void forkPropertyOffSwitchesOneDnnOff() throws Exception {
         String[] r = child("off", "doctor");
         assertEquals("0", r[0], r[1]);
-        assertTrue(r[1].contains("in this process:  oneDNN convolution disabled: requested with -Dmedfusion.onednn=off"), r[1]);
+        assertTrue(r[1].contains("fallback:         oneDNN convolution disabled: requested with -Dmedfusion.onednn=off"), r[1]);
+        assertTrue(r[1].contains("in this process:  onednn-off"), r[1]);
         assertTrue(r[1].contains("oneDNN enabled: false"), r[1]);
-        assertTrue(r[1].contains("JMH forks get -Dmedfusion.onednn=off"), r[1]);
+        assertTrue(r[1].contains("JMH forks and child JVMs get -Dmedfusion.onednn.decided=off"), r[1]);
     }
 
     @Test
@@ -79,6 +93,6 @@ class DoctorCommandTest {
         assertEquals("0", r[0], "verify must agree exactly under ONEDNN_MAX_CPU_ISA=AVX: " + r[1]);
         r = child("avx", "doctor");
         assertTrue(r[1].contains("ONEDNN_MAX_CPU_ISA=AVX"), r[1]);
-        assertTrue(r[1].contains("JMH forks get -Dmedfusion.onednn=avx"), r[1]);
+        assertTrue(r[1].contains("JMH forks and child JVMs get -Dmedfusion.onednn.decided=avx"), r[1]);
     }
 }

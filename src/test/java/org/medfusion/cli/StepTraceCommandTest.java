@@ -11,7 +11,7 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medfusion.bench.ProcSched;
+import org.medfusion.platform.ProcSched;
 import org.medfusion.bench.StepTrace;
 
 /** {@code step-trace}: a real child JVM with the timing fork's settings traces a tiny cell; bad input is exit 2. */

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.medfusion.backbones.Backbone;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
-import org.medfusion.weights.SafeTensors;
-import org.medfusion.weights.TorchvisionWeights;
+import org.medfusion.backbones.weights.SafeTensors;
+import org.medfusion.backbones.weights.TorchvisionWeights;
 
 /** {@code --weights} on the command line: a good file is used, a bad one is one line naming the key and exit 3. */
 class WeightsCommandTest {

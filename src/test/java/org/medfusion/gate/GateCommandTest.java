@@ -80,7 +80,7 @@ class GateCommandTest {
         assertTrue(firstRow.contains("| memory-peak |") && firstRow.contains("| +5.0% | **fail** |"), firstRow);
 
         CliRun json = CliRun.exec("gate", base.toString(), worse.toString(), "--format", "json");
-        var tree = org.medfusion.results.Json.MAPPER.readTree(json.out());
+        var tree = org.medfusion.platform.Json.MAPPER.readTree(json.out());
         assertEquals(false, tree.get("passed").asBoolean());
         assertEquals(2, tree.get("compared").asInt());
     }
@@ -182,7 +182,7 @@ class GateCommandTest {
                 cand.toString(), "--format", "json");
         assertEquals(0, cross.code(), cross.err());
         assertTrue(cross.err().contains("environments differ"), cross.err());
-        var tree = org.medfusion.results.Json.MAPPER.readTree(cross.out());
+        var tree = org.medfusion.platform.Json.MAPPER.readTree(cross.out());
         assertEquals(false, tree.get("environmentsMatch").asBoolean());
 
         Path lonely = runDir(tmp.resolve("lonely"), "cfg", env("Other CPU"), "2026-11-27T11:00:00Z", null,

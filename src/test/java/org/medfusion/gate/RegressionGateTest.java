@@ -307,6 +307,15 @@ class RegressionGateTest {
                 () -> compare(List.of(err), run(1, 1, 1, 1)));
         assertTrue(e.getMessage().contains("0 cells compared is not a pass"), e.getMessage());
 
+        // two runs of disjoint cells: refused, never "1 cells compared ... ok -> absent"
+        List<CellResult> other = run(1, 1, 1, 1).stream().map(c -> new CellResult(new org.medfusion.results.CellKey("resnet18",
+                c.key().batch(), c.key().res(), c.key().segments(), c.key().split(), c.key().precision(), c.key().device(),
+                c.key().accumulation()), c.family(), c.status(), c.peakBytes(), c.memoryMethod(), c.memoryRepeats(),
+                c.stepMsSamples(), c.stepMsMedian(), c.stepMsCiLow(), c.stepMsCiHigh(), c.recomputeForwardMs(), c.message(),
+                c.pairedPlainMsSamples())).toList();
+        e = assertThrows(GateRefusedException.class, () -> compare(run(1, 1, 1, 1), other));
+        assertTrue(e.getMessage().startsWith("nothing to compare: no cell is in both runs"), e.getMessage());
+
         List<CellResult> cells = run(1, 1, 1, 1);
         RegressionGate.Run a = new RegressionGate.Run(Path.of("a"), manifest("cfg a", cells), cells);
         RegressionGate.Run b = new RegressionGate.Run(Path.of("b"), manifest("cfg b", cells), cells);

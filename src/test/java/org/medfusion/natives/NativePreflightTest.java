@@ -3,85 +3,87 @@ package org.medfusion.natives;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The preflight end to end with real probe children: the simulated crash (test hook) is detected, the oneDNN
- * fallback is verified in a second child and chosen, the verdict is cached; the real probe on this machine passes
- * without a fallback (or, on a machine that crashes, chooses the verified fallback).
+ * The preflight with real probe children on this machine's real libtorch: a verdict per shape set, cached; the
+ * simulated crash is tested end to end through the CLI ({@code cli.CrashProofTest}), since it is armed by the
+ * environment of a process.
  */
 class NativePreflightTest {
 
     @TempDir
     Path dir;
 
+    private static final ConvShape STEM = ConvShape.parse("conv 3->64 k7x7 s2x2 p3x3 d1x1 g1 @32x32");
+    private static final ConvShape REDUCE = ConvShape.parse("conv 256->64 k1x1 s1x1 p0x0 d1x1 g1 @8x8");
+
     @Test
-    void simulatedCrashIsDetectedThenFallbackVerifiedAndCached() throws Exception {
+    void aShapeSetThatDoesNotCrashPassesWithoutFallbackAndIsCached() {
         String version = Natives.loadEngine();
-        NativePreflight p = new NativePreflight(dir, true, Duration.ofSeconds(180));
-        NativePreflight.Outcome o = p.verdict(version, false);
+        NativePreflight p = new NativePreflight(dir, Duration.ofSeconds(180));
+        NativePreflight.Outcome o = p.verdict(version, Set.of(STEM, REDUCE), Set.of(), Fallback.NONE, false);
         NativeVerdict v = o.verdict();
         assertTrue(o.fresh());
-        assertEquals(NativeVerdict.CRASH, v.probe(), v.toString());
-        assertEquals(Fallback.PREFERENCE.get(0), v.fallbackMode(), v.toString()); // the fastest one passes
-        assertTrue(v.usable());
-        assertTrue(v.detail().contains("SIGFPE"), v.detail());
-        assertTrue(v.detail().contains("1x1 conv 64->256"), v.detail()); // the first shape class was running
-        assertTrue(v.detail().endsWith("passes with " + Fallback.PREFERENCE.get(0).id()), v.detail());
-        assertTrue(v.description().startsWith(Fallback.PREFERENCE.get(0).headline() + ": preflight probe died with SIGFPE"),
-                v.description());
+        assertEquals(NativeVerdict.Probe.PASS, v.probe(), v.toString()); // no CPU is known to crash on these
+        assertEquals(Fallback.NONE, v.fallback());
+        assertEquals("none", v.description());
+        assertNull(v.detail());
+        assertEquals(2, v.shapes());
         assertTrue(Files.isRegularFile(o.cacheFile()));
-        assertTrue(Files.readString(dir.resolve(v.key() + "-hs_err.log")).contains("SIGFPE"), "hs_err kept beside the verdict");
 
-        NativePreflight.Outcome again = p.verdict(version, false);
-        assertFalse(again.fresh(), "second call reads the cache");
-        assertEquals(v, again.verdict());
-        // the simulated verdict never stands for the real machine
-        assertFalse(new NativePreflight(dir, false, Duration.ofSeconds(180)).key(CpuSignature.detect(), version).equals(v.key()));
+        NativePreflight.Outcome again = p.verdict(version, Set.of(REDUCE, STEM), Set.of(), Fallback.NONE, false);
+        assertFalse(again.fresh(), "the same set (any order) reads the cache");
+        assertEquals(o.cacheFile(), again.cacheFile());
+        NativePreflight.Outcome other = p.verdict(version, Set.of(STEM), Set.of(), Fallback.NONE, false);
+        assertTrue(other.fresh(), "another set is probed");
     }
 
     @Test
-    void realProbeKeepsTheFallbackOffWhereItPasses() {
-        String version = Natives.loadEngine();
-        NativePreflight.Outcome o = new NativePreflight(dir, false, Duration.ofSeconds(180)).verdict(version, false);
-        NativeVerdict v = o.verdict();
-        assertTrue(v.usable(), v.toString());
-        if (NativeVerdict.PASS.equals(v.probe())) {
-            assertEquals(Fallback.NONE, v.fallbackMode());
-            assertEquals("none", v.description());
-            assertNull(v.detail());
-        } else { // a machine of DESIGN.md 4b
-            assertEquals(NativeVerdict.CRASH, v.probe(), v.toString());
-            assertTrue(Fallback.PREFERENCE.contains(v.fallbackMode()), v.toString());
-        }
+    void shapeKeysRoundTripAndNameTheCrashingClass() {
+        ConvShape s = ConvShape.parse("conv 512->1024 k1x1 s2x2 p0x0 d1x1 g1 @8x8");
+        assertEquals("conv 512->1024 k1x1 s2x2 p0x0 d1x1 g1 @8x8", s.key());
+        assertTrue(s.isStrided1x1());
+        assertEquals(ConvShape.parse("conv 512->1024 k1x1 s1x1 p0x0 d1x1 g1 @4x4"), s.subsampled());
+        assertFalse(REDUCE.isStrided1x1());
+        assertFalse(STEM.isStrided1x1());
+        assertEquals(STEM, STEM.subsampled());
+        assertThrows(IllegalArgumentException.class, () -> ConvShape.parse("conv 1->1 k1x1"));
     }
 
     @Test
-    void hsErrParsing() {
-        String hs = """
-                #
-                # A fatal error has been detected by the Java Runtime Environment:
-                #
-                #  SIGFPE (0x8) at pc=0x00007f2a1c2d3e4f, pid=4242, tid=4243
-                #
-                # Problematic frame:
-                # C  [libtorch_cpu.so+0x5a3e4f]  dnnl::impl::cpu::x64::brgemm_convolution_bwd_utils::brg_blocking_t::est_eff_1x1()+0x2af
-                #
-                """;
-        assertEquals("SIGFPE", NativePreflight.signal(hs, 1));
-        assertEquals("libtorch_cpu.so dnnl::impl::cpu::x64::brgemm_convolution_bwd_utils::brg_blocking_t::est_eff_1x1()",
-                NativePreflight.frame(hs));
-        assertEquals("SIGABRT", NativePreflight.signal("", 134));
-        assertNull(NativePreflight.frame(""));
+    void simulationSpecs() {
+        assertNull(SimulatedOneDnnCrash.parse(null));
+        assertNull(SimulatedOneDnnCrash.parse("0"));
+        assertEquals(new SimulatedOneDnnCrash(512, 1), SimulatedOneDnnCrash.parse("1"));
+        assertEquals(new SimulatedOneDnnCrash(256, 4), SimulatedOneDnnCrash.parse("min-in=256, min-batch=4"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SimulatedOneDnnCrash.parse("shape=1x1"));
+        assertTrue(e.getMessage().contains(SimulatedOneDnnCrash.ENV), e.getMessage());
+    }
+
+    @Test
+    void lastStartedShapeIsTheCrashingOne() {
         assertEquals("b", NativePreflight.lastShape("probe start a\nprobe ok a 1 ms\nprobe start b\n"));
         assertNull(NativePreflight.lastShape("probe start a\nprobe ok a 1 ms\n"));
+    }
+
+    @Test
+    void fallbackOrderIsFastestFirstAndAvxOnlyBeforeTheFirstConvolution() {
+        assertEquals(List.of(Fallback.STRIDED_1X1_SUBSAMPLE, Fallback.ISA_AVX, Fallback.ONEDNN_OFF), Fallback.PREFERENCE);
+        assertEquals(Fallback.PREFERENCE, Fallback.NONE.stronger());
+        assertEquals(List.of(Fallback.ONEDNN_OFF), Fallback.ISA_AVX.stronger());
+        assertFalse(Fallback.ISA_AVX.applicableAfterConvolutions());
+        assertEquals(Fallback.STRIDED_1X1_SUBSAMPLE, Fallback.fromMode("subsample"));
+        assertNull(Fallback.fromMode("auto"));
     }
 
     @Test

@@ -8,7 +8,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -91,7 +90,7 @@ class OneDnnFallbackTest {
             NDArray w = m.randomNormal(new Shape(64, 256, 1, 1)).mul(0.05f);
             x.setRequiresGradient(true);
             w.setRequiresGradient(true);
-            NDArray y = Conv2d.conv2d(x, w, null, new Shape(1, 1), new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();
+            NDArray y = ConvCall.conv2d(x, w, null, new Shape(1, 1), new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();
             gc.backward(y.square().mean());
             return new float[][] {x.getGradient().toFloatArray(), w.getGradient().toFloatArray()};
         }

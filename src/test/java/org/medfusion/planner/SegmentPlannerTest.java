@@ -1,5 +1,6 @@
 package org.medfusion.planner;
 
+import org.medfusion.platform.ByteSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medfusion.results.CellStore;
-import org.medfusion.results.CpuTicks;
+import org.medfusion.platform.CpuTicks;
 import org.medfusion.results.Fixtures;
 import org.medfusion.results.RunManifest;
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.medfusion.results.CellStore;
 import org.medfusion.results.Environment;
 import org.medfusion.results.Fixtures;
-import org.medfusion.results.Json;
+import org.medfusion.platform.Json;
 import org.medfusion.results.RunManifest;
 
 /**

@@ -1,5 +1,6 @@
 package org.medfusion.results;
 
+import org.medfusion.platform.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;

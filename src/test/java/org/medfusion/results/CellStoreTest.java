@@ -1,5 +1,7 @@
 package org.medfusion.results;
 
+import org.medfusion.platform.Json;
+import org.medfusion.platform.AtomicFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.medfusion.backbones.Backbone;
 import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
-import org.medfusion.bench.NativeHeap;
+import org.medfusion.platform.NativeHeap;
 
 /**
  * 50 consecutive training steps leave nothing behind: the live arrays under the model's manager

@@ -61,7 +61,7 @@ public final class Layers {
         }
 
         public Block block() {
-            return new LambdaBlock(l -> new NDList(apply(l.singletonOrThrow())), name().toLowerCase());
+            return elementwise(this::apply, name().toLowerCase());
         }
     }
 
@@ -79,16 +79,18 @@ public final class Layers {
         return conv(out, kernel, stride, (kernel - 1) / 2, 1, groups, bias);
     }
 
+    /** A convolution block; every family builds its convolutions here ({@link GuardedConv2d}: the native safety net). */
     public static Conv2d conv(int out, int kernel, int stride, int padding, int dilation, int groups, boolean bias) {
-        return Conv2d.builder()
+        Conv2d.Builder builder = Conv2d.builder()
                 .setFilters(out)
                 .setKernelShape(new Shape(kernel, kernel))
                 .optStride(new Shape(stride, stride))
                 .optPadding(new Shape(padding, padding))
                 .optDilation(new Shape(dilation, dilation))
                 .optGroups(groups)
-                .optBias(bias)
-                .build();
+                .optBias(bias);
+        builder.build(); // DJL's own validation of the settings
+        return new GuardedConv2d(builder);
     }
 
     public static BatchNorm batchNorm() {
@@ -111,6 +113,20 @@ public final class Layers {
             b.add(act.block());
         }
         return b;
+    }
+
+    /**
+     * A parameter-free block applying an element-wise function: its output shape is its input shape. DJL's
+     * {@link LambdaBlock} finds output shapes by running the function on zeros of the input's size, which made
+     * building a model (every nested block asks its children again) take seconds to tens of seconds.
+     */
+    public static Block elementwise(Function<NDArray, NDArray> f, String name) {
+        return new LambdaBlock(l -> new NDList(f.apply(l.singletonOrThrow())), name) {
+            @Override
+            public Shape[] getOutputShapes(Shape[] inputShapes) {
+                return inputShapes;
+            }
+        };
     }
 
     public static Block lambda(Function<NDArray, NDArray> f, String name) {

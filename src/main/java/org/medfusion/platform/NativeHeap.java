@@ -1,4 +1,4 @@
-package org.medfusion.bench;
+package org.medfusion.platform;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;

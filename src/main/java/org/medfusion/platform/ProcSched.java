@@ -1,4 +1,4 @@
-package org.medfusion.bench;
+package org.medfusion.platform;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -65,7 +65,7 @@ public record ProcSched(Map<Long, long[]> own, Map<Long, long[]> others, long mi
         // fields after the command: state(3) ... minflt(10) cminflt(11) majflt(12)
         long minflt = Long.parseLong(f[7]);
         long majflt = Long.parseLong(f[9]);
-        List<Long> ticks = org.medfusion.results.CpuTicks.now();
+        List<Long> ticks = org.medfusion.platform.CpuTicks.now();
         return new ProcSched(own, others, minflt, majflt, ticks.isEmpty() ? 0 : ticks.get(1));
     }
 

@@ -1,4 +1,4 @@
-package org.medfusion.planner;
+package org.medfusion.platform;
 
 import java.util.Locale;
 import java.util.regex.Matcher;

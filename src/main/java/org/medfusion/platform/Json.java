@@ -1,4 +1,4 @@
-package org.medfusion.results;
+package org.medfusion.platform;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,15 +14,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one Jackson mapper of the results: snake_case field names, pretty-printed, unknown properties ignored (newer
- * writers). Cells go through {@link CellJson}. Files written before the names were snake_case (camelCase
+ * The one Jackson mapper of the project's files: snake_case field names, pretty-printed, unknown properties ignored (newer
+ * writers). Modules on the classpath are registered (cells: {@code results.CellJson.Module}). Files written before the names were snake_case (camelCase
  * manifests) still read: every record component also answers to its Java name.
  */
 public final class Json {
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .annotationIntrospector(new CamelCaseAliases())
-            .addModule(CellJson.module())
+            .findAndAddModules() // e.g. results.CellJson.Module, listed in META-INF/services
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
@@ -38,7 +38,7 @@ public final class Json {
     }
 
     /** {@code peak_bytes} to {@code peakBytes}: the names of files written before snake_case. */
-    static String camelCase(String snake) {
+    public static String camelCase(String snake) {
         StringBuilder sb = new StringBuilder();
         boolean up = false;
         for (char c : snake.toCharArray()) {

@@ -1,4 +1,4 @@
-package org.medfusion.weights;
+package org.medfusion.backbones.weights;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,7 +18,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.medfusion.results.AtomicFiles;
+import org.medfusion.platform.AtomicFiles;
 
 /**
  * The safetensors format (Hugging Face's, as {@code safetensors.torch.save_file} writes it): an 8-byte little-endian

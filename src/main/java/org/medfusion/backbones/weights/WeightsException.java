@@ -1,4 +1,4 @@
-package org.medfusion.weights;
+package org.medfusion.backbones.weights;
 
 import org.medfusion.results.ReportDataException;
 

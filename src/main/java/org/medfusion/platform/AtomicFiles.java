@@ -1,4 +1,4 @@
-package org.medfusion.results;
+package org.medfusion.platform;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,5 +83,17 @@ public final class AtomicFiles {
     public static boolean isTemp(Path p) {
         String n = p.getFileName().toString();
         return n.startsWith(".") && n.endsWith(TEMP_SUFFIX);
+    }
+
+    /** Deletes a directory tree, best effort (a temp folder left behind costs disk, nothing else); null is ignored. */
+    public static void deleteTreeQuietly(Path dir) {
+        if (dir == null || !java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // best effort
+        }
     }
 }

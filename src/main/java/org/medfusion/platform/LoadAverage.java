@@ -1,4 +1,4 @@
-package org.medfusion.results;
+package org.medfusion.platform;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,14 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The machine's 1-, 5- and 15-minute load averages from {@code /proc/loadavg}; empty where the file is absent. */
-final class LoadAverage {
+public final class LoadAverage {
 
     private static final Path FILE = Path.of("/proc/loadavg");
 
     private LoadAverage() {
     }
 
-    static List<Double> now() {
+    public static List<Double> now() {
         try {
             return parse(Files.readString(FILE));
         } catch (IOException | RuntimeException e) {
@@ -23,7 +23,7 @@ final class LoadAverage {
     }
 
     /** The first three fields of a {@code /proc/loadavg} line. */
-    static List<Double> parse(String line) {
+    public static List<Double> parse(String line) {
         String[] f = line.strip().split("\\s+");
         List<Double> out = new ArrayList<>(3);
         for (int i = 0; i < 3; i++) {

@@ -1,4 +1,4 @@
-package org.medfusion.bench;
+package org.medfusion.platform;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

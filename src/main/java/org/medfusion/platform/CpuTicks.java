@@ -1,4 +1,4 @@
-package org.medfusion.results;
+package org.medfusion.platform;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,7 +39,7 @@ public final class CpuTicks {
     }
 
     /** The steal share (percent) between two readings, or null when either is missing or no time passed. */
-    static Double stealPercent(List<Long> start, List<Long> end) {
+    public static Double stealPercent(List<Long> start, List<Long> end) {
         if (start.size() != 2 || end.size() != 2 || end.get(0) <= start.get(0)) {
             return null;
         }

@@ -1,4 +1,4 @@
-package org.medfusion.weights;
+package org.medfusion.backbones.weights;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
