@@ -127,7 +127,8 @@ class MatrixConfigTest {
 
     @Test
     void weightsMapAModelOfTheMatrixToAFileBesideTheConfig() {
-        MatrixConfig c = MatrixConfig.parse("/tmp/cfgs/tiny.yaml", GOOD + "weights: {resnet50: w/r50.safetensors, resnet18: /abs/r18.safetensors}\n");
+        MatrixConfig c = MatrixConfig.parse("/tmp/cfgs/tiny.yaml",
+                GOOD + "weights: {resnet50: w/r50.safetensors, resnet18: /abs/r18.safetensors}\n");
         assertEquals(java.nio.file.Path.of("/tmp/cfgs/w/r50.safetensors"), c.weights().get("resnet50"));
         assertEquals(java.nio.file.Path.of("/abs/r18.safetensors"), c.weights().get("resnet18"));
         assertEquals(java.util.Map.of(), MatrixConfig.parse("tiny.yaml", GOOD).weights(), "absent: random init");
