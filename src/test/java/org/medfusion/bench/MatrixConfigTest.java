@@ -105,7 +105,8 @@ class MatrixConfigTest {
 
     @Test
     void errorsNameFileLineValueAndWhatIsAllowed() {
-        assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, accumulation, timing, memory, threads, weights",
+        assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, "
+                + "accumulation, timing, memory, threads, weights",
                 error(GOOD.replace("models:", "modles:")));
         String unknownModel = error(GOOD.replace("resnet50]", "resnet51]"));
         assertTrue(unknownModel.startsWith("m.yaml:4: unknown model 'resnet51'; allowed: resnet18, resnet34"), unknownModel);
