@@ -33,6 +33,7 @@ import org.medfusion.checkpoint.SequenceForward;
 import org.medfusion.checkpoint.SegmentCount;
 import org.medfusion.checkpoint.SplitPolicy;
 import org.medfusion.platform.AtomicFiles;
+import org.medfusion.backbones.weights.TorchvisionWeights;
 
 /**
  * A backbone network built from an ordered list of checkpointable blocks (the last is the head),
@@ -63,7 +64,8 @@ public final class Backbone implements TrainableModel, AutoCloseable {
 
     /**
      * Builds, initialises and (if {@code options.pretrained()}) loads the weights of a model from its
-     * spec; {@link BackboneRegistry#create(String, BackboneOptions)} is the usual entry point.
+     * spec, then a torchvision state dict if {@code options.torchvisionWeights()} names one (all or nothing);
+     * {@link BackboneRegistry#create(String, BackboneOptions)} is the usual entry point.
      */
     public static Backbone create(ModelSpec spec, BackboneOptions options) {
         return create(spec, options, Device.cpu());
@@ -87,6 +89,14 @@ public final class Backbone implements TrainableModel, AutoCloseable {
             } catch (IOException e) {
                 b.close();
                 throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+        if (options.torchvisionWeights() != null) {
+            try {
+                TorchvisionWeights.load(b, options.torchvisionWeights());
+            } catch (RuntimeException e) {
+                b.close();
+                throw e;
             }
         }
         return b;

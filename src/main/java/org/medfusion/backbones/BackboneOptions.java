@@ -14,8 +14,11 @@ import java.nio.file.Path;
  *     tables and windows from it; CNNs accept any size >= 32 regardless)
  * @param weightsDir where pretrained weights are looked up
  * @param seed seed of the parameter initialisation and of the per-block random streams
+ * @param torchvisionWeights a torchvision state dict as safetensors ({@code --weights}), loaded by torchvision's names
+ *     after initialisation ({@link org.medfusion.backbones.weights.TorchvisionWeights}); null for none
  */
-public record BackboneOptions(boolean pretrained, int featureDim, int numClasses, int imageSize, Path weightsDir, long seed) {
+public record BackboneOptions(boolean pretrained, int featureDim, int numClasses, int imageSize, Path weightsDir, long seed,
+        Path torchvisionWeights) {
 
     public static final int DEFAULT_IMAGE_SIZE = 224;
 
@@ -33,7 +36,7 @@ public record BackboneOptions(boolean pretrained, int featureDim, int numClasses
 
     /** torchvision defaults: 1000 classes, 224 px, random init, seed 42. */
     public static BackboneOptions defaults() {
-        return new BackboneOptions(false, 0, 1000, DEFAULT_IMAGE_SIZE, defaultWeightsDir(), 42L);
+        return new BackboneOptions(false, 0, 1000, DEFAULT_IMAGE_SIZE, defaultWeightsDir(), 42L, null);
     }
 
     /** {@code $MEDFUSION_WEIGHTS_DIR}, else {@code ~/.medfusion/weights}. */
@@ -48,26 +51,31 @@ public record BackboneOptions(boolean pretrained, int featureDim, int numClasses
     }
 
     public BackboneOptions withPretrained(boolean value) {
-        return new BackboneOptions(value, featureDim, numClasses, imageSize, weightsDir, seed);
+        return new BackboneOptions(value, featureDim, numClasses, imageSize, weightsDir, seed, torchvisionWeights);
     }
 
     public BackboneOptions withFeatureDim(int value) {
-        return new BackboneOptions(pretrained, value, numClasses, imageSize, weightsDir, seed);
+        return new BackboneOptions(pretrained, value, numClasses, imageSize, weightsDir, seed, torchvisionWeights);
     }
 
     public BackboneOptions withNumClasses(int value) {
-        return new BackboneOptions(pretrained, featureDim, value, imageSize, weightsDir, seed);
+        return new BackboneOptions(pretrained, featureDim, value, imageSize, weightsDir, seed, torchvisionWeights);
     }
 
     public BackboneOptions withImageSize(int value) {
-        return new BackboneOptions(pretrained, featureDim, numClasses, value, weightsDir, seed);
+        return new BackboneOptions(pretrained, featureDim, numClasses, value, weightsDir, seed, torchvisionWeights);
     }
 
     public BackboneOptions withWeightsDir(Path value) {
-        return new BackboneOptions(pretrained, featureDim, numClasses, imageSize, value, seed);
+        return new BackboneOptions(pretrained, featureDim, numClasses, imageSize, value, seed, torchvisionWeights);
     }
 
     public BackboneOptions withSeed(long value) {
-        return new BackboneOptions(pretrained, featureDim, numClasses, imageSize, weightsDir, value);
+        return new BackboneOptions(pretrained, featureDim, numClasses, imageSize, weightsDir, value, torchvisionWeights);
+    }
+
+    /** A torchvision safetensors file to load after initialisation (null: none). */
+    public BackboneOptions withTorchvisionWeights(Path value) {
+        return new BackboneOptions(pretrained, featureDim, numClasses, imageSize, weightsDir, seed, value);
     }
 }

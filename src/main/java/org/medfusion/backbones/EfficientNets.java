@@ -2,10 +2,10 @@ package org.medfusion.backbones;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.norm.Dropout;
 import java.util.ArrayList;
 import java.util.List;
 import org.medfusion.backbones.layers.Layers;
+import org.medfusion.backbones.layers.TrainingNoise;
 import org.medfusion.backbones.layers.Layers.Act;
 import org.medfusion.backbones.layers.MobileBlocks;
 import org.medfusion.backbones.layers.MobileBlocks.Norm;
@@ -118,7 +118,7 @@ public final class EfficientNets {
         blocks.add(MobileBlocks.convBnAct(lastOut, 1, 1, 1, Act.SILU, norm));
         blocks.add(new SequentialBlock()
                 .add(Layers.globalAvgPoolFlatten())
-                .add(Dropout.builder().optRate(v.dropout()).build())
+                .add(TrainingNoise.dropout(v.dropout()))
                 .add(Layers.linear(o.outputDim())));
         return new ModelParts(blocks, Backbone.DEFAULT_SEGMENTS);
     }

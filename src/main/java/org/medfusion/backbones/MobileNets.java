@@ -2,10 +2,10 @@ package org.medfusion.backbones;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.norm.Dropout;
 import java.util.ArrayList;
 import java.util.List;
 import org.medfusion.backbones.layers.Layers;
+import org.medfusion.backbones.layers.TrainingNoise;
 import org.medfusion.backbones.layers.Layers.Act;
 import org.medfusion.backbones.layers.MobileBlocks;
 import org.medfusion.backbones.layers.MobileBlocks.Norm;
@@ -105,7 +105,7 @@ public final class MobileNets {
         blocks.add(MobileBlocks.convBnAct(lastChannel, 1, 1, 1, Act.RELU6, norm));
         blocks.add(new SequentialBlock()
                 .add(Layers.globalAvgPoolFlatten())
-                .add(Dropout.builder().optRate(DROPOUT).build())
+                .add(TrainingNoise.dropout(DROPOUT))
                 .add(Layers.linear(o.outputDim())));
         return new ModelParts(blocks, Backbone.DEFAULT_SEGMENTS);
     }
@@ -124,7 +124,7 @@ public final class MobileNets {
                 .add(Layers.globalAvgPoolFlatten())
                 .add(Layers.linear(v.lastChannel()))
                 .add(Act.HARDSWISH.block())
-                .add(Dropout.builder().optRate(DROPOUT).build())
+                .add(TrainingNoise.dropout(DROPOUT))
                 .add(Layers.linear(o.outputDim())));
         return new ModelParts(blocks, Backbone.DEFAULT_SEGMENTS);
     }

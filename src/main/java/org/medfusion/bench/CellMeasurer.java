@@ -76,6 +76,7 @@ public final class CellMeasurer {
     private final PrintWriter notices;
     private Diagnostics diagnostics = Diagnostics.NONE;
     private org.medfusion.checkpoint.SegmentPlan explicitPlan;
+    private java.util.Map<String, Path> weights = java.util.Map.of();
     private HsErrReport lastCrash;
 
     /**
@@ -113,6 +114,16 @@ public final class CellMeasurer {
      */
     public CellMeasurer withExplicitPlan(org.medfusion.checkpoint.SegmentPlan plan) {
         this.explicitPlan = plan;
+        return this;
+    }
+
+    /**
+     * Makes every fork of a model in {@code files} load that torchvision state dict ({@code measure --weights}, a
+     * config's {@code weights:}) into its backbone, as {@code -Dmedfusion.weights}; other models (and an empty map,
+     * the default) keep our seeded random initialisation.
+     */
+    public CellMeasurer withWeights(java.util.Map<String, Path> files) {
+        this.weights = java.util.Map.copyOf(files);
         return this;
     }
 
@@ -296,6 +307,9 @@ public final class CellMeasurer {
             List<String> forkArgs = forkJvmArgs(jmhDir, diagnostics, settings.threads());
             if (explicitPlan != null) {
                 forkArgs.add(org.medfusion.planner.OptimalSplit.explicitPlanJvmArg(explicitPlan));
+            }
+            if (weights.containsKey(key.model())) {
+                forkArgs.add(TrainingCell.weightsJvmArg(weights.get(key.model())));
             }
             options.jvmArgsPrepend(forkArgs.toArray(String[]::new));
             PrintStream sink = new PrintStream(new Tee(captured, console == null ? null : new WriterStream(console)), true,

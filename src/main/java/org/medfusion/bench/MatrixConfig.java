@@ -47,14 +47,16 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * timing: {warmup: 3, iterations: 10, forks: 1}
  * memory: {warmup: 2, iterations: 3, forks: 2}
  * threads: 1                  # optional: libtorch intra-op threads per fork (default: libtorch's, one per core)
+ * weights: {resnet50: r50.safetensors}  # optional: torchvision weights per model (see docs/pytorch-parity.md), relative
+ *                                       # to this file; every fork of that model loads them by torchvision's names
  * </pre>
  */
 public record MatrixConfig(String name, Device device, List<Precision> precisions, List<Split> splits, List<String> models,
         List<Integer> batchSizes, List<Integer> resolutions, List<Integer> segments, List<Integer> accumulations, MeasureSettings settings,
-        String source) {
+        String source, Map<String, java.nio.file.Path> weights) {
 
     static final List<String> KEYS = List.of("name", "device", "precision", "split", "models", "batch_sizes", "resolutions", "segments",
-            "accumulation", "timing", "memory", "threads");
+            "accumulation", "timing", "memory", "threads", "weights");
     static final List<String> REQUIRED = List.of("models", "batch_sizes", "resolutions", "segments");
     static final List<String> RUN_KEYS = List.of("warmup", "iterations", "forks");
     /** What a config name may be: it becomes a directory name under {@code results/}. */
@@ -194,7 +196,8 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(fileName + ": " + e.getMessage());
         }
-        return new MatrixConfig(name, device, precisions, splits, models, batches, resolutions, segments, accumulations, settings, text);
+        return new MatrixConfig(name, device, precisions, splits, models, batches, resolutions, segments, accumulations, settings, text,
+                weights(fileName, map.get("weights"), models));
     }
 
     /** A scalar parsed by an enum's label parser; its one-line error gains the file and line. */
@@ -238,6 +241,31 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
             out = out.withForks(integer(file, m.get("forks"), 1, "forks"));
         }
         return out;
+    }
+
+    /**
+     * {@code weights:}: model to torchvision safetensors file, each model one of the matrix's, relative paths resolved
+     * beside the config file. The files themselves are checked when a fork loads them (all or nothing, exit 3 there).
+     */
+    private static Map<String, java.nio.file.Path> weights(String file, Node node, List<String> models) {
+        if (node == null) {
+            return Map.of();
+        }
+        if (!(node instanceof MappingNode)) {
+            throw new IllegalArgumentException(at(file, node) + "weights must map a model to a .safetensors file ({resnet50: r50.safetensors})");
+        }
+        java.nio.file.Path dir = java.nio.file.Path.of(file).toAbsolutePath().getParent();
+        Map<String, java.nio.file.Path> out = new LinkedHashMap<>();
+        for (NodeTuple t : ((MappingNode) node).getValue()) {
+            String model = scalar(file, t.getKeyNode());
+            if (!models.contains(model)) {
+                throw new IllegalArgumentException(at(file, t.getKeyNode()) + "weights for '" + model + "', which is not in models; allowed: "
+                        + String.join(", ", models));
+            }
+            java.nio.file.Path p = java.nio.file.Path.of(scalar(file, t.getValueNode()));
+            out.put(model, p.isAbsolute() || dir == null ? p : dir.resolve(p).normalize());
+        }
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     private static Map<String, Node> mapping(String file, MappingNode node, List<String> allowed) {

@@ -80,6 +80,19 @@ public class TrainingCell {
     @Param("false")
     public boolean pairedPlain;
 
+    /** JVM property naming the torchvision safetensors file a fork loads ({@code measure --weights}); absent: random init. */
+    public static final String WEIGHTS_PROPERTY = "medfusion.weights";
+
+    /** The fork option that makes a cell load {@code file} by torchvision's names. */
+    public static String weightsJvmArg(java.nio.file.Path file) {
+        return "-D" + WEIGHTS_PROPERTY + "=" + file.toAbsolutePath();
+    }
+
+    private static java.nio.file.Path weightsFile() {
+        String f = System.getProperty(WEIGHTS_PROPERTY);
+        return f == null || f.isBlank() ? null : java.nio.file.Path.of(f);
+    }
+
     Backbone backbone;
     TrainingStep step;
     NDManager data;
@@ -110,7 +123,7 @@ public class TrainingCell {
         Precision arithmetic = Precision.parse(precision);
         org.medfusion.natives.Natives.ensureEngine(); // the parent's native fallback (-Dmedfusion.onednn), before any model
         Device dev = org.medfusion.results.Device.parse(device).djl();
-        backbone = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), dev);
+        backbone = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res).withTorchvisionWeights(weightsFile()), dev);
         if (segments > 0) {
             backbone.enableGradientCheckpointing(segments, OptimalSplit.policy(Split.parse(split), new ProfileKey(model, batch / accumulation, res,
                     Precision.parse(precision), org.medfusion.results.Device.parse(device)), segments));

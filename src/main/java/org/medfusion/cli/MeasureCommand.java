@@ -11,6 +11,8 @@ import org.medfusion.results.CellJson;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
+import org.medfusion.reference.TorchPython;
+import org.medfusion.reference.TorchReference;
 import org.medfusion.natives.Natives;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,6 +53,19 @@ public final class MeasureCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads;
 
+    @Mixin
+    WeightsOption weights;
+
+    @Option(names = "--reference", paramLabel = "torch",
+            description = "Also run the cell in the machine's PyTorch (torchvision's model, our blocks and segment plan, same step, "
+                    + "batch, resolution and threads; peak by our cpu.rss.peak method, time by the paired protocol) and print "
+                    + "its figures and our/PyTorch ratios beside ours; \"not available\" when PyTorch is not.")
+    String reference;
+
+    @Option(names = "--python", description = "The Python interpreter with torch and torchvision for --reference (default: the first "
+            + "of python3 on PATH and /usr/bin/python3 that imports both).")
+    String python;
+
     @Option(names = "--out", description = "Directory for JMH's JSON and logs (default: a temporary directory, deleted afterwards).")
     Path out;
 
@@ -75,12 +90,15 @@ public final class MeasureCommand implements Callable<Integer> {
         MeasureSettings d = MeasureSettings.defaults();
         MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
                 .withMemory(d.memory().withForks(memoryForks)).withThreads(threadCount);
+        TorchReference.Kind referenceKind = reference == null ? null : TorchReference.Kind.parse(reference);
         NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res()))); // before its forks run
+        weights.check(key.model(), key.res());
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
         CellResult r;
         try {
             CellMeasurer measurer = new CellMeasurer(settings, dir, spec.commandLine().getErr(),
-                    java.time.Duration.ofSeconds(lockTimeoutSeconds), spec.commandLine().getErr());
+                    java.time.Duration.ofSeconds(lockTimeoutSeconds), spec.commandLine().getErr())
+                    .withWeights(weights.value() == null ? java.util.Map.of() : java.util.Map.of(key.model(), weights.value()));
             r = measurer.measure(key);
             // the reactive safety net, as in run: a fork that died in oneDNN makes the cell re-probed and measured again
             java.util.Optional<org.medfusion.platform.HsErrReport> crash;
@@ -103,8 +121,9 @@ public final class MeasureCommand implements Callable<Integer> {
         if (out == null && r.status() == CellStatus.CRASH) {
             r = r.withMessage(r.message().replaceFirst("hs_err: jmh/\\S+", "run with --out DIR to keep the JMH logs and the hs_err file"));
         }
+        TorchReference.Figures torch = referenceKind == null ? null : referenceFigures(key, settings, threadCount);
         PrintWriter w = spec.commandLine().getOut();
-        w.println(format == Format.json ? toJson(r) : toTable(r));
+        w.println(format == Format.json ? toJson(r, torch) : toTable(r) + (torch == null ? "" : referenceTable(r, torch)));
         w.flush();
         switch (r.status()) {
             case OK:
@@ -134,6 +153,64 @@ public final class MeasureCommand implements Callable<Integer> {
         com.fasterxml.jackson.databind.node.ObjectNode n = CellJson.toNode(r);
         n.put("native_fallback", Natives.fallbackDescription()); // the fallback that produced these figures
         return n.toString(); // compact: one line
+    }
+
+    /** As {@link #toJson(CellResult)}, with PyTorch's figures and our/PyTorch ratios under {@code reference} when measured. */
+    static String toJson(CellResult r, TorchReference.Figures torch) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = CellJson.toNode(r);
+        if (torch != null) {
+            com.fasterxml.jackson.databind.node.ObjectNode ref = org.medfusion.platform.Json.MAPPER.valueToTree(torch);
+            ref.put("framework", "torch");
+            Double peak = TorchReference.Figures.ratio(r.peakBytes(), torch.peakBytes());
+            Double time = TorchReference.Figures.ratio(r.stepMsMedian(), torch.stepMsMedian());
+            if (peak != null) {
+                ref.put("peak_ratio", peak);
+            }
+            if (time != null) {
+                ref.put("step_time_ratio", time);
+            }
+            n.set("reference", ref);
+        }
+        return n.toString();
+    }
+
+    /** The "PyTorch beside us" lines of the table format. */
+    static String referenceTable(CellResult r, TorchReference.Figures t) {
+        StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT, "%nPyTorch beside us: %s", t.status()));
+        if (!t.ok()) {
+            return sb.append(t.message() == null ? "" : " (" + t.message() + ")").toString();
+        }
+        Double peak = TorchReference.Figures.ratio(r.peakBytes(), t.peakBytes());
+        Double time = TorchReference.Figures.ratio(r.stepMsMedian(), t.stepMsMedian());
+        sb.append(String.format(java.util.Locale.ROOT, ", %s, %d threads%n", t.torch(), t.threads()));
+        sb.append(String.format(java.util.Locale.ROOT, "peak memory  %.1f MiB (cpu.rss.peak)%s   ours/PyTorch %s%n", t.peakBytes() / 1048576.0,
+                t.mallocPeakBytes() == null ? "" : String.format(java.util.Locale.ROOT, ", malloc %.1f MiB", t.mallocPeakBytes() / 1048576.0),
+                peak == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", peak)));
+        sb.append(String.format(java.util.Locale.ROOT, "step time    %.1f ms median%s   ours/PyTorch %s", t.stepMsMedian(),
+                t.plainRatioMedian() == null ? "" : String.format(java.util.Locale.ROOT, " (checkpointed/plain %.3f)", t.plainRatioMedian()),
+                time == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", time)));
+        return sb.toString();
+    }
+
+    /** PyTorch's figures of the cell: our block count and segment plan from a backbone built here (as a fork builds it). */
+    private TorchReference.Figures referenceFigures(CellKey key, MeasureSettings settings, Integer threadCount) {
+        java.util.List<String> tried = new java.util.ArrayList<>();
+        java.util.Optional<TorchPython> py = TorchPython.find(python, tried);
+        String notFound = "no python3 with torch and torchvision (tried " + String.join("; ", tried) + ")";
+        int blocks;
+        org.medfusion.checkpoint.SegmentPlan plan = null;
+        try (org.medfusion.backbones.Backbone b = org.medfusion.backbones.BackboneRegistry.create(key.model(),
+                org.medfusion.backbones.BackboneOptions.defaults().withImageSize(key.res()))) {
+            blocks = b.blockCount();
+            if (key.segments() > 0) {
+                plan = org.medfusion.planner.OptimalSplit.policy(key.split(), new org.medfusion.planner.ProfileKey(key.model(),
+                        key.batch() / key.accumulation(), key.res(), key.precision(), key.device()), key.segments())
+                        .plan(blocks, key.segments());
+            }
+        }
+        int threads = threadCount != null ? threadCount : Runtime.getRuntime().availableProcessors();
+        return TorchReference.measure(py, notFound, key, plan, blocks, threads, settings.memory().warmup(),
+                settings.memory().iterations(), settings.timing().warmup(), settings.timing().iterations());
     }
 
     static String toTable(CellResult r) {

@@ -93,6 +93,8 @@ public final class RunCommand implements Callable<Integer> {
             checkOut(out);
         }
         Natives.Decision natives = NativesMissingException.ensureCovered(modelsOf(cells)); // before any fork runs a convolution
+        // a config's weights: each file loaded once here (all or nothing), so a bad one is one line and exit 3, not a failed cell per fork
+        matrix.weights().forEach((model, file) -> WeightsOption.check(model, matrix.resolutions().get(0), file));
         String runId = out != null ? out.getFileName().toString()
                 : matrix.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
                         + (selected == null ? "" : "-shard" + selected.k() + "of" + selected.n());
@@ -144,7 +146,7 @@ public final class RunCommand implements Callable<Integer> {
                     + " (deliberate regression; these figures are not the build's real ones)");
         }
         CellMeasurer measurer = new CellMeasurer(matrix.settings(), runDir, null, Duration.ofSeconds(lockTimeoutSeconds), progress)
-                .withDiagnostics(diagnostics);
+                .withDiagnostics(diagnostics).withWeights(matrix.weights());
         long start = System.nanoTime();
         int measured = 0;
         Deque<CellKey> todo = new ArrayDeque<>();

@@ -18,6 +18,7 @@ import org.medfusion.train.TrainConfig;
 import org.medfusion.train.TrainingStep;
 import org.medfusion.train.precision.MixedPrecision;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -44,6 +45,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "train-out", description = "Where the weights go (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Mixin
+    WeightsOption weights;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -66,7 +70,8 @@ public final class TrainCommand implements Callable<Integer> {
                     + ") needs multi-view samples: drop --data to train the multi-view model on synthetic data");
         }
         BackboneOptions options = BackboneOptions.defaults().withPretrained(c.pretrained()).withFeatureDim(c.featureDim())
-                .withNumClasses(c.numClasses()).withImageSize(c.imageSize());
+                .withNumClasses(c.numClasses()).withImageSize(c.imageSize())
+                .withTorchvisionWeights(weights.value() != null ? weights.value() : c.weights());
         ImageFolder folder = dataDir == null ? null : ImageFolder.open(dataDir, c.imageSize(), 42);
         int classes = c.multiView() ? c.numClasses() : options.outputDim();
         if (folder != null && folder.classes().size() > classes) {

@@ -57,6 +57,9 @@ public final class VerifyCommand implements Callable<Integer> {
     /** Default tolerance of {@code --device gpu}: non-deterministic cuDNN backward kernels, TF32 convolutions. */
     static final double GPU_TOLERANCE = 1e-3;
 
+    @Mixin
+    WeightsOption weights;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -79,7 +82,7 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         VerificationResult r;
         try (Backbone b = BackboneRegistry.create(key.model(), BackboneOptions.defaults().withImageSize(key.res())
-                .withNumClasses(classes).withSeed(seed), key.device().djl())) {
+                .withNumClasses(classes).withSeed(seed).withTorchvisionWeights(weights.value()), key.device().djl())) {
             SegmentCount.requireEnabled(key.model(), b.blockCount(), key.segments());
             r = Verifier.verify(b, key.batch(), key.res(), key.segments(), OptimalSplit.policy(key.split(),
                     new ProfileKey(key.model(), key.batch(), key.res(), key.precision(), key.device()), key.segments()), seed);

@@ -34,4 +34,50 @@ public final class ExternalCommand {
             return Optional.empty();
         }
     }
+
+    /** What a command did: its exit status (124: timed out, 127: could not start, 130: interrupted), stdout and stderr. */
+    public record Outcome(int exit, String stdout, String stderr) {
+    }
+
+    /**
+     * Runs {@code cmd} with {@code env} added to this process's environment, both streams captured in temp files (a
+     * chatty stderr cannot block it), killed after {@code timeout}. For tools whose failure is a result to report
+     * (the PyTorch reference's {@code python3}), not an absence.
+     */
+    public static Outcome run(List<String> cmd, java.util.Map<String, String> env, Duration timeout) {
+        java.nio.file.Path out = null;
+        java.nio.file.Path err = null;
+        try {
+            out = java.nio.file.Files.createTempFile("external", ".out");
+            err = java.nio.file.Files.createTempFile("external", ".err");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            p.getOutputStream().close();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                return new Outcome(124, "", "timed out after " + timeout.toSeconds() + " s");
+            }
+            return new Outcome(p.exitValue(), java.nio.file.Files.readString(out, StandardCharsets.UTF_8),
+                    java.nio.file.Files.readString(err, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return new Outcome(127, "", String.valueOf(e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Outcome(130, "", "interrupted");
+        } finally {
+            deleteQuietly(out);
+            deleteQuietly(err);
+        }
+    }
+
+    private static void deleteQuietly(java.nio.file.Path p) {
+        if (p != null) {
+            try {
+                java.nio.file.Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // a temp file left behind is harmless
+            }
+        }
+    }
 }

@@ -31,6 +31,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  *     name: resnet50          # see list-models
  *     pretrained: true        # loads $MEDFUSION_WEIGHTS_DIR/&lt;name&gt;.params
  *     feature_dim: 128        # 0: the classifier itself
+ *     weights: r50.safetensors # optional: torchvision weights by torchvision's names (relative to this file);
+ *                             # the head must keep torchvision's shape (feature_dim 0, num_classes 1000)
  *   num_classes: 2            # optional, default 2
  *   views: 4                  # optional: a MultiViewClassifier over this many views (input (B, views, C, H, W))
  *   aggregation: attention    # optional with views: mean | max | attention (default attention)
@@ -49,11 +51,11 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  */
 public record TrainConfig(String backbone, boolean pretrained, int featureDim, int numClasses, boolean checkpointing,
         Integer segments, boolean useAmp, int batchSize, float learningRate, int accumulationSteps, int imageSize,
-        int steps, int memoryEvery, int views, MultiViewClassifier.Aggregation aggregation) {
+        int steps, int memoryEvery, int views, MultiViewClassifier.Aggregation aggregation, java.nio.file.Path weights) {
 
     static final List<String> TOP = List.of("model", "training");
     static final List<String> MODEL = List.of("backbone", "num_classes", "views", "aggregation");
-    static final List<String> BACKBONE = List.of("name", "pretrained", "feature_dim");
+    static final List<String> BACKBONE = List.of("name", "pretrained", "feature_dim", "weights");
     static final List<String> TRAINING = List.of("gradient_checkpointing", "use_amp", "batch_size", "learning_rate",
             "accumulation_steps", "image_size", "steps", "memory_every");
     static final List<String> CHECKPOINTING = List.of("enabled", "segments");
@@ -117,7 +119,25 @@ public record TrainConfig(String backbone, boolean pretrained, int featureDim, i
                 training.containsKey("image_size") ? integer(file, training.get("image_size"), 1, "image_size") : 224,
                 training.containsKey("steps") ? integer(file, training.get("steps"), 1, "steps") : 100,
                 training.containsKey("memory_every") ? integer(file, training.get("memory_every"), 1, "memory_every") : 10,
-                views, aggregation);
+                views, aggregation, weights(file, backbone));
+    }
+
+    /** {@code model.backbone.weights}: a torchvision safetensors file, relative to the config's folder; null if absent. */
+    private static java.nio.file.Path weights(String file, Map<String, Node> backbone) {
+        Node n = backbone.get("weights");
+        if (n == null) {
+            return null;
+        }
+        if (bool(file, backbone.get("pretrained"), false)) {
+            throw new IllegalArgumentException(at(file, n) + "weights and pretrained: true both set the initial weights; allowed: one of them");
+        }
+        String v = scalar(file, n);
+        if (v.isBlank()) {
+            throw new IllegalArgumentException(at(file, n) + "weights must name a .safetensors file, got ''");
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(v);
+        java.nio.file.Path dir = java.nio.file.Path.of(file).toAbsolutePath().getParent();
+        return p.isAbsolute() || dir == null ? p : dir.resolve(p).normalize();
     }
 
     private static Node required(String file, Map<String, Node> map, String key, Node parent) {
@@ -196,7 +216,7 @@ public record TrainConfig(String backbone, boolean pretrained, int featureDim, i
 
     public TrainConfig withSteps(int value) {
         return new TrainConfig(backbone, pretrained, featureDim, numClasses, checkpointing, segments, useAmp, batchSize,
-                learningRate, accumulationSteps, imageSize, value, memoryEvery, views, aggregation);
+                learningRate, accumulationSteps, imageSize, value, memoryEvery, views, aggregation, weights);
     }
 
     /** Whether the model is the multi-view classifier ({@code model.views} set). */

@@ -1,5 +1,6 @@
 package org.medfusion.backbones;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,8 +8,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.medfusion.backbones.weights.TorchvisionWeights;
 
-/** Every registered model, built at full size for 1000 classes, matches torchvision's counts exactly. */
+/**
+ * Every registered model, built at full size for 1000 classes, matches torchvision's counts exactly, and its parameters
+ * pair with torchvision's recorded names and shapes ({@link TorchvisionWeights}).
+ */
 class ParameterCountTest {
 
     static List<String> models() {
@@ -24,6 +29,15 @@ class ParameterCountTest {
             assertEquals(ref.parameters(), b.parameterCount(), name + " parameters");
             if (ref.floatBuffers() != null) {
                 assertEquals(ref.floatBuffers(), b.bufferCount(), name + " float buffers");
+            }
+            // --weights: our parameters pair with torchvision's names in order, each of torchvision's shape
+            List<TorchvisionWeights.TorchName> tv = TorchvisionWeights.recorded(name);
+            List<TorchvisionWeights.Binding> bound = TorchvisionWeights.bindings(b);
+            assertEquals(tv.size(), bound.size(), name + " parameters and buffers by torchvision's names");
+            for (int i = 0; i < tv.size(); i++) {
+                assertEquals(tv.get(i).name(), bound.get(i).torchName());
+                assertArrayEquals(tv.get(i).shape224(), bound.get(i).parameter().getArray().getShape().getShape(),
+                        name + ": " + tv.get(i).name() + " paired with our " + bound.get(i).ourPath());
             }
         }
     }

@@ -105,7 +105,8 @@ class MatrixConfigTest {
 
     @Test
     void errorsNameFileLineValueAndWhatIsAllowed() {
-        assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, accumulation, timing, memory, threads",
+        assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, "
+                + "accumulation, timing, memory, threads, weights",
                 error(GOOD.replace("models:", "modles:")));
         String unknownModel = error(GOOD.replace("resnet50]", "resnet51]"));
         assertTrue(unknownModel.startsWith("m.yaml:4: unknown model 'resnet51'; allowed: resnet18, resnet34"), unknownModel);
@@ -123,5 +124,20 @@ class MatrixConfigTest {
         for (String msg : List.of(unknownModel, error("x: 1\n"))) {
             assertTrue(!msg.contains("\n"), "one line: " + msg);
         }
+    }
+
+    @Test
+    void weightsMapAModelOfTheMatrixToAFileBesideTheConfig() {
+        MatrixConfig c = MatrixConfig.parse("/tmp/cfgs/tiny.yaml",
+                GOOD + "weights: {resnet50: w/r50.safetensors, resnet18: /abs/r18.safetensors}\n");
+        assertEquals(java.nio.file.Path.of("/tmp/cfgs/w/r50.safetensors"), c.weights().get("resnet50"));
+        assertEquals(java.nio.file.Path.of("/abs/r18.safetensors"), c.weights().get("resnet18"));
+        assertEquals(java.util.Map.of(), MatrixConfig.parse("tiny.yaml", GOOD).weights(), "absent: random init");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MatrixConfig.parse("tiny.yaml", GOOD + "weights: {vit_b_16: v.safetensors}\n"));
+        assertTrue(e.getMessage().startsWith("tiny.yaml:10: weights for 'vit_b_16', which is not in models; allowed: resnet18, resnet50"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> MatrixConfig.parse("tiny.yaml", GOOD + "weights: r50.safetensors\n"));
+        assertTrue(e.getMessage().contains("weights must map a model to a .safetensors file"), e.getMessage());
     }
 }

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
  * torchvision's {@code stochastic_depth(x, p, mode="row")}: in training, drops the whole residual
  * branch of each sample with probability p and scales survivors by 1/(1-p). The mask comes from
  * libtorch's generator, which the checkpoint engine reseeds per (step, block), so a recompute
- * draws the same mask.
+ * draws the same mask. {@link TrainingNoise} switches it off (parity tests only).
  */
 public final class StochasticDepth {
 
@@ -23,7 +23,7 @@ public final class StochasticDepth {
     }
 
     public static NDArray apply(NDArray x, float p, boolean training) {
-        if (!training || p <= 0f) {
+        if (!training || p <= 0f || !TrainingNoise.enabled()) {
             return x;
         }
         long[] dims = new long[x.getShape().dimension()];

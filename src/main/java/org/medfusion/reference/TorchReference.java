@@ -1,0 +1,170 @@
+package org.medfusion.reference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.medfusion.bench.CpuMallocProbe;
+import org.medfusion.checkpoint.SegmentPlan;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.Device;
+import org.medfusion.platform.Json;
+import org.medfusion.results.Precision;
+
+/**
+ * The same cell in the machine's PyTorch ({@code measure --reference torch}): {@code scripts/torch_cell.py} runs
+ * torchvision's model flattened into our block list, with our segment plan (each recomputed segment under
+ * {@code torch.utils.checkpoint}, stored ones plainly), our AdamW step, batch, resolution and thread count, in two
+ * processes as ours runs in two kinds of forks: one for memory (our {@code cpu.rss.peak} method: the environment of our
+ * memory forks, {@code MALLOC_MMAP_THRESHOLD_=65536}, and the allocation counter preloaded when
+ * {@code -Dmedfusion.allocCounter} names it; the peak above the steady state the warm-up left) and one for time (the
+ * paired protocol: a plain step before each checkpointed one).
+ *
+ * <p>No PyTorch on the machine, a cell it cannot run (amp, GPU, a model whose torchvision block list we do not
+ * flatten): {@link Figures#notAvailable}, never an error: the reference stands beside our figures, it never decides
+ * a cell's status.
+ */
+public final class TorchReference {
+
+    /** The references {@code --reference} accepts. */
+    public enum Kind {
+        TORCH;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** One-line usage error naming the value and what is allowed. */
+        public static Kind parse(String label) {
+            for (Kind k : values()) {
+                if (k.label().equals(label)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("--reference must be torch, got '" + label + "'");
+        }
+    }
+
+    /**
+     * PyTorch's figures of one cell.
+     *
+     * @param status {@code ok}, {@code error} (the script ran and failed: its message) or {@code not available}
+     * @param peakBytes {@code cpu.rss.peak} of PyTorch's step (median over its measured steps)
+     * @param mallocPeakBytes the allocation counter's peak of PyTorch's step, when preloaded
+     * @param stepMsMedian PyTorch's step time, median
+     * @param plainRatioMedian PyTorch's checkpointed / plain step time, median over pairs (checkpointed cells)
+     * @param torch torch and torchvision versions and the interpreter
+     */
+    public record Figures(String status, String message, Long peakBytes, Long mallocPeakBytes, Double stepMsMedian,
+            Double plainRatioMedian, String torch, int threads) {
+
+        public static Figures notAvailable(String why) {
+            return new Figures("not available", why, null, null, null, null, null, 0);
+        }
+
+        public boolean ok() {
+            return "ok".equals(status);
+        }
+
+        /** Ours over PyTorch's, or null when either is missing. */
+        public static Double ratio(Number ours, Number theirs) {
+            return ours == null || theirs == null || theirs.doubleValue() == 0 ? null : ours.doubleValue() / theirs.doubleValue();
+        }
+    }
+
+    private TorchReference() {
+    }
+
+    /** {@code scripts/} of the checkout: {@code -Dmedfusion.scripts}, else {@code ./scripts}, else beside the jar's folder. */
+    public static Optional<Path> scriptsDir() {
+        List<Path> candidates = new ArrayList<>();
+        String prop = System.getProperty("medfusion.scripts");
+        if (prop != null && !prop.isBlank()) {
+            candidates.add(Path.of(prop));
+        }
+        candidates.add(Path.of("scripts"));
+        try {
+            Path jar = Path.of(TorchReference.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (jar.getParent() != null && jar.getParent().getParent() != null) {
+                candidates.add(jar.getParent().getParent().resolve("scripts"));
+            }
+        } catch (Exception ignored) {
+            // no code source: the other candidates
+        }
+        return candidates.stream().filter(d -> Files.isRegularFile(d.resolve("torch_cell.py"))).findFirst();
+    }
+
+    /**
+     * Measures {@code key} in PyTorch.
+     *
+     * @param python the interpreter, or empty with {@code notFound} saying what was tried
+     * @param plan our segment plan of the cell, null for a plain cell
+     * @param blocks our block count (PyTorch's flattening must give the same)
+     * @param threads intra-op threads (ours)
+     */
+    public static Figures measure(Optional<TorchPython> python, String notFound, CellKey key, SegmentPlan plan, int blocks,
+            int threads, int memoryWarmup, int memoryIterations, int timingWarmup, int timingIterations) {
+        if (python.isEmpty()) {
+            return Figures.notAvailable(notFound);
+        }
+        if (key.device() != Device.CPU || key.precision() != Precision.FP32 || key.accumulation() != 1) {
+            return Figures.notAvailable("the PyTorch reference runs fp32 CPU cells without accumulation for now");
+        }
+        Optional<Path> scripts = scriptsDir();
+        if (scripts.isEmpty()) {
+            return Figures.notAvailable("scripts/torch_cell.py not found (run from the checkout or set -Dmedfusion.scripts)");
+        }
+        TorchPython py = python.get();
+        List<String> common = new ArrayList<>(List.of(key.model(), "--batch", String.valueOf(key.batch()), "--res", String.valueOf(key.res()),
+                "--blocks", String.valueOf(blocks), "--threads", String.valueOf(threads)));
+        if (plan != null) {
+            common.add("--plan");
+            common.add(plan.spec());
+        }
+        Path script = scripts.get().resolve("torch_cell.py");
+        Map<String, String> memoryEnv = new LinkedHashMap<>();
+        memoryEnv.put("MALLOC_MMAP_THRESHOLD_", "65536");
+        String counter = System.getProperty(CpuMallocProbe.COUNTER_PROPERTY);
+        if (counter != null && !counter.isBlank()) {
+            memoryEnv.put("LD_PRELOAD", counter);
+        }
+        try {
+            JsonNode mem = run(py, script, common, "memory", memoryWarmup, memoryIterations, memoryEnv);
+            if (!"ok".equals(mem.path("status").asText())) {
+                return new Figures("error", mem.path("message").asText(), null, null, null, null, py.describe(), threads);
+            }
+            JsonNode time = run(py, script, common, "time", timingWarmup, timingIterations, Map.of());
+            if (!"ok".equals(time.path("status").asText())) {
+                return new Figures("error", time.path("message").asText(), mem.path("peak_bytes").asLong(), null, null, null,
+                        py.describe(), threads);
+            }
+            return new Figures("ok", null, mem.path("peak_bytes").asLong(),
+                    mem.path("malloc_peak_bytes").isNumber() ? mem.path("malloc_peak_bytes").asLong() : null,
+                    time.path("step_ms_median").asDouble(),
+                    time.path("ratio_median").isNumber() ? time.path("ratio_median").asDouble() : null, py.describe(), threads);
+        } catch (RuntimeException e) {
+            return new Figures("error", Json.oneLine(e), null, null, null, null, py.describe(), threads);
+        }
+    }
+
+    private static JsonNode run(TorchPython py, Path script, List<String> common, String mode, int warmup, int iterations,
+            Map<String, String> env) {
+        List<String> args = new ArrayList<>(common);
+        args.addAll(List.of("--mode", mode, "--warmup", String.valueOf(warmup), "--iterations", String.valueOf(iterations)));
+        String out = py.runScript(script, args, env, 3600);
+        List<String> lines = out.lines().filter(l -> l.startsWith("{")).toList();
+        if (lines.isEmpty()) {
+            throw new IllegalStateException("torch_cell.py printed no result");
+        }
+        try {
+            return Json.MAPPER.readTree(lines.get(lines.size() - 1));
+        } catch (Exception e) {
+            throw new IllegalStateException("torch_cell.py printed no JSON: " + Json.oneLine(e));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package org.medfusion.reference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.medfusion.checkpoint.SegmentPlan;
+import org.medfusion.checkpoint.Split;
+import org.medfusion.checkpoint.SplitPolicy;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
+
+/** The PyTorch reference runner: a tiny cell in the machine's PyTorch, and "not available" without it. */
+class TorchReferenceTest {
+
+    private static final CellKey TINY = new CellKey("resnet18", 2, 32, 2, Split.TORCH, Precision.FP32, Device.CPU, 1);
+
+    @Test
+    void withoutPythonTheFiguresAreNotAvailableNotAnError() {
+        List<String> tried = new ArrayList<>();
+        Optional<TorchPython> none = TorchPython.find("/nonexistent/python3", tried);
+        assertTrue(none.isEmpty());
+        assertTrue(tried.get(0).startsWith("/nonexistent/python3: "), tried.toString());
+        TorchReference.Figures f = TorchReference.measure(none, "no python3 with torch (tried " + tried + ")", TINY,
+                SplitPolicy.TORCH_SEQUENTIAL.plan(10, 2), 10, 1, 1, 2, 1, 2);
+        assertEquals("not available", f.status());
+        assertTrue(f.message().contains("/nonexistent/python3"), f.message());
+        assertEquals(null, TorchReference.Figures.ratio(100L, f.peakBytes()));
+    }
+
+    @Test
+    void aTinyCellRunsInPyTorchWithOurPlanAndABlockMismatchIsAnErrorRow() {
+        Optional<TorchPython> py = TorchPython.find();
+        assumeTrue(py.isPresent(), "no python3 with torch and torchvision (apt-get install -y python3-torch python3-torchvision)");
+        SegmentPlan plan = SplitPolicy.TORCH_SEQUENTIAL.plan(10, 2);
+        TorchReference.Figures f = TorchReference.measure(py, null, TINY, plan, 10, 1, 1, 2, 1, 2);
+        assertEquals("ok", f.status(), f.message());
+        assertTrue(f.peakBytes() > 0, "a training step grows RSS: " + f.peakBytes());
+        assertTrue(f.stepMsMedian() > 0);
+        assertNotNull(f.plainRatioMedian(), "a checkpointed cell is timed against a plain step");
+        TorchReference.Figures wrong = TorchReference.measure(py, null, TINY, SplitPolicy.TORCH_SEQUENTIAL.plan(11, 2), 11, 1, 1, 1, 1, 1);
+        assertEquals("error", wrong.status());
+        assertTrue(wrong.message().contains("flattens into 10 blocks, ours has 11"), wrong.message());
+    }
+}
