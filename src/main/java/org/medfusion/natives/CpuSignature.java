@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 
 /**
  * What of a CPU decides oneDNN's kernel choice, and so whether a native crash seen once will be seen again:
- * vendor, family, model, the feature flags and whether the cache topology is reported. The crash of DESIGN.md 4b
+ * vendor, family, model, the feature flags and whether the cache topology is reported. The oneDNN crash (docs/native-fallback.md)
  * follows exactly these (a family-26 EPYC whose cpuid reports no cache sizes), so a preflight verdict is cached
  * under {@link #key(String, String)} of this signature and the libtorch version.
  *

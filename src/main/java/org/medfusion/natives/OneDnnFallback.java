@@ -13,7 +13,7 @@ import java.util.Optional;
  * {@code at::globalContext().setUserEnabledMkldnn(bool)}.
  *
  * <p>Why this way: on some CPUs oneDNN's brgemm 1x1-convolution backward divides by a cache size that cpuid does
- * not report and the JVM dies with SIGFPE (DESIGN.md 4b). Limiting oneDNN's ISA ({@code ONEDNN_MAX_CPU_ISA}) only
+ * not report and the JVM dies with SIGFPE (docs/native-fallback.md). Limiting oneDNN's ISA ({@code ONEDNN_MAX_CPU_ISA}) only
  * helps at {@code AVX}, which must be set before libtorch loads and makes steps several times slower; the user
  * switch makes PyTorch route convolutions to its native (im2col + GEMM) kernels, with exact results, and can be
  * flipped at any time after DJL loaded the engine. DJL has no API for it, so the two exported C++ symbols of

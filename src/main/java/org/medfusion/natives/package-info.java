@@ -1,8 +1,10 @@
 /**
- * Native-engine safety: loading libtorch once per process ({@link org.medfusion.natives.Natives}), a preflight
- * probe in a child JVM that detects native crashes of the kind seen on some CPUs (oneDNN SIGFPE on 1x1-convolution
- * backward, DESIGN.md 4b) before anything is measured ({@link org.medfusion.natives.NativePreflight},
- * {@link org.medfusion.natives.ProbeMain}), its cached verdict ({@link org.medfusion.natives.NativeVerdict}) and the
- * fallback that avoids the crash ({@link org.medfusion.natives.OneDnnFallback}).
+ * Native-engine safety: loading libtorch once per process ({@link org.medfusion.natives.Natives}); the one call site of
+ * convolutions ({@link org.medfusion.natives.ConvCall}); a preflight that probes, in a child JVM, every convolution
+ * shape class the models about to run execute ({@link org.medfusion.natives.NativePreflight},
+ * {@link org.medfusion.natives.ProbeMain}) and caches its verdict ({@link org.medfusion.natives.NativeVerdict}); the
+ * fallbacks that avoid oneDNN's crash on some CPUs ({@link org.medfusion.natives.Fallback}); and the shape-keyed
+ * simulation of that crash for machines that do not have it ({@link org.medfusion.natives.SimulatedOneDnnCrash}).
+ * See docs/native-fallback.md.
  */
 package org.medfusion.natives;

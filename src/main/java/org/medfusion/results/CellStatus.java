@@ -33,11 +33,6 @@ public enum CellStatus {
                 + String.join(", ", Arrays.stream(values()).map(CellStatus::label).toList()) + ", got '" + label + "'");
     }
 
-    /** True for a measured outcome (ok, oom): what a run must produce for every cell to succeed. */
-    public boolean isResult() {
-        return this == OK || this == OOM;
-    }
-
     /** True for a failed measurement (error, crash): not a result, measured again on resume. */
     public boolean isFailure() {
         return this == ERROR || this == CRASH;

@@ -22,7 +22,7 @@ import org.medfusion.train.Verifier;
 
 /**
  * The real JNA fallback in this JVM: oneDNN switched off, a tiny ResNet-50 (batch 2, 32 px; its 1x1-conv backward
- * is where the crash of DESIGN.md 4b happens) still trains and checkpointing stays exact; the 1x1-conv gradients
+ * is where the crash of docs/native-fallback.md happens) still trains and checkpointing stays exact; the 1x1-conv gradients
  * with oneDNN off match those with oneDNN on (where oneDNN works). The switch is restored afterwards.
  */
 class OneDnnFallbackTest {
