@@ -6,8 +6,8 @@ import java.util.concurrent.Callable;
 import java.util.regex.PatternSyntaxException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
-import org.medfusion.backbones.Backbone;
 import org.medfusion.backbones.BackboneRegistry;
+import org.medfusion.backbones.ModelSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,18 +41,16 @@ public final class ListModelsCommand implements Callable<Integer> {
             try (CSVPrinter p = new CSVPrinter(out, CSVFormat.DEFAULT.builder().setRecordSeparator('\n')
                     .setHeader("model", "family", "parameters", "blocks", "default_segments").get())) {
                 for (String name : names) {
-                    try (Backbone b = BackboneRegistry.create(name)) {
-                        p.printRecord(name, b.family(), b.parameterCount(), b.blockCount(), b.defaultSegments());
-                    }
+                    ModelSummary m = ModelSummary.of(name);
+                    p.printRecord(name, m.family(), m.parameters(), m.blocks(), m.defaultSegments());
                     p.flush();
                 }
             }
         } else {
             out.printf("%-22s %-16s %14s %7s %17s%n", "model", "family", "parameters", "blocks", "default_segments");
             for (String name : names) {
-                try (Backbone b = BackboneRegistry.create(name)) {
-                    out.printf("%-22s %-16s %,14d %7d %17d%n", name, b.family(), b.parameterCount(), b.blockCount(), b.defaultSegments());
-                }
+                ModelSummary m = ModelSummary.of(name);
+                out.printf("%-22s %-16s %,14d %7d %17d%n", name, m.family(), m.parameters(), m.blocks(), m.defaultSegments());
                 out.flush();
             }
         }

@@ -25,6 +25,7 @@ class ParameterCountTest {
     void parameterAndBufferCountsEqualTorchvision(String name) {
         ReferenceCounts.Counts ref = ReferenceCounts.COUNTS.get(name);
         assertTrue(ref != null, "no reference count for " + name);
+        assertEquals(ref.parameters(), ModelSummary.of(name).parameters(), name + " parameters as list-models counts them");
         try (Backbone b = BackboneRegistry.create(name)) {
             assertEquals(ref.parameters(), b.parameterCount(), name + " parameters");
             if (ref.floatBuffers() != null) {
