@@ -199,6 +199,12 @@ public final class NativePreflight {
                         + (crash.frame() == null ? "" : " at " + crash.frame());
                 return new ProbeResult(key, fallback, shapes.size(), false, true, detail, now, r.millis());
             }
+            String wrong = r.output().lines().filter(l -> l.startsWith("probe wrong ")).findFirst().orElse(null);
+            if (r.exitCode() == ProbeMain.WRONG_RESULTS && wrong != null) {
+                // as unusable as a crash, and avoided the same way: a fallback whose kernels compute it right
+                return new ProbeResult(key, fallback, shapes.size(), false, true, "oneDNN computed wrong results: "
+                        + wrong.substring("probe wrong ".length()), now, r.millis());
+            }
             String why = r.timedOut() ? "probe child timed out after " + timeout.toSeconds() + " s"
                     : "probe child exited " + r.exitCode() + ": " + tail(r.output());
             return new ProbeResult(key, fallback, shapes.size(), false, false, why, now, r.millis());
