@@ -149,15 +149,14 @@ public final class MeasureCommand implements Callable<Integer> {
     }
 
     /** The shared cell serialization ({@link CellJson}), one object. */
-    static String toJson(CellResult r) throws Exception {
-        com.fasterxml.jackson.databind.node.ObjectNode n = CellJson.toNode(r);
-        n.put("native_fallback", Natives.fallbackDescription()); // the fallback that produced these figures
-        return n.toString(); // compact: one line
+    static String toJson(CellResult r) {
+        return toJson(r, null);
     }
 
     /** As {@link #toJson(CellResult)}, with PyTorch's figures and our/PyTorch ratios under {@code reference} when measured. */
     static String toJson(CellResult r, TorchReference.Figures torch) {
         com.fasterxml.jackson.databind.node.ObjectNode n = CellJson.toNode(r);
+        n.put("native_fallback", Natives.fallbackDescription()); // the fallback that produced these figures
         if (torch != null) {
             com.fasterxml.jackson.databind.node.ObjectNode ref = org.medfusion.platform.Json.MAPPER.valueToTree(torch);
             ref.put("framework", "torch");
@@ -171,7 +170,7 @@ public final class MeasureCommand implements Callable<Integer> {
             }
             n.set("reference", ref);
         }
-        return n.toString();
+        return n.toString(); // compact: one line
     }
 
     /** The "PyTorch beside us" lines of the table format. */
