@@ -38,6 +38,9 @@ import org.medfusion.platform.Json;
  */
 public final class NativePreflight {
 
+    /** What the probe checks; a new version invalidates every cached verdict (2: results compared, not only signals). */
+    static final int PROBE_VERSION = 2;
+
     /** System property naming the cache directory. */
     public static final String DIR_PROPERTY = "medfusion.preflight.dir";
 
@@ -147,7 +150,7 @@ public final class NativePreflight {
     static String key(CpuSignature cpu, String libtorchVersion, Set<ConvShape> shapes, Fallback fallback, int batch) {
         String isa = System.getenv(OneDnnFallback.ISA_VARIABLE);
         SimulatedOneDnnCrash sim = SimulatedOneDnnCrash.armed();
-        String extra = "isa=" + (isa == null ? "" : isa) + (sim == null ? "" : " " + sim.describe()) + " fallback="
+        String extra = "probe=" + PROBE_VERSION + " isa=" + (isa == null ? "" : isa) + (sim == null ? "" : " " + sim.describe()) + " fallback="
                 + fallback.id() + " shapes=" + shapeSetHash(shapes) + (batch == ProbeMain.BATCH ? "" : " batch=" + batch);
         return cpu.key(libtorchVersion, extra);
     }
