@@ -66,7 +66,7 @@ class CapacityCommandTest {
         EqualMemoryRow row = rows.get(0);
         assertEquals(0, row.largestBatch());
         assertEquals("cpu.rss.peak", row.memoryMethod());
-        assertTrue(row.probes().matches("2:\\d+ 1:\\d+"), row.probes());
+        assertTrue(row.probes().matches("2:\\d+ 1:error"), row.probes()); // batch 1 cannot train BatchNorm: a failed probe
         assertEquals(16L * 11_689_512L, row.modelStateBytes(), "resnet18's 11,689,512 parameters x 4 fp32 copies");
     }
 }
