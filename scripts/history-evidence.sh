@@ -12,7 +12,7 @@
 #
 # Usage: scripts/history-evidence.sh [out-dir (default /tmp/history-evidence)]
 # Environment: N_AA (8), START (5: the first run with the knob), RECOMPUTE_SEGMENT (0,1), KEEP_ALIVE_SEGMENT (2),
-# MEMORY=0 (time histories only), THREADS (libtorch threads per fork, added to the copied configs as `threads:`;
+# MEMORY=0 (time histories only), TIME=0 (memory histories only: peaks do not depend on the machine's load), THREADS (libtorch threads per fork, added to the copied configs as `threads:`;
 # default libtorch's, one per core; 1 on a machine other processes load), PARALLEL=1 (measure rt-k beside aa-k, each
 # run with its own java.io.tmpdir: half the wall time, both runs slower; the paired ratio cancels the speed),
 # JAR (target/benchmarks.jar, copied once so that every run uses the same build), CHECK_JAR (target/benchmarks.jar:
@@ -25,6 +25,7 @@ start="${START:-5}"
 rt="${RECOMPUTE_SEGMENT:-0,1}"
 ka="${KEEP_ALIVE_SEGMENT:-2}"
 memory="${MEMORY:-1}"
+time_histories="${TIME:-1}"
 mkdir -p "$out/tmp" "$out/checks"
 [ -f "$out/benchmarks.jar" ] || cp "${JAR:-target/benchmarks.jar}" "$out/benchmarks.jar"
 for c in evidence evidence-memory; do
@@ -58,9 +59,11 @@ pair() { # pair <a/a name> <knob name> <config> <knob option>: the knob run afte
 }
 
 if [ "${MEASURE:-1}" != 0 ]; then
-  for k in $(seq 1 "$naa"); do
-    if [ "$k" -ge "$start" ]; then pair "aa-$k" "rt-$k" evidence.yaml "recompute-twice=$rt"; else run "aa-$k" evidence.yaml; fi
-  done
+  if [ "$time_histories" != 0 ]; then
+    for k in $(seq 1 "$naa"); do
+      if [ "$k" -ge "$start" ]; then pair "aa-$k" "rt-$k" evidence.yaml "recompute-twice=$rt"; else run "aa-$k" evidence.yaml; fi
+    done
+  fi
   if [ "$memory" != 0 ]; then
     for k in $(seq 1 "$naa"); do
       if [ "$k" -ge "$start" ]; then pair "ma-$k" "ka-$k" evidence-memory.yaml "keep-alive=$ka"; else run "ma-$k" evidence-memory.yaml; fi
@@ -77,7 +80,8 @@ check() { # check <label> <runs...>: one prefix
     > "$out/checks/$label.out" 2> "$out/checks/$label.err" || rc=$?
   echo "$rc" > "$out/checks/$label.rc"
 }
-histories=(aa rt)
+histories=()
+[ "$time_histories" != 0 ] && histories+=(aa rt)
 [ "$memory" != 0 ] && histories+=(ma ka)
 for h in "${histories[@]}"; do
   for j in $(seq 2 "$naa"); do
