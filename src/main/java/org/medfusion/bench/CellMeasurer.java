@@ -170,7 +170,7 @@ public final class CellMeasurer {
         try {
             MemoryFigure mem = part == Part.TIME ? new MemoryFigure(null, null, List.of()) : memoryFigure(key);
             if (part == Part.MEMORY) {
-                return new CellResult(key, family, CellStatus.OK, mem.peak(), mem.method(), mem.perFork(), List.of(), null, null, null, null, null);
+                return CellResult.builder(key, family, CellStatus.OK).peak(mem.peak(), mem.method()).memoryRepeats(mem.perFork()).build();
             }
             boolean paired = part == Part.ALL && key.segments() > 0;
             List<RunResult> timing = run(key, "time", TrainingStepBenchmark.class, "step",
@@ -184,8 +184,8 @@ public final class CellMeasurer {
                         settings.timeWarmup(), settings.timeIterations(), settings.timeForks(), false, false));
                 recompute = Stats.summarize(fwd).median();
             }
-            return new CellResult(key, family, CellStatus.OK, mem.peak(), mem.method(), mem.perFork(), samples, time.median(), time.ciLow(),
-                    time.ciHigh(), recompute, null, pairedPlain);
+            return CellResult.builder(key, family, CellStatus.OK).peak(mem.peak(), mem.method()).memoryRepeats(mem.perFork())
+                    .stepMs(samples, time).pairedPlainMsSamples(pairedPlain).recomputeForwardMs(recompute).build();
         } catch (CellFailure f) {
             lastCrash = f.crash;
             return CellResult.failed(key, family, f.status, f.getMessage());

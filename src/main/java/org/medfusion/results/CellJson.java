@@ -92,12 +92,15 @@ public final class CellJson {
         if (status == null) {
             throw new IllegalArgumentException("no status");
         }
-        return new CellResult(key, text(n, "family"), CellStatus.parse(status), longValue(field(n, legacy, "peak_bytes")),
-                text(n, legacy ? "memoryMethod" : "memory_method"), longs(field(n, legacy, "memory_repeats")),
-                doubles(field(n, legacy, "step_ms_samples")), doubleValue(field(n, legacy, "step_ms_median")),
-                doubleValue(field(n, legacy, "step_ms_ci_low")), doubleValue(field(n, legacy, "step_ms_ci_high")),
-                doubleValue(field(n, legacy, "recompute_forward_ms")), text(n, "message"),
-                doubles(field(n, legacy, "paired_plain_ms_samples")));
+        return CellResult.builder(key, text(n, "family"), CellStatus.parse(status))
+                .peak(longValue(field(n, legacy, "peak_bytes")), text(n, legacy ? "memoryMethod" : "memory_method"))
+                .memoryRepeats(longs(field(n, legacy, "memory_repeats")))
+                .stepMsSamples(doubles(field(n, legacy, "step_ms_samples")))
+                .stepMs(doubleValue(field(n, legacy, "step_ms_median")), doubleValue(field(n, legacy, "step_ms_ci_low")),
+                        doubleValue(field(n, legacy, "step_ms_ci_high")))
+                .recomputeForwardMs(doubleValue(field(n, legacy, "recompute_forward_ms")))
+                .pairedPlainMsSamples(doubles(field(n, legacy, "paired_plain_ms_samples")))
+                .message(text(n, "message")).build();
     }
 
     /** Registers the serializer and deserializer of {@link CellResult} (see {@link Json#MAPPER}). */

@@ -1,47 +1,119 @@
 package org.medfusion.results;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Everything measured for one cell. Missing figures are null (never invented): a memory figure the
- * machine cannot measure, or every figure of a cell that ran out of memory.
+ * machine cannot measure, or every figure of a cell that ran out of memory. Built with {@link #builder}; the figures
+ * are grouped by what they measure, and {@link CellJson} writes them as one flat object.
  *
- * @param peakBytes peak memory of one training step above the steady state, in bytes
- * @param memoryMethod how {@code peakBytes} was measured: {@code cpu.rss.peak},
- *     {@code cuda.reserved.peak} or {@code cuda.allocated.peak}
- * @param memoryRepeats every peak measured (one per memory fork), for the reproducibility check
- * @param stepMsSamples raw step times (ms), one per measured training step
- * @param stepMsMedian median of the samples
- * @param stepMsCiLow lower bound of the 95% confidence interval of the median
- * @param stepMsCiHigh upper bound of that interval
- * @param recomputeForwardMs forward time (ms) of the segments a checkpointed step recomputes
- *     (segments 0..S-2); null for plain cells
+ * @param key the cell
+ * @param family the model's family (e.g. {@code resnet})
+ * @param status the outcome
+ * @param memory the peak memory figures ({@link Memory#NONE} when none were measured)
+ * @param timing the step time figures ({@link Timing#NONE} when none were measured)
  * @param message error text for status ERROR / OOM / UNSUPPORTED
- * @param pairedPlainMsSamples for a checkpointed cell, the time (ms) of a plain step run in the same timing fork just
- *     before each measured checkpointed step (checkpointing switched off for it, the same model and batch): element i
- *     pairs with {@code stepMsSamples[i]}, so their ratio is free of the fork's and the machine's speed. Empty for
- *     plain cells and for cells measured before paired steps existed.
  */
-public record CellResult(CellKey key, String family, CellStatus status, Long peakBytes, String memoryMethod,
-        List<Long> memoryRepeats, List<Double> stepMsSamples, Double stepMsMedian, Double stepMsCiLow,
-        Double stepMsCiHigh, Double recomputeForwardMs, String message, List<Double> pairedPlainMsSamples) {
+public record CellResult(CellKey key, String family, CellStatus status, Memory memory, Timing timing, String message) {
 
     public CellResult {
-        memoryRepeats = memoryRepeats == null ? List.of() : List.copyOf(memoryRepeats);
-        stepMsSamples = stepMsSamples == null ? List.of() : List.copyOf(stepMsSamples);
-        pairedPlainMsSamples = pairedPlainMsSamples == null ? List.of() : List.copyOf(pairedPlainMsSamples);
-        if (!pairedPlainMsSamples.isEmpty() && pairedPlainMsSamples.size() != stepMsSamples.size()) {
-            throw new IllegalArgumentException("paired plain samples (" + pairedPlainMsSamples.size()
-                    + ") must pair one to one with the step samples (" + stepMsSamples.size() + ")");
+        memory = memory == null ? Memory.NONE : memory;
+        timing = timing == null ? Timing.NONE : timing;
+    }
+
+    /**
+     * The peak memory of one training step.
+     *
+     * @param peakBytes peak memory of one training step above the steady state, in bytes
+     * @param method how {@code peakBytes} was measured: {@code cpu.rss.peak}, {@code cuda.reserved.peak} or
+     *     {@code cuda.allocated.peak}
+     * @param repeats every peak measured (one per memory fork), for the reproducibility check
+     */
+    public record Memory(Long peakBytes, String method, List<Long> repeats) {
+
+        /** No memory figure. */
+        public static final Memory NONE = new Memory(null, null, List.of());
+
+        public Memory {
+            repeats = repeats == null ? List.of() : List.copyOf(repeats);
         }
     }
 
-    /** A cell without paired plain steps (plain cells, older files). */
-    public CellResult(CellKey key, String family, CellStatus status, Long peakBytes, String memoryMethod,
-            List<Long> memoryRepeats, List<Double> stepMsSamples, Double stepMsMedian, Double stepMsCiLow,
-            Double stepMsCiHigh, Double recomputeForwardMs, String message) {
-        this(key, family, status, peakBytes, memoryMethod, memoryRepeats, stepMsSamples, stepMsMedian, stepMsCiLow,
-                stepMsCiHigh, recomputeForwardMs, message, List.of());
+    /**
+     * The time of one training step.
+     *
+     * @param samples raw step times (ms), one per measured training step
+     * @param median median of the samples
+     * @param ciLow lower bound of the 95% confidence interval of the median
+     * @param ciHigh upper bound of that interval
+     * @param pairedPlainSamples for a checkpointed cell, the time (ms) of a plain step run in the same timing fork just
+     *     before each measured checkpointed step (checkpointing switched off for it, the same model and batch): element
+     *     i pairs with {@code samples[i]}, so their ratio is free of the fork's and the machine's speed. Empty for
+     *     plain cells and for cells measured before paired steps existed.
+     * @param recomputeForwardMs forward time (ms) of the segments a checkpointed step recomputes (segments 0..S-2);
+     *     null for plain cells
+     */
+    public record Timing(List<Double> samples, Double median, Double ciLow, Double ciHigh, List<Double> pairedPlainSamples,
+            Double recomputeForwardMs) {
+
+        /** No time figure. */
+        public static final Timing NONE = new Timing(List.of(), null, null, null, List.of(), null);
+
+        public Timing {
+            samples = samples == null ? List.of() : List.copyOf(samples);
+            pairedPlainSamples = pairedPlainSamples == null ? List.of() : List.copyOf(pairedPlainSamples);
+            if (!pairedPlainSamples.isEmpty() && pairedPlainSamples.size() != samples.size()) {
+                throw new IllegalArgumentException("paired plain samples (" + pairedPlainSamples.size()
+                        + ") must pair one to one with the step samples (" + samples.size() + ")");
+            }
+        }
+    }
+
+    /** A builder of a cell with the given key, family and status, and no figures yet. */
+    public static Builder builder(CellKey key, String family, CellStatus status) {
+        return new Builder(key, family, status);
+    }
+
+    /** A builder holding this cell's values, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder(key, family, status).memory(memory).timing(timing).message(message);
+    }
+
+    public Long peakBytes() {
+        return memory.peakBytes();
+    }
+
+    public String memoryMethod() {
+        return memory.method();
+    }
+
+    public List<Long> memoryRepeats() {
+        return memory.repeats();
+    }
+
+    public List<Double> stepMsSamples() {
+        return timing.samples();
+    }
+
+    public Double stepMsMedian() {
+        return timing.median();
+    }
+
+    public Double stepMsCiLow() {
+        return timing.ciLow();
+    }
+
+    public Double stepMsCiHigh() {
+        return timing.ciHigh();
+    }
+
+    public List<Double> pairedPlainMsSamples() {
+        return timing.pairedPlainSamples();
+    }
+
+    public Double recomputeForwardMs() {
+        return timing.recomputeForwardMs();
     }
 
     /**
@@ -49,20 +121,109 @@ public record CellResult(CellKey key, String family, CellStatus status, Long pea
      * empty when the cell has no paired plain steps.
      */
     public List<Double> pairedRatios() {
-        List<Double> out = new java.util.ArrayList<>(pairedPlainMsSamples.size());
-        for (int i = 0; i < pairedPlainMsSamples.size(); i++) {
-            out.add(stepMsSamples.get(i) / pairedPlainMsSamples.get(i));
+        List<Double> plain = timing.pairedPlainSamples();
+        List<Double> out = new ArrayList<>(plain.size());
+        for (int i = 0; i < plain.size(); i++) {
+            out.add(timing.samples().get(i) / plain.get(i));
         }
         return out;
     }
 
     /** This result with another message (a failed cell's explanation reworded for where it is shown). */
     public CellResult withMessage(String text) {
-        return new CellResult(key, family, status, peakBytes, memoryMethod, memoryRepeats, stepMsSamples, stepMsMedian, stepMsCiLow,
-                stepMsCiHigh, recomputeForwardMs, text, pairedPlainMsSamples);
+        return toBuilder().message(text).build();
     }
 
     public static CellResult failed(CellKey key, String family, CellStatus status, String message) {
-        return new CellResult(key, family, status, null, null, List.of(), List.of(), null, null, null, null, message);
+        return builder(key, family, status).message(message).build();
+    }
+
+    /** Builds a {@link CellResult} figure by figure; what is not set is missing (null, or an empty list). */
+    public static final class Builder {
+        private CellKey key;
+        private final String family;
+        private final CellStatus status;
+        private Long peakBytes;
+        private String memoryMethod;
+        private List<Long> memoryRepeats = List.of();
+        private List<Double> stepMsSamples = List.of();
+        private Double stepMsMedian;
+        private Double stepMsCiLow;
+        private Double stepMsCiHigh;
+        private List<Double> pairedPlainMsSamples = List.of();
+        private Double recomputeForwardMs;
+        private String message;
+
+        private Builder(CellKey key, String family, CellStatus status) {
+            this.key = key;
+            this.family = family;
+            this.status = status;
+        }
+
+        /** Another key (the same figures filed under another cell). */
+        public Builder key(CellKey k) {
+            key = k;
+            return this;
+        }
+
+        public Builder memory(Memory m) {
+            return peak(m.peakBytes(), m.method()).memoryRepeats(m.repeats());
+        }
+
+        /** The peak and how it was measured. */
+        public Builder peak(Long bytes, String method) {
+            peakBytes = bytes;
+            memoryMethod = method;
+            return this;
+        }
+
+        public Builder memoryRepeats(List<Long> v) {
+            memoryRepeats = v;
+            return this;
+        }
+
+        public Builder timing(Timing t) {
+            return stepMsSamples(t.samples()).stepMs(t.median(), t.ciLow(), t.ciHigh())
+                    .pairedPlainMsSamples(t.pairedPlainSamples()).recomputeForwardMs(t.recomputeForwardMs());
+        }
+
+        public Builder stepMsSamples(List<Double> v) {
+            stepMsSamples = v;
+            return this;
+        }
+
+        /** The median step time and the bounds of its 95% confidence interval. */
+        public Builder stepMs(Double median, Double ciLow, Double ciHigh) {
+            stepMsMedian = median;
+            stepMsCiLow = ciLow;
+            stepMsCiHigh = ciHigh;
+            return this;
+        }
+
+        /** The samples and their summary ({@link Stats#summarize}). */
+        public Builder stepMs(List<Double> samples, Stats.Summary summary) {
+            return stepMsSamples(samples).stepMs(summary.median(), summary.ciLow(), summary.ciHigh());
+        }
+
+        public Builder pairedPlainMsSamples(List<Double> v) {
+            pairedPlainMsSamples = v;
+            return this;
+        }
+
+        public Builder recomputeForwardMs(Double v) {
+            recomputeForwardMs = v;
+            return this;
+        }
+
+        public Builder message(String v) {
+            message = v;
+            return this;
+        }
+
+        public CellResult build() {
+            return new CellResult(key, family, status, new Memory(peakBytes, memoryMethod, memoryRepeats),
+                    new Timing(stepMsSamples, stepMsMedian, stepMsCiLow, stepMsCiHigh, pairedPlainMsSamples, recomputeForwardMs),
+                    message);
+        }
     }
 }

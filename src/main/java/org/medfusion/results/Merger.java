@@ -134,9 +134,10 @@ public final class Merger {
         String finished = manifests.stream().anyMatch(m -> m.finishedAt() == null) ? null
                 : manifests.stream().map(RunManifest::finishedAt).max(String::compareTo).orElse(null);
         String runId = out.toAbsolutePath().normalize().getFileName().toString();
-        RunManifest merged = new RunManifest(runId, first.configName(), first.configHash(), new ArrayList<>(cells),
-                first.environment(), String.join(",", commits), commandLine, null, started, finished,
-                missingShards(shardDirs, manifests)).withDiagnostics(first.diagnostics());
+        RunManifest merged = RunManifest.builder().runId(runId).configName(first.configName()).configHash(first.configHash())
+                .cells(new ArrayList<>(cells)).environment(first.environment()).gitCommit(String.join(",", commits))
+                .commandLine(commandLine).startedAt(started).finishedAt(finished).missingShards(missingShards(shardDirs, manifests))
+                .diagnostics(first.diagnostics()).build();
         try {
             Files.createDirectories(out);
         } catch (IOException e) {

@@ -266,10 +266,11 @@ public final class RawCsv {
             if (n != null && n != samples.size()) {
                 throw err("step_ms_n", "does not match the " + samples.size() + " samples in step_ms_samples");
             }
-            return new CellResult(key, opt("family"), status, optLong("peak_bytes"), opt("memory_method"),
-                    longs("memory_repeats"), samples, optDouble("step_ms_median"), optDouble("step_ms_ci_low"),
-                    optDouble("step_ms_ci_high"), optDouble("recompute_forward_ms"), opt("message"),
-                    doubles("paired_plain_ms_samples"));
+            return CellResult.builder(key, opt("family"), status).peak(optLong("peak_bytes"), opt("memory_method"))
+                    .memoryRepeats(longs("memory_repeats")).stepMsSamples(samples)
+                    .stepMs(optDouble("step_ms_median"), optDouble("step_ms_ci_low"), optDouble("step_ms_ci_high"))
+                    .recomputeForwardMs(optDouble("recompute_forward_ms")).pairedPlainMsSamples(doubles("paired_plain_ms_samples"))
+                    .message(opt("message")).build();
         }
     }
 }

@@ -19,55 +19,147 @@ import java.util.List;
 /**
  * {@code <runDir>/manifest.json}: what was run, where and how. Written atomically at the start of a run
  * (and again at its end with {@code finishedAt}); the report prints it as the environment section, and
- * {@link Merger} compares it between shards.
+ * {@link Merger} compares it between shards. Built with {@link #builder()}; the figures are grouped by what they
+ * describe, and the file keeps its flat form ({@link ManifestJson}).
  *
- * @param runId the run's identifier (usually the run directory's name)
- * @param configName name of the benchmark config (e.g. {@code smoke})
- * @param configHash {@code sha256:<hex>} of the config file's content ({@link #hash})
- * @param cells every cell this run (or shard) is meant to measure, in {@link CellKey#ORDER}
+ * @param identity which run of which config, over which cells
  * @param environment the machine and software
- * @param gitCommit {@code git rev-parse HEAD} of the working directory, {@code unknown} outside a repository
- * @param commandLine the exact command that started the run
- * @param shard {@code k/n} when the run is one shard of a matrix, else null
- * @param startedAt ISO-8601 instant
- * @param finishedAt ISO-8601 instant, null while running (or after a kill)
+ * @param provenance where the run came from: the commit, the command line, the shard
+ * @param period when the run started and finished
+ * @param load how busy the machine was around the run
  * @param missingShards for a merged run, the shards ({@code k/n}) of the matrix that were not merged: the run is
  *     incomplete and its report says so; empty otherwise (and in manifests written before this field)
  * @param diagnostics the diagnostic knobs the run's forks applied ({@code run --diag}, e.g. {@code recompute-twice=0}):
  *     deliberate regressions, so its figures are not the build's real ones; empty in a real run (and in manifests
  *     written before this field)
- * @param loadAtStart the machine's 1-, 5- and 15-minute load averages ({@code /proc/loadavg}) when the run started:
- *     step times measured while other processes compete for the cores are slower and noisier, so the report states
- *     it beside them; empty where unknown (other OS, older manifests)
- * @param loadAtEnd the same when the run finished
- * @param cpuTicksAtStart the machine's CPU time so far, {@code [total, steal]} clock ticks of {@code /proc/stat}, when
- *     the run started; with {@code cpuTicksAtEnd} it gives the share of the run's CPU time the host took from this
- *     virtual machine ({@link #stealPercent()}); empty where unknown (other OS, merged runs, older manifests)
- * @param cpuTicksAtEnd the same when the run finished
  */
-public record RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
-        Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
-        String finishedAt, List<String> missingShards, List<String> diagnostics, List<Double> loadAtStart,
-        List<Double> loadAtEnd, List<Long> cpuTicksAtStart, List<Long> cpuTicksAtEnd) {
+public record RunManifest(Identity identity, Environment environment, Provenance provenance, Period period,
+        MachineLoad load, List<String> missingShards, List<String> diagnostics) {
 
     public static final String FILE = "manifest.json";
 
     public RunManifest {
-        cells = cells == null ? List.of() : List.copyOf(cells);
+        identity = identity == null ? new Identity(null, null, null, List.of()) : identity;
+        provenance = provenance == null ? new Provenance(null, null, null) : provenance;
+        period = period == null ? new Period(null, null) : period;
+        load = load == null ? MachineLoad.UNKNOWN : load;
         missingShards = missingShards == null ? List.of() : List.copyOf(missingShards);
         diagnostics = diagnostics == null ? List.of() : List.copyOf(diagnostics);
-        loadAtStart = loadAtStart == null ? List.of() : List.copyOf(loadAtStart);
-        loadAtEnd = loadAtEnd == null ? List.of() : List.copyOf(loadAtEnd);
-        cpuTicksAtStart = cpuTicksAtStart == null ? List.of() : List.copyOf(cpuTicksAtStart);
-        cpuTicksAtEnd = cpuTicksAtEnd == null ? List.of() : List.copyOf(cpuTicksAtEnd);
     }
 
-    /** A manifest without recorded CPU ticks (tests, older files). */
-    public RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
-            Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
-            String finishedAt, List<String> missingShards, List<String> diagnostics, List<Double> loadAtStart, List<Double> loadAtEnd) {
-        this(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard, startedAt, finishedAt,
-                missingShards, diagnostics, loadAtStart, loadAtEnd, List.of(), List.of());
+    /**
+     * Which run this is.
+     *
+     * @param runId the run's identifier (usually the run directory's name)
+     * @param configName name of the benchmark config (e.g. {@code smoke})
+     * @param configHash {@code sha256:<hex>} of the config file's content ({@link #hash})
+     * @param cells every cell this run (or shard) is meant to measure, in {@link CellKey#ORDER}
+     */
+    public record Identity(String runId, String configName, String configHash, List<CellKey> cells) {
+        public Identity {
+            cells = cells == null ? List.of() : List.copyOf(cells);
+        }
+    }
+
+    /**
+     * Where the run came from.
+     *
+     * @param gitCommit {@code git rev-parse HEAD} of the working directory, {@code unknown} outside a repository
+     * @param commandLine the exact command that started the run
+     * @param shard {@code k/n} when the run is one shard of a matrix, else null
+     */
+    public record Provenance(String gitCommit, String commandLine, String shard) {
+    }
+
+    /**
+     * When the run ran.
+     *
+     * @param startedAt ISO-8601 instant
+     * @param finishedAt ISO-8601 instant, null while running (or after a kill)
+     */
+    public record Period(String startedAt, String finishedAt) {
+    }
+
+    /**
+     * How busy the machine was: step times measured while other processes compete for the cores are slower and
+     * noisier, so the report states it beside them.
+     *
+     * @param loadAtStart the machine's 1-, 5- and 15-minute load averages ({@code /proc/loadavg}) when the run
+     *     started; empty where unknown (other OS, older manifests)
+     * @param loadAtEnd the same when the run finished
+     * @param cpuTicksAtStart the machine's CPU time so far, {@code [total, steal]} clock ticks of {@code /proc/stat},
+     *     when the run started; with {@code cpuTicksAtEnd} it gives the share of the run's CPU time the host took from
+     *     this virtual machine ({@link RunManifest#stealPercent()}); empty where unknown (other OS, merged runs, older
+     *     manifests)
+     * @param cpuTicksAtEnd the same when the run finished
+     */
+    public record MachineLoad(List<Double> loadAtStart, List<Double> loadAtEnd, List<Long> cpuTicksAtStart,
+            List<Long> cpuTicksAtEnd) {
+
+        /** Nothing recorded (tests, merges, older files). */
+        public static final MachineLoad UNKNOWN = new MachineLoad(List.of(), List.of(), List.of(), List.of());
+
+        public MachineLoad {
+            loadAtStart = loadAtStart == null ? List.of() : List.copyOf(loadAtStart);
+            loadAtEnd = loadAtEnd == null ? List.of() : List.copyOf(loadAtEnd);
+            cpuTicksAtStart = cpuTicksAtStart == null ? List.of() : List.copyOf(cpuTicksAtStart);
+            cpuTicksAtEnd = cpuTicksAtEnd == null ? List.of() : List.copyOf(cpuTicksAtEnd);
+        }
+    }
+
+    /** A builder with nothing set (lists empty, the machine load unknown). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this manifest's values, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder().identity(identity).environment(environment).provenance(provenance).period(period).load(load)
+                .missingShards(missingShards).diagnostics(diagnostics);
+    }
+
+    public String runId() {
+        return identity.runId();
+    }
+
+    public String configName() {
+        return identity.configName();
+    }
+
+    public String configHash() {
+        return identity.configHash();
+    }
+
+    public List<CellKey> cells() {
+        return identity.cells();
+    }
+
+    public String gitCommit() {
+        return provenance.gitCommit();
+    }
+
+    public String commandLine() {
+        return provenance.commandLine();
+    }
+
+    public String shard() {
+        return provenance.shard();
+    }
+
+    public String startedAt() {
+        return period.startedAt();
+    }
+
+    public String finishedAt() {
+        return period.finishedAt();
+    }
+
+    public List<Double> loadAtStart() {
+        return load.loadAtStart();
+    }
+
+    public List<Double> loadAtEnd() {
+        return load.loadAtEnd();
     }
 
     /**
@@ -76,15 +168,7 @@ public record RunManifest(String runId, String configName, String configHash, Li
      * setting of the tool changes.
      */
     public Double stealPercent() {
-        return CpuTicks.stealPercent(cpuTicksAtStart, cpuTicksAtEnd);
-    }
-
-    /** A manifest without recorded machine load (tests, merges, older files). */
-    public RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
-            Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
-            String finishedAt, List<String> missingShards, List<String> diagnostics) {
-        this(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard, startedAt, finishedAt,
-                missingShards, diagnostics, List.of(), List.of());
+        return CpuTicks.stealPercent(load.cpuTicksAtStart(), load.cpuTicksAtEnd());
     }
 
     /**
@@ -93,20 +177,12 @@ public record RunManifest(String runId, String configName, String configHash, Li
      */
     public Double peakLoad() {
         Double max = null;
-        for (List<Double> l : List.of(loadAtStart, loadAtEnd)) {
+        for (List<Double> l : List.of(load.loadAtStart(), load.loadAtEnd())) {
             if (!l.isEmpty() && (max == null || l.get(0) > max)) {
                 max = l.get(0);
             }
         }
         return max;
-    }
-
-    /** A manifest of a real run (no diagnostic knobs). */
-    public RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
-            Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
-            String finishedAt, List<String> missingShards) {
-        this(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard, startedAt, finishedAt,
-                missingShards, List.of());
     }
 
     /** True when the run applied diagnostic knobs ({@link #diagnostics}): its figures are deliberately regressed. */
@@ -116,31 +192,17 @@ public record RunManifest(String runId, String configName, String configHash, Li
 
     /** This manifest recording the diagnostic knobs its run applies. */
     public RunManifest withDiagnostics(List<String> knobs) {
-        return new RunManifest(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard,
-                startedAt, finishedAt, missingShards, knobs, loadAtStart, loadAtEnd, cpuTicksAtStart, cpuTicksAtEnd);
+        return toBuilder().diagnostics(knobs).build();
     }
 
     /** This manifest with its forks' libtorch thread count set by the run (null: keep the detected one). */
     public RunManifest withIntraOpThreads(Integer threads) {
-        if (threads == null) {
-            return this;
-        }
-        return new RunManifest(runId, configName, configHash, cells, environment.withIntraOpThreads(threads), gitCommit, commandLine,
-                shard, startedAt, finishedAt, missingShards, diagnostics, loadAtStart, loadAtEnd, cpuTicksAtStart, cpuTicksAtEnd);
+        return threads == null ? this : withEnvironment(environment.withIntraOpThreads(threads));
     }
 
     /** This manifest with another environment (the run re-measures its cells under it). */
     public RunManifest withEnvironment(Environment env) {
-        return new RunManifest(runId, configName, configHash, cells, env, gitCommit, commandLine, shard, startedAt, finishedAt,
-                missingShards, diagnostics, loadAtStart, loadAtEnd, cpuTicksAtStart, cpuTicksAtEnd);
-    }
-
-    /** A manifest with no missing shards (every run except an incomplete merge). */
-    public RunManifest(String runId, String configName, String configHash, List<CellKey> cells,
-            Environment environment, String gitCommit, String commandLine, String shard, String startedAt,
-            String finishedAt) {
-        this(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard, startedAt, finishedAt,
-                List.of(), List.of());
+        return toBuilder().environment(env).build();
     }
 
     /** True when this merged run lacks shards of its matrix ({@link #missingShards}). */
@@ -161,15 +223,119 @@ public record RunManifest(String runId, String configName, String configHash, Li
     public static RunManifest start(String runId, String configName, String configContent, List<CellKey> cells,
             String commandLine, String shard, Environment environment) {
         List<CellKey> sorted = cells.stream().sorted(CellKey.ORDER).toList();
-        return new RunManifest(runId, configName, hash(configContent), sorted, environment, Environment.gitCommit(),
-                commandLine, shard, Instant.now().toString(), null, List.of(), List.of(), LoadAverage.now(), List.of(), CpuTicks.now(), List.of());
+        return builder().runId(runId).configName(configName).configHash(hash(configContent)).cells(sorted)
+                .environment(environment).gitCommit(Environment.gitCommit()).commandLine(commandLine).shard(shard)
+                .startedAt(Instant.now().toString())
+                .load(new MachineLoad(LoadAverage.now(), List.of(), CpuTicks.now(), List.of())).build();
     }
 
-    /** This manifest with {@code finishedAt} set to now. */
+    /** This manifest with {@code finishedAt} set to now, and the machine's load and CPU ticks now. */
     public RunManifest finished() {
-        return new RunManifest(runId, configName, configHash, cells, environment, gitCommit, commandLine, shard,
-                startedAt, Instant.now().toString(), missingShards, diagnostics, loadAtStart, LoadAverage.now(), cpuTicksAtStart,
-                CpuTicks.now());
+        return toBuilder().finishedAt(Instant.now().toString())
+                .load(new MachineLoad(load.loadAtStart(), LoadAverage.now(), load.cpuTicksAtStart(), CpuTicks.now())).build();
+    }
+
+    /** Builds a {@link RunManifest} field by field; what is not set is null (lists: empty). */
+    public static final class Builder {
+        private String runId;
+        private String configName;
+        private String configHash;
+        private List<CellKey> cells = List.of();
+        private Environment environment;
+        private String gitCommit;
+        private String commandLine;
+        private String shard;
+        private String startedAt;
+        private String finishedAt;
+        private MachineLoad load = MachineLoad.UNKNOWN;
+        private List<String> missingShards = List.of();
+        private List<String> diagnostics = List.of();
+
+        private Builder() {
+        }
+
+        public Builder identity(Identity id) {
+            return runId(id.runId()).configName(id.configName()).configHash(id.configHash()).cells(id.cells());
+        }
+
+        public Builder runId(String v) {
+            runId = v;
+            return this;
+        }
+
+        public Builder configName(String v) {
+            configName = v;
+            return this;
+        }
+
+        public Builder configHash(String v) {
+            configHash = v;
+            return this;
+        }
+
+        public Builder cells(List<CellKey> v) {
+            cells = v;
+            return this;
+        }
+
+        public Builder environment(Environment v) {
+            environment = v;
+            return this;
+        }
+
+        public Builder provenance(Provenance p) {
+            return gitCommit(p.gitCommit()).commandLine(p.commandLine()).shard(p.shard());
+        }
+
+        public Builder gitCommit(String v) {
+            gitCommit = v;
+            return this;
+        }
+
+        public Builder commandLine(String v) {
+            commandLine = v;
+            return this;
+        }
+
+        public Builder shard(String v) {
+            shard = v;
+            return this;
+        }
+
+        public Builder period(Period p) {
+            return startedAt(p.startedAt()).finishedAt(p.finishedAt());
+        }
+
+        public Builder startedAt(String v) {
+            startedAt = v;
+            return this;
+        }
+
+        public Builder finishedAt(String v) {
+            finishedAt = v;
+            return this;
+        }
+
+        public Builder load(MachineLoad v) {
+            load = v;
+            return this;
+        }
+
+        public Builder missingShards(List<String> v) {
+            missingShards = v;
+            return this;
+        }
+
+        public Builder diagnostics(List<String> v) {
+            diagnostics = v;
+            return this;
+        }
+
+        public RunManifest build() {
+            return new RunManifest(new Identity(runId, configName, configHash, cells), environment,
+                    new Provenance(gitCommit, commandLine, shard), new Period(startedAt, finishedAt), load, missingShards,
+                    diagnostics);
+        }
     }
 
     /** {@code sha256:<hex>} of the UTF-8 content. */

@@ -20,7 +20,7 @@ import org.medfusion.results.Precision;
 class CellPeakProbeTest {
 
     private static CellResult memory(CellKey k, long peak) {
-        return new CellResult(k, "resnet", CellStatus.OK, peak, "cpu.rss.peak", List.of(peak), List.of(), null, null, null, null, null);
+        return CellResult.builder(k, "resnet", CellStatus.OK).peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak)).build();
     }
 
     private static CellPeakProbe probe(CellPeakProbe.MemoryMeasurer m, CapacityMode mode) {

@@ -41,17 +41,19 @@ class ReportMergeCommandTest {
     }
 
     static CellResult cell(String model, int s, long peak, double ms) {
-        return new CellResult(new CellKey(model, 2, 64, s, Precision.FP32, Device.CPU), "resnet", CellStatus.OK, peak,
-                "cpu.rss.peak", List.of(peak), List.of(ms, ms + 1, ms + 2, ms + 3, ms + 4, ms + 5, ms + 6),
-                ms + 3, ms, ms + 6, s == 0 ? null : 10.0, null);
+        return CellResult.builder(new CellKey(model, 2, 64, s, Precision.FP32, Device.CPU), "resnet", CellStatus.OK)
+                .peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak))
+                .stepMsSamples(List.of(ms, ms + 1, ms + 2, ms + 3, ms + 4, ms + 5, ms + 6)).stepMs(ms + 3, ms, ms + 6)
+                .recomputeForwardMs(s == 0 ? null : 10.0).build();
     }
 
     static Path runDir(Path dir, String configContent, List<CellResult> cells) {
         cells.forEach(c -> CellStore.save(dir, c));
-        new RunManifest(dir.getFileName().toString(), "smoke", RunManifest.hash(configContent),
-                cells.stream().map(CellResult::key).toList(),
-                new Environment("cpu", 2, null, "none", "none", "none", "jvm", "os", "0.36.0", "2.7.1"), "unknown",
-                "java -jar benchmarks.jar run --config smoke.yaml", null, "2026-11-27T06:00:00Z", null).write(dir);
+        RunManifest.builder().runId(dir.getFileName().toString()).configName("smoke").configHash(RunManifest.hash(configContent))
+                .cells(cells.stream().map(CellResult::key).toList())
+                .environment(new Environment("cpu", 2, null, "none", "none", "none", "jvm", "os", "0.36.0", "2.7.1"))
+                .gitCommit("unknown").commandLine("java -jar benchmarks.jar run --config smoke.yaml")
+                .startedAt("2026-11-27T06:00:00Z").build().write(dir);
         return dir;
     }
 

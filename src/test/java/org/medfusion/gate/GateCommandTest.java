@@ -33,8 +33,9 @@ class GateCommandTest {
     static Path runDir(Path dir, String config, Environment env, String startedAt, String shard,
             List<CellResult> cells) {
         cells.forEach(c -> CellStore.save(dir, c));
-        new RunManifest(dir.getFileName().toString(), "ci-tiny", RunManifest.hash(config),
-                cells.stream().map(CellResult::key).toList(), env, "unknown", "run", shard, startedAt, null).write(dir);
+        RunManifest.builder().runId(dir.getFileName().toString()).configName("ci-tiny").configHash(RunManifest.hash(config))
+                .cells(cells.stream().map(CellResult::key).toList()).environment(env).gitCommit("unknown").commandLine("run")
+                .shard(shard).startedAt(startedAt).build().write(dir);
         return dir;
     }
 

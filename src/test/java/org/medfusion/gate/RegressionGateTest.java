@@ -48,8 +48,8 @@ class RegressionGateTest {
 
     static CellResult cell(int s, long peak, String method, List<Double> samples) {
         Stats.Summary sum = Stats.summarize(samples);
-        return new CellResult(key(s), "resnet", CellStatus.OK, peak, method, List.of(peak), samples, sum.median(),
-                sum.ciLow(), sum.ciHigh(), s == 0 ? null : 100.0, null);
+        return CellResult.builder(key(s), "resnet", CellStatus.OK).peak(peak, method).memoryRepeats(List.of(peak))
+                .stepMs(samples, sum).recomputeForwardMs(s == 0 ? null : 100.0).build();
     }
 
     /**
@@ -149,8 +149,8 @@ class RegressionGateTest {
             ckpt.add(1170 * ckptSlowdown * speed * (1 + 0.03 * rnd.nextGaussian()));
         }
         Stats.Summary sum = Stats.summarize(ckpt);
-        CellResult c = new CellResult(key(4), "resnet", CellStatus.OK, CKPT_PEAK, "cpu.rss.peak", List.of(CKPT_PEAK), ckpt,
-                sum.median(), sum.ciLow(), sum.ciHigh(), 100.0, null, paired);
+        CellResult c = CellResult.builder(key(4), "resnet", CellStatus.OK).peak(CKPT_PEAK, "cpu.rss.peak")
+                .memoryRepeats(List.of(CKPT_PEAK)).stepMs(ckpt, sum).recomputeForwardMs(100.0).pairedPlainMsSamples(paired).build();
         return List.of(cell(0, PLAIN_PEAK, "cpu.rss.peak", plain), c);
     }
 
@@ -184,9 +184,7 @@ class RegressionGateTest {
     }
 
     private static List<CellResult> unpaired(List<CellResult> run) {
-        return run.stream().map(r -> new CellResult(r.key(), r.family(), r.status(), r.peakBytes(), r.memoryMethod(),
-                r.memoryRepeats(), r.stepMsSamples(), r.stepMsMedian(), r.stepMsCiLow(), r.stepMsCiHigh(),
-                r.recomputeForwardMs(), r.message())).toList();
+        return run.stream().map(r -> r.toBuilder().pairedPlainMsSamples(List.of()).build()).toList();
     }
 
     /** 4 steps per side can never reach p < 0.01: the time checks are reported with the reason, never a silent pass. */
@@ -269,21 +267,17 @@ class RegressionGateTest {
     void vanishedOrChangedFiguresFail() {
         List<CellResult> b = run(1, 1, 1, 1);
         CellResult c = b.get(1);
-        CellResult noPeak = new CellResult(c.key(), c.family(), CellStatus.OK, null, null, List.of(), c.stepMsSamples(),
-                c.stepMsMedian(), c.stepMsCiLow(), c.stepMsCiHigh(), c.recomputeForwardMs(), null);
+        CellResult noPeak = c.toBuilder().memory(CellResult.Memory.NONE).build();
         RegressionGate.Result r = only(compare(b, List.of(b.get(0), noPeak)), RegressionGate.Check.MEMORY_PEAK, 4);
         assertEquals(RegressionGate.Outcome.FAIL, r.outcome());
         assertTrue(r.why().contains("vanished"), r.why());
 
-        CellResult otherMethod = new CellResult(c.key(), c.family(), CellStatus.OK, c.peakBytes(), "cuda.reserved.peak",
-                c.memoryRepeats(), c.stepMsSamples(), c.stepMsMedian(), c.stepMsCiLow(), c.stepMsCiHigh(),
-                c.recomputeForwardMs(), null);
+        CellResult otherMethod = c.toBuilder().peak(c.peakBytes(), "cuda.reserved.peak").build();
         r = only(compare(b, List.of(b.get(0), otherMethod)), RegressionGate.Check.MEMORY_PEAK, 4);
         assertEquals(RegressionGate.Outcome.FAIL, r.outcome());
         assertTrue(r.why().contains("method changed"), r.why());
 
-        CellResult noTime = new CellResult(c.key(), c.family(), CellStatus.OK, c.peakBytes(), c.memoryMethod(),
-                c.memoryRepeats(), List.of(), null, null, null, null, null);
+        CellResult noTime = c.toBuilder().timing(CellResult.Timing.NONE).build();
         RegressionGate.Verdict v = compare(b, List.of(b.get(0), noTime));
         assertEquals(RegressionGate.Outcome.FAIL, only(v, RegressionGate.Check.TIME_RATIO, 4).outcome());
         assertEquals(RegressionGate.Outcome.FAIL, only(v, RegressionGate.Check.TIME_ABSOLUTE, 4).outcome());
@@ -308,11 +302,9 @@ class RegressionGateTest {
         assertTrue(e.getMessage().contains("0 cells compared is not a pass"), e.getMessage());
 
         // two runs of disjoint cells: refused, never "1 cells compared ... ok -> absent"
-        List<CellResult> other = run(1, 1, 1, 1).stream().map(c -> new CellResult(new org.medfusion.results.CellKey("resnet18",
+        List<CellResult> other = run(1, 1, 1, 1).stream().map(c -> c.toBuilder().key(new CellKey("resnet18",
                 c.key().batch(), c.key().res(), c.key().segments(), c.key().split(), c.key().precision(), c.key().device(),
-                c.key().accumulation()), c.family(), c.status(), c.peakBytes(), c.memoryMethod(), c.memoryRepeats(),
-                c.stepMsSamples(), c.stepMsMedian(), c.stepMsCiLow(), c.stepMsCiHigh(), c.recomputeForwardMs(), c.message(),
-                c.pairedPlainMsSamples())).toList();
+                c.key().accumulation())).build()).toList();
         e = assertThrows(GateRefusedException.class, () -> compare(run(1, 1, 1, 1), other));
         assertTrue(e.getMessage().startsWith("nothing to compare: no cell is in both runs"), e.getMessage());
 
@@ -337,8 +329,9 @@ class RegressionGateTest {
     }
 
     static RunManifest manifest(String config, List<CellResult> cells) {
-        return new RunManifest("r", "smoke", RunManifest.hash(config), cells.stream().map(CellResult::key).toList(),
-                new Environment("cpu", 2, null, "none", "none", "none", "jvm", "os", "0.36.0", "2.7.1"), "unknown",
-                "run", null, "2026-11-27T06:00:00Z", null);
+        return RunManifest.builder().runId("r").configName("smoke").configHash(RunManifest.hash(config))
+                .cells(cells.stream().map(CellResult::key).toList())
+                .environment(new Environment("cpu", 2, null, "none", "none", "none", "jvm", "os", "0.36.0", "2.7.1"))
+                .gitCommit("unknown").commandLine("run").startedAt("2026-11-27T06:00:00Z").build();
     }
 }

@@ -44,8 +44,8 @@ class HistoryCheckTest {
         }
         Stats.Summary s = Stats.summarize(steps);
         long peak = Math.round(peakMib * Fixtures.MIB);
-        return new CellResult(k, "resnet", CellStatus.OK, peak, "cpu.rss.peak", List.of(peak), steps, s.median(), s.ciLow(), s.ciHigh(),
-                k.segments() == 0 ? null : 40.0, null, k.segments() == 0 ? List.of() : plain);
+        return CellResult.builder(k, "resnet", CellStatus.OK).peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak)).stepMs(steps, s)
+                .recomputeForwardMs(k.segments() == 0 ? null : 40.0).pairedPlainMsSamples(k.segments() == 0 ? List.of() : plain).build();
     }
 
     interface Figures {

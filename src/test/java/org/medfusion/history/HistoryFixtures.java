@@ -36,15 +36,16 @@ final class HistoryFixtures {
         List<Double> s = samples(ms);
         Stats.Summary sum = Stats.summarize(s);
         long peak = peakMib * Fixtures.MIB;
-        return new CellResult(k, "resnet", CellStatus.OK, peak, "cpu.rss.peak", List.of(peak), s, sum.median(),
-                sum.ciLow(), sum.ciHigh(), k.segments() == 0 ? null : 300.0, null);
+        return CellResult.builder(k, "resnet", CellStatus.OK).peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak)).stepMs(s, sum)
+                .recomputeForwardMs(k.segments() == 0 ? null : 300.0).build();
     }
 
     static Path run(Path dir, String id, String startedAt, String commit, Environment env, List<CellResult> cells) {
         Path d = dir.resolve(id);
         cells.forEach(c -> CellStore.save(d, c));
-        new RunManifest(id, "smoke", RunManifest.hash("smoke"), cells.stream().map(CellResult::key).toList(), env,
-                commit, "java -jar benchmarks.jar run", null, startedAt, startedAt).write(d);
+        RunManifest.builder().runId(id).configName("smoke").configHash(RunManifest.hash("smoke"))
+                .cells(cells.stream().map(CellResult::key).toList()).environment(env).gitCommit(commit)
+                .commandLine("java -jar benchmarks.jar run").startedAt(startedAt).finishedAt(startedAt).build().write(d);
         return d;
     }
 

@@ -37,7 +37,7 @@ class BudgetVerificationTest {
     }
 
     static CellResult measured(long peak) {
-        return new CellResult(KEY, "resnet", CellStatus.OK, peak, "cpu.rss.peak", List.of(peak), List.of(), null, null, null, null, null);
+        return CellResult.builder(KEY, "resnet", CellStatus.OK).peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak)).build();
     }
 
     @Test

@@ -23,8 +23,7 @@ class MachineLoadReportTest {
 
     static RunManifest withLoad(List<Double> start, List<Double> end) {
         RunManifest m = Fixtures.manifest(Fixtures.run(), null);
-        return new RunManifest(m.runId(), m.configName(), m.configHash(), m.cells(), m.environment(), m.gitCommit(),
-                m.commandLine(), m.shard(), m.startedAt(), m.finishedAt(), List.of(), List.of(), start, end);
+        return m.toBuilder().load(new RunManifest.MachineLoad(start, end, List.of(), List.of())).build();
     }
 
     @Test
@@ -65,8 +64,7 @@ class MachineLoadReportTest {
         assertNull(ReportRenderer.spreadNote(cells), "the fixture's steps spread by about 1 %");
         org.medfusion.results.CellResult c = cells.get(0);
         List<Double> bursty = List.of(100.0, 101.0, 99.0, 100.0, 150.0, 100.0, 98.0, 102.0, 100.0);
-        cells.set(0, new org.medfusion.results.CellResult(c.key(), c.family(), c.status(), c.peakBytes(), c.memoryMethod(),
-                c.memoryRepeats(), bursty, 100.0, 99.0, 101.0, c.recomputeForwardMs(), null, c.pairedPlainMsSamples()));
+        cells.set(0, c.toBuilder().stepMsSamples(bursty).stepMs(100.0, 99.0, 101.0).message(null).build());
         String note = ReportRenderer.spreadNote(cells);
         assertTrue(note.startsWith("1 of " + cells.stream().filter(x -> x.stepMsSamples() != null && x.stepMsSamples().size() > 1).count()
                 + " timed cells have a step CV above 5 %: " + c.key().id() + " 15.8 %."), note);
@@ -101,13 +99,12 @@ class MachineLoadReportTest {
         assertEquals(List.of(), CpuTicks.parse("intr 1 2 3"));
         RunManifest started = RunManifest.start("r", "smoke", "x", List.of(), "cmd", null, Fixtures.env());
         if (Files.isReadable(Path.of("/proc/stat"))) {
-            assertEquals(2, started.cpuTicksAtStart().size(), started.cpuTicksAtStart().toString());
+            assertEquals(2, started.load().cpuTicksAtStart().size(), started.load().toString());
             assertTrue(started.finished().stealPercent() == null || started.finished().stealPercent() >= 0);
         }
         Fixtures.run().forEach(c -> CellStore.save(run, c));
         RunManifest m = withLoad(List.of(), List.of());
-        new RunManifest(m.runId(), m.configName(), m.configHash(), m.cells(), m.environment(), m.gitCommit(), m.commandLine(), m.shard(),
-                m.startedAt(), m.finishedAt(), List.of(), List.of(), List.of(), List.of(), List.of(10_000L, 100L), List.of(20_000L, 600L)).write(run);
+        m.toBuilder().load(new RunManifest.MachineLoad(List.of(), List.of(), List.of(10_000L, 100L), List.of(20_000L, 600L))).build().write(run);
         assertEquals(5.0, RunManifest.read(run).stealPercent(), 1e-9);
         String md = Files.readString(Reporter.render(run).reportMd());
         String time = md.substring(md.indexOf("## Time"), md.indexOf("## Charts"));

@@ -28,8 +28,7 @@ class NativeFallbackReportTest {
         Environment e = m.environment();
         Environment f = new Environment(e.cpuModel(), e.cores(), e.memoryBytes(), e.gpuName(), e.gpuDriver(),
                 e.cudaVersion(), e.jvm(), e.os(), e.djlVersion(), e.libtorchVersion(), fallback);
-        return new RunManifest(m.runId(), m.configName(), m.configHash(), m.cells(), f, m.gitCommit(), m.commandLine(),
-                m.shard(), m.startedAt(), m.finishedAt());
+        return m.withEnvironment(f);
     }
 
     @Test

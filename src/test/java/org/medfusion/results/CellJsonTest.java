@@ -14,9 +14,10 @@ import org.medfusion.checkpoint.Split;
 
 class CellJsonTest {
 
-    private static final CellResult CELL = new CellResult(
-            new CellKey("resnet50", 16, 112, 4, Split.TORCH, Precision.FP32, Device.CPU), "ResNet", CellStatus.OK,
-            123456L, "cpu.rss.peak", List.of(123000L, 123456L), List.of(10.5, 11.0, 12.25), 11.0, 10.5, 12.25, 3.5, null);
+    private static final CellResult CELL = CellResult.builder(
+            new CellKey("resnet50", 16, 112, 4, Split.TORCH, Precision.FP32, Device.CPU), "ResNet", CellStatus.OK)
+            .peak(123456L, "cpu.rss.peak").memoryRepeats(List.of(123000L, 123456L)).stepMsSamples(List.of(10.5, 11.0, 12.25))
+            .stepMs(11.0, 10.5, 12.25).recomputeForwardMs(3.5).build();
 
     @Test
     void cellFilesAndRawCsvShareSnakeCaseFieldsAndLowerCaseStatus() throws Exception {

@@ -28,8 +28,8 @@ public final class Fixtures {
         long peak = peakMib * MIB;
         // a checkpointed cell's timing fork also times a plain step before each measured step
         List<Double> paired = k.segments() > 0 ? samples(stepMs * 0.9, 9) : List.of();
-        return new CellResult(k, family, CellStatus.OK, peak, "cuda.allocated.peak", List.of(peak, peak + 4096), s,
-                sum.median(), sum.ciLow(), sum.ciHigh(), recompute, null, paired);
+        return CellResult.builder(k, family, CellStatus.OK).peak(peak, "cuda.allocated.peak").memoryRepeats(List.of(peak, peak + 4096))
+                .stepMs(s, sum).recomputeForwardMs(recompute).pairedPlainMsSamples(paired).build();
     }
 
     /** resnet50, vit_b_16 and convnext_base at b32/224/gpu with plain, 2, 4 and 8 segments; resnet152 OOM plain. */
@@ -58,9 +58,9 @@ public final class Fixtures {
     }
 
     public static RunManifest manifest(List<CellResult> cells, String shard) {
-        return new RunManifest("run-test", "seed-table", RunManifest.hash("model: resnet50\n"),
-                cells.stream().map(CellResult::key).sorted(CellKey.ORDER).toList(), env(),
-                "0123456789abcdef0123456789abcdef01234567", "java -jar benchmarks.jar run --config seed-table.yaml",
-                shard, "2026-11-27T06:00:00Z", "2026-11-27T06:30:00Z");
+        return RunManifest.builder().runId("run-test").configName("seed-table").configHash(RunManifest.hash("model: resnet50\n"))
+                .cells(cells.stream().map(CellResult::key).sorted(CellKey.ORDER).toList()).environment(env())
+                .gitCommit("0123456789abcdef0123456789abcdef01234567").commandLine("java -jar benchmarks.jar run --config seed-table.yaml")
+                .shard(shard).startedAt("2026-11-27T06:00:00Z").finishedAt("2026-11-27T06:30:00Z").build();
     }
 }

@@ -12,8 +12,9 @@ import org.medfusion.checkpoint.Split;
 class RawCsvAccumulationTest {
 
     static CellResult cell(int segments, int accumulation, long peak) {
-        return new CellResult(new CellKey("resnet18", 8, 32, segments, Split.UNIFORM, Precision.FP32, Device.CPU, accumulation), "resnet",
-                CellStatus.OK, peak, "cpu.rss.peak", List.of(peak, peak + 1), List.of(10.0, 11.0, 12.0), 11.0, 10.0, 12.0, 2.5, null);
+        return CellResult.builder(new CellKey("resnet18", 8, 32, segments, Split.UNIFORM, Precision.FP32, Device.CPU, accumulation), "resnet",
+                CellStatus.OK).peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak, peak + 1)).stepMsSamples(List.of(10.0, 11.0, 12.0))
+                .stepMs(11.0, 10.0, 12.0).recomputeForwardMs(2.5).build();
     }
 
     @Test

@@ -69,9 +69,8 @@ class ShardMergeTest {
         Path d = tmp.resolve(name);
         List<CellKey> keys = Shards.select(Fixtures.run().stream().map(CellResult::key).toList(), k, n);
         Fixtures.run().stream().filter(c -> keys.contains(c.key())).forEach(c -> CellStore.save(d, c));
-        new RunManifest(base.runId() + "-" + k, base.configName(), base.configHash(), keys, base.environment(),
-                base.gitCommit(), base.commandLine() + " --shard " + k + "/" + n, k + "/" + n, base.startedAt(),
-                base.finishedAt()).write(d);
+        base.toBuilder().runId(base.runId() + "-" + k).cells(keys).commandLine(base.commandLine() + " --shard " + k + "/" + n)
+                .shard(k + "/" + n).build().write(d);
         return d;
     }
 
@@ -97,9 +96,7 @@ class ShardMergeTest {
     void mergeRefusesDifferentConfigOrEnvironmentOrDuplicates() {
         RunManifest base = Fixtures.manifest(Fixtures.run(), null);
         Path a = shardDir("a", 1, 2, base);
-        RunManifest otherCfg = new RunManifest(base.runId(), base.configName(), RunManifest.hash("other"),
-                base.cells(), base.environment(), base.gitCommit(), base.commandLine(), null, base.startedAt(),
-                base.finishedAt());
+        RunManifest otherCfg = base.toBuilder().configHash(RunManifest.hash("other")).shard(null).build();
         Path b = shardDir("b", 2, 2, otherCfg);
         ReportDataException e = assertThrows(ReportDataException.class,
                 () -> Merger.merge(List.of(a, b), tmp.resolve("m1")));
@@ -108,8 +105,7 @@ class ShardMergeTest {
         Environment env = base.environment();
         Environment otherGpu = new Environment(env.cpuModel(), env.cores(), env.memoryBytes(), "NVIDIA A100-SXM4-40GB",
                 env.gpuDriver(), env.cudaVersion(), env.jvm(), env.os(), env.djlVersion(), env.libtorchVersion());
-        Path c = shardDir("c", 2, 2, new RunManifest(base.runId(), base.configName(), base.configHash(), base.cells(),
-                otherGpu, base.gitCommit(), base.commandLine(), null, base.startedAt(), base.finishedAt()));
+        Path c = shardDir("c", 2, 2, base.toBuilder().environment(otherGpu).shard(null).build());
         e = assertThrows(ReportDataException.class, () -> Merger.merge(List.of(a, c), tmp.resolve("m2")));
         assertEquals("cannot merge: environment.gpuName differs between " + a + " (NVIDIA H100 80GB HBM3) and " + c
                 + " (NVIDIA A100-SXM4-40GB)", e.getMessage());
@@ -134,8 +130,7 @@ class ShardMergeTest {
         assertTrue(m.cells().contains(lost), "the matrix still lists the cell that was not measured");
         // an empty shard (no cells listed) is present
         Path empty = tmp.resolve("empty");
-        new RunManifest(base.runId() + "-3", base.configName(), base.configHash(), List.of(), base.environment(), base.gitCommit(),
-                base.commandLine(), "3/3", base.startedAt(), base.finishedAt()).write(empty);
+        base.toBuilder().runId(base.runId() + "-3").cells(List.of()).shard("3/3").build().write(empty);
         Path s1 = shardDir("s1", 1, 3, base);
         Path s2 = shardDir("s2", 2, 3, base);
         assertTrue(Merger.merge(List.of(s1, s2, empty), tmp.resolve("m3")).missingShards().isEmpty());
