@@ -24,6 +24,7 @@ import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.checkpoint.Diagnostics;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import org.medfusion.results.Stats;
@@ -193,13 +194,13 @@ public final class CellMeasurer {
     }
 
     /** A cell's memory figure: the median of all measured steps' peaks, the per-fork medians and the method. */
-    private record MemoryFigure(Long peak, String method, List<Long> perFork) {
+    private record MemoryFigure(Long peak, MemoryMethod method, List<Long> perFork) {
     }
 
     private MemoryFigure memoryFigure(CellKey key) {
         List<RunResult> memory = run(key, "memory", TrainingStepBenchmark.class, "step",
                 settings.memoryWarmup(), settings.memoryIterations(), settings.memoryForks(), true, false);
-        String method = memoryMethod(key, memory);
+        MemoryMethod method = memoryMethod(key, memory);
         // Each iteration is one step's peak. The JVM occasionally maps memory of its own during a
         // step (JIT code cache, metaspace), which shows in RSS as a one-off outlier, so a fork's
         // figure is the median of its steps and the cell's the median of all steps.
@@ -209,7 +210,7 @@ public final class CellMeasurer {
             for (BenchmarkResult br : rr.getBenchmarkResults()) {
                 List<Double> steps = new ArrayList<>();
                 for (IterationResult ir : br.getIterationResults()) {
-                    Result r = ir.getSecondaryResults().get(method);
+                    Result r = ir.getSecondaryResults().get(method.label());
                     if (r != null) {
                         steps.add(r.getScore());
                     }
@@ -225,16 +226,16 @@ public final class CellMeasurer {
     }
 
     /** The memory figure of the cell: allocated (exact) on a GPU when available, else reserved; RSS on CPU. */
-    private static String memoryMethod(CellKey key, List<RunResult> memory) {
+    private static MemoryMethod memoryMethod(CellKey key, List<RunResult> memory) {
         if (key.device() != Device.GPU) {
-            return PeakMemoryProfiler.CPU_RSS;
+            return MemoryMethod.CPU_RSS_PEAK;
         }
         for (RunResult rr : memory) {
-            if (rr.getSecondaryResults().containsKey(PeakMemoryProfiler.CUDA_ALLOCATED)) {
-                return PeakMemoryProfiler.CUDA_ALLOCATED;
+            if (rr.getSecondaryResults().containsKey(MemoryMethod.CUDA_ALLOCATED_PEAK.label())) {
+                return MemoryMethod.CUDA_ALLOCATED_PEAK;
             }
         }
-        return PeakMemoryProfiler.CUDA_RESERVED;
+        return MemoryMethod.CUDA_RESERVED_PEAK;
     }
 
     /**

@@ -3,6 +3,7 @@ package org.medfusion.bench;
 import java.util.ArrayList;
 import java.util.List;
 import org.medfusion.results.Device;
+import org.medfusion.results.MemoryMethod;
 
 /**
  * {@code cpu.malloc.peak}: when the launcher sets {@code -Dmedfusion.allocCounter=<lib.so>}
@@ -12,7 +13,7 @@ import org.medfusion.results.Device;
  */
 public final class CpuMallocProbe implements MemoryProbe {
 
-    public static final String NAME = "cpu.malloc.peak";
+    public static final String NAME = MemoryMethod.CPU_MALLOC_PEAK.label();
     /** System property (launcher side) naming the allocation counter library to preload. */
     public static final String COUNTER_PROPERTY = "medfusion.allocCounter";
 

@@ -3,6 +3,7 @@ package org.medfusion.bench;
 import org.medfusion.platform.ProcMemory;
 import java.util.List;
 import org.medfusion.results.Device;
+import org.medfusion.results.MemoryMethod;
 
 /**
  * {@code cpu.rss.peak}: {@code VmHWM} after the step minus {@code VmRSS} before it, the high-water mark reset via
@@ -12,7 +13,7 @@ import org.medfusion.results.Device;
  */
 public final class CpuRssProbe implements MemoryProbe {
 
-    public static final String NAME = "cpu.rss.peak";
+    public static final String NAME = MemoryMethod.CPU_RSS_PEAK.label();
 
     private long rssBefore;
 

@@ -2,6 +2,7 @@ package org.medfusion.bench;
 
 import java.util.List;
 import org.medfusion.results.Device;
+import org.medfusion.results.MemoryMethod;
 
 /**
  * {@code cuda.allocated.peak}: the fork runs with {@code PYTORCH_CUDA_ALLOC_CONF=backend:cudaMallocAsync}; the CUDA
@@ -10,7 +11,7 @@ import org.medfusion.results.Device;
 public final class CudaAllocatedProbe implements MemoryProbe {
 
     public static final String STEADY_NAME = "cuda.allocated.steady";
-    public static final String NAME = "cuda.allocated.peak";
+    public static final String NAME = MemoryMethod.CUDA_ALLOCATED_PEAK.label();
 
     private CudaMemory.DefaultPool pool;
     private long usedBefore;

@@ -1,6 +1,7 @@
 package org.medfusion.bench;
 
 import org.medfusion.results.Device;
+import org.medfusion.results.MemoryMethod;
 
 /**
  * {@code cuda.reserved.peak}: device-wide used bytes after the step minus before it, PyTorch's caching allocator
@@ -9,7 +10,7 @@ import org.medfusion.results.Device;
 public final class CudaReservedProbe implements MemoryProbe {
 
     public static final String STEADY_NAME = "cuda.reserved.steady";
-    public static final String NAME = "cuda.reserved.peak";
+    public static final String NAME = MemoryMethod.CUDA_RESERVED_PEAK.label();
 
     private long usedBefore;
 

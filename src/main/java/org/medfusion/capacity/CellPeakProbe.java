@@ -1,5 +1,6 @@
 package org.medfusion.capacity;
 
+import org.medfusion.results.MemoryMethod;
 import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.Locale;
@@ -35,7 +36,7 @@ public final class CellPeakProbe implements BatchProbe {
     private final Device device;
     private final PrintWriter log;
     private final Map<Integer, String> plans = new HashMap<>();
-    private String method;
+    private MemoryMethod method;
 
     /**
      * @param planner the plan text the cell runs at a batch (for optimal: the planner's plan from that batch's profile,
@@ -90,7 +91,7 @@ public final class CellPeakProbe implements BatchProbe {
     }
 
     /** The memory method of the probes that measured one (null when none did). */
-    public String memoryMethod() {
+    public MemoryMethod memoryMethod() {
         return method;
     }
 }

@@ -1,5 +1,6 @@
 package org.medfusion.capacity;
 
+import org.medfusion.results.MemoryMethod;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ public final class EqualMemoryCsv {
         for (EqualMemoryRow r : rows) {
             out.add(List.of(r.model(), Integer.toString(r.res()), r.precision(), r.device(), Long.toString(r.capBytes()), r.mode().label(),
                     Integer.toString(r.segments()), r.plan(), Integer.toString(r.largestBatch()), Boolean.toString(r.reachedMaxBatch()),
-                    Fmt.exact(r.peakBytes()), nz(r.memoryMethod()), Fmt.exact(r.stepMsMedian()), Fmt.exact(r.stepMsCiLow()),
+                    Fmt.exact(r.peakBytes()), nz(r.memoryMethod() == null ? null : r.memoryMethod().label()), Fmt.exact(r.stepMsMedian()), Fmt.exact(r.stepMsCiLow()),
                     Fmt.exact(r.stepMsCiHigh()), Integer.toString(r.stepSamples()), Fmt.fixed(r.throughput(), 4),
                     Fmt.fixed(r.throughputCiLow(), 4), Fmt.fixed(r.throughputCiHigh(), 4), nz(r.timeNote()), r.probes(),
                     Fmt.exact(r.modelStateBytes())));
@@ -54,7 +55,7 @@ public final class EqualMemoryCsv {
                     rows.add(new EqualMemoryRow(r.get("model"), Integer.parseInt(r.get("res")), r.get("precision"), r.get("device"),
                             Long.parseLong(r.get("cap_bytes")), CapacityMode.parse(r.get("mode")), Integer.parseInt(r.get("segments")),
                             r.get("plan"), Integer.parseInt(r.get("largest_batch")), Boolean.parseBoolean(r.get("reached_max_batch")),
-                            longOrNull(r.get("peak_bytes")), r.get("memory_method"), doubleOrNull(r.get("step_ms_median")),
+                            longOrNull(r.get("peak_bytes")), MemoryMethod.parseOrNull(r.get("memory_method")), doubleOrNull(r.get("step_ms_median")),
                             doubleOrNull(r.get("step_ms_ci_low")), doubleOrNull(r.get("step_ms_ci_high")), Integer.parseInt(r.get("step_samples")),
                             r.get("time_note"), r.get("probes"), longOrNull(r.get("model_state_bytes"))));
                 } catch (IllegalArgumentException e) {

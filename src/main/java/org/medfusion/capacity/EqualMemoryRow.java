@@ -1,5 +1,7 @@
 package org.medfusion.capacity;
 
+import org.medfusion.results.MemoryMethod;
+
 /**
  * One mode of an equal-memory comparison: the largest batch whose measured step peak fits the cap, and the step time
  * and throughput measured at that batch. Missing figures are null (never estimated).
@@ -11,7 +13,7 @@ package org.medfusion.capacity;
  * @param largestBatch 0 when not even batch 1 fits
  * @param reachedMaxBatch the largest batch is the search's upper limit: the true one may be larger
  * @param peakBytes measured peak at the largest batch
- * @param memoryMethod how the peaks were measured, e.g. {@code cpu.rss.peak}
+ * @param memoryMethod how the peaks were measured (null when no probe measured one)
  * @param stepMsMedian median step time at the largest batch (ms)
  * @param stepMsCiLow lower end of its 95% confidence interval
  * @param stepMsCiHigh upper end
@@ -23,7 +25,7 @@ package org.medfusion.capacity;
  *     where not computed (amp)
  */
 public record EqualMemoryRow(String model, int res, String precision, String device, long capBytes, CapacityMode mode, int segments,
-        String plan, int largestBatch, boolean reachedMaxBatch, Long peakBytes, String memoryMethod, Double stepMsMedian,
+        String plan, int largestBatch, boolean reachedMaxBatch, Long peakBytes, MemoryMethod memoryMethod, Double stepMsMedian,
         Double stepMsCiLow, Double stepMsCiHigh, int stepSamples, String timeNote, String probes, Long modelStateBytes) {
 
     /** Samples per second at the largest batch: batch / median step time; null without a step time. */

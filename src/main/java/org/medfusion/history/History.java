@@ -1,5 +1,6 @@
 package org.medfusion.history;
 
+import org.medfusion.results.MemoryMethod;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -39,7 +40,7 @@ public final class History {
     }
 
     /** One run's figures of a cell; the figures are null when the cell was not ok in that run. */
-    public record Point(HistoryRun run, CellResult cell, Long peakBytes, String memoryMethod, Double stepMedian,
+    public record Point(HistoryRun run, CellResult cell, Long peakBytes, MemoryMethod memoryMethod, Double stepMedian,
             Double stepCiLow, Double stepCiHigh, Double stepCv, boolean memoryRegression, boolean timeRegression) {
 
         public boolean regression() {

@@ -1,5 +1,6 @@
 package org.medfusion.history;
 
+import org.medfusion.results.MemoryMethod;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -143,7 +144,7 @@ public final class HistoryCheck {
         List<History.Point> same = s.points().stream().filter(p -> History.environmentKey(p.run()).equals(env)).toList();
         History.Tolerances tol = history.tolerances();
         List<MetricCheck> out = new ArrayList<>();
-        String method = same.stream().filter(p -> p.peakBytes() != null).reduce((a, b) -> b).map(History.Point::memoryMethod).orElse(null);
+        MemoryMethod method = same.stream().filter(p -> p.peakBytes() != null).reduce((a, b) -> b).map(History.Point::memoryMethod).orElse(null);
         metric(Metric.PEAK, same, p -> p.peakBytes() != null && java.util.Objects.equals(p.memoryMethod(), method)
                 ? p.peakBytes().doubleValue() : null,
                 (before, after) -> Math.abs(after - before) > tol.memoryFloorBytes()

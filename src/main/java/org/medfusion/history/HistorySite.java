@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.medfusion.platform.AtomicFiles;
 import org.medfusion.results.CellKey;
+import org.medfusion.results.CellStatus;
 import org.medfusion.results.Fmt;
 
 /**
@@ -132,7 +133,7 @@ public final class HistorySite {
             boolean alarmed = cc != null && !cc.alarms().isEmpty();
             b.append("<tr").append(p.regression() || alarmed ? " class=\"regressed\"" : "").append("><td><a href=\"")
                     .append(esc(cellPage(s.key()))).append("\">").append(esc(s.key().id())).append("</a></td><td>")
-                    .append(esc(p.run().id())).append(p.cell().status().label().equals("ok") ? "" : " (" + esc(p.cell().status().label()) + ")")
+                    .append(esc(p.run().id())).append(p.cell().status() == CellStatus.OK ? "" : " (" + esc(p.cell().status().label()) + ")")
                     .append("</td><td class=\"num\">").append(mib(p)).append("</td><td class=\"num\">").append(step(p))
                     .append("</td><td class=\"num\">").append(cv(p)).append("</td><td>")
                     .append(Svg.sparkline(memoryData(s, 0))).append("</td><td>").append(Svg.sparkline(timeData(s, 0)))
@@ -237,7 +238,7 @@ public final class HistorySite {
                     .append("</td><td>").append(esc(p.run().startedShort())).append("</td><td><code>")
                     .append(esc(p.run().shortCommit())).append("</code></td><td>").append(esc(p.cell().status().label()))
                     .append(p.cell().message() == null ? "" : ": " + esc(p.cell().message())).append("</td><td class=\"num\">")
-                    .append(mib(p)).append("</td><td>").append(esc(p.memoryMethod())).append("</td><td class=\"num\">")
+                    .append(mib(p)).append("</td><td>").append(esc(p.memoryMethod() == null ? null : p.memoryMethod().label())).append("</td><td class=\"num\">")
                     .append(step(p)).append("</td><td class=\"num\">").append(cv(p)).append("</td><td>")
                     .append(p.regression() ? "<span class=\"reg\">regression" + what(p) + "</span>" : "")
                     .append("</td><td>").append(link == null ? "–" : "<a href=\"" + esc(link) + "\">report</a>")

@@ -5,7 +5,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -65,8 +64,8 @@ public record ProcSched(Map<Long, long[]> own, Map<Long, long[]> others, long mi
         // fields after the command: state(3) ... minflt(10) cminflt(11) majflt(12)
         long minflt = Long.parseLong(f[7]);
         long majflt = Long.parseLong(f[9]);
-        List<Long> ticks = org.medfusion.platform.CpuTicks.now();
-        return new ProcSched(own, others, minflt, majflt, ticks.isEmpty() ? 0 : ticks.get(1));
+        CpuTicks ticks = CpuTicks.now();
+        return new ProcSched(own, others, minflt, majflt, ticks == null ? 0 : ticks.steal());
     }
 
     /** What happened between {@code before} and this snapshot. */

@@ -1,5 +1,6 @@
 package org.medfusion.report;
 
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.results.CellIndex;
 import org.medfusion.results.Fmt;
 import org.medfusion.results.CellResult;
@@ -26,7 +27,7 @@ public final class MemoryTable extends GroupTable<MemoryTable.Row> {
     public static final String FILE = "memory.csv";
 
     /** One group: peaks by segment count (0 = plain) and savings by segment count (S > 0). */
-    public record Row(CellIndex.Group group, String label, String memoryMethod, Map<Integer, CellResult> cells,
+    public record Row(CellIndex.Group group, String label, MemoryMethod memoryMethod, Map<Integer, CellResult> cells,
             Map<Integer, Long> peakBytes, Map<Integer, Double> savingPct, Map<Integer, Long> predictedBytes) {
     }
 
@@ -45,7 +46,7 @@ public final class MemoryTable extends GroupTable<MemoryTable.Row> {
                 peaks.put(s, CellIndex.peak(g.get(s)));
                 savings.put(s, CellIndex.savingPct(plain, g.get(s)));
             }
-            String method = plain != null && plain.memoryMethod() != null ? plain.memoryMethod()
+            MemoryMethod method = plain != null && plain.memoryMethod() != null ? plain.memoryMethod()
                     : g.values().stream().map(CellResult::memoryMethod).filter(m -> m != null).findFirst().orElse(null);
             Map<Integer, Long> predicted = new LinkedHashMap<>();
             for (var c : g.entrySet()) {
@@ -103,7 +104,7 @@ public final class MemoryTable extends GroupTable<MemoryTable.Row> {
     public List<List<String>> csvRows() {
         List<List<String>> out = new ArrayList<>();
         for (Row r : rows()) {
-            List<String> l = GroupColumns.row(r.group(), r.memoryMethod() == null ? "" : r.memoryMethod(),
+            List<String> l = GroupColumns.row(r.group(), r.memoryMethod() == null ? "" : r.memoryMethod().label(),
                     Fmt.exact(r.peakBytes().get(0)));
             if (hasPredictions) {
                 l.add(Fmt.exact(r.predictedBytes().get(0)));
@@ -136,7 +137,7 @@ public final class MemoryTable extends GroupTable<MemoryTable.Row> {
         }
         List<List<String>> body = new ArrayList<>();
         for (Row r : rows()) {
-            List<String> l = GroupColumns.row(r.group(), r.memoryMethod() == null ? "" : r.memoryMethod(),
+            List<String> l = GroupColumns.row(r.group(), r.memoryMethod() == null ? "" : r.memoryMethod().label(),
                     GroupColumns.cellText(r.cells().get(0), Fmt.mib(r.peakBytes().get(0))));
             if (hasPredictions) {
                 l.add(predictedText(r, 0));

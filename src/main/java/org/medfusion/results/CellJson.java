@@ -54,7 +54,7 @@ public final class CellJson {
         n.put("status", r.status().label());
         n.put("message", r.message());
         n.put("peak_bytes", r.peakBytes());
-        n.put("memory_method", r.memoryMethod());
+        n.put("memory_method", r.memoryMethod() == null ? null : r.memoryMethod().label());
         ArrayNode repeats = n.putArray("memory_repeats");
         r.memoryRepeats().forEach(repeats::add);
         n.put("step_ms_median", r.stepMsMedian());
@@ -93,7 +93,7 @@ public final class CellJson {
             throw new IllegalArgumentException("no status");
         }
         return CellResult.builder(key, text(n, "family"), CellStatus.parse(status))
-                .peak(longValue(field(n, legacy, "peak_bytes")), text(n, legacy ? "memoryMethod" : "memory_method"))
+                .peak(longValue(field(n, legacy, "peak_bytes")), MemoryMethod.parseOrNull(text(n, legacy ? "memoryMethod" : "memory_method")))
                 .memoryRepeats(longs(field(n, legacy, "memory_repeats")))
                 .stepMsSamples(doubles(field(n, legacy, "step_ms_samples")))
                 .stepMs(doubleValue(field(n, legacy, "step_ms_median")), doubleValue(field(n, legacy, "step_ms_ci_low")),

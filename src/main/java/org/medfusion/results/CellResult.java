@@ -26,11 +26,10 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
      * The peak memory of one training step.
      *
      * @param peakBytes peak memory of one training step above the steady state, in bytes
-     * @param method how {@code peakBytes} was measured: {@code cpu.rss.peak}, {@code cuda.reserved.peak} or
-     *     {@code cuda.allocated.peak}
+     * @param method how {@code peakBytes} was measured (null without a peak)
      * @param repeats every peak measured (one per memory fork), for the reproducibility check
      */
-    public record Memory(Long peakBytes, String method, List<Long> repeats) {
+    public record Memory(Long peakBytes, MemoryMethod method, List<Long> repeats) {
 
         /** No memory figure. */
         public static final Memory NONE = new Memory(null, null, List.of());
@@ -84,7 +83,7 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
         return memory.peakBytes();
     }
 
-    public String memoryMethod() {
+    public MemoryMethod memoryMethod() {
         return memory.method();
     }
 
@@ -144,7 +143,7 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
         private final String family;
         private final CellStatus status;
         private Long peakBytes;
-        private String memoryMethod;
+        private MemoryMethod memoryMethod;
         private List<Long> memoryRepeats = List.of();
         private List<Double> stepMsSamples = List.of();
         private Double stepMsMedian;
@@ -171,7 +170,7 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
         }
 
         /** The peak and how it was measured. */
-        public Builder peak(Long bytes, String method) {
+        public Builder peak(Long bytes, MemoryMethod method) {
             peakBytes = bytes;
             memoryMethod = method;
             return this;

@@ -9,11 +9,12 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import java.io.IOException;
 import java.util.List;
+import org.medfusion.platform.CpuTicks;
 import org.medfusion.platform.Json;
 
 /**
  * The one serialization of a {@link RunManifest}: the flat object every {@code manifest.json} has held, one field per
- * figure in the order of {@link Flat}'s components (snake_case through {@link Json#MAPPER}; manifests written with
+ * figure in the order of {@link Flat}'s components (CPU ticks as {@code [total, steal]}, {@code []} where unknown) (snake_case through {@link Json#MAPPER}; manifests written with
  * camelCase names still read). The record groups its figures; this class maps the groups to the flat file and back,
  * so the file does not change with the grouping.
  */
@@ -32,14 +33,15 @@ public final class ManifestJson {
             RunManifest.MachineLoad l = m.load();
             return new Flat(m.runId(), m.configName(), m.configHash(), m.cells(), m.environment(), m.gitCommit(),
                     m.commandLine(), m.shard(), m.startedAt(), m.finishedAt(), m.missingShards(), m.diagnostics(),
-                    l.loadAtStart(), l.loadAtEnd(), l.cpuTicksAtStart(), l.cpuTicksAtEnd());
+                    l.loadAtStart(), l.loadAtEnd(), CpuTicks.toList(l.cpuTicksAtStart()), CpuTicks.toList(l.cpuTicksAtEnd()));
         }
 
         RunManifest manifest() {
             return RunManifest.builder().runId(runId).configName(configName).configHash(configHash).cells(cells)
                     .environment(environment).gitCommit(gitCommit).commandLine(commandLine).shard(shard)
                     .startedAt(startedAt).finishedAt(finishedAt).missingShards(missingShards).diagnostics(diagnostics)
-                    .load(new RunManifest.MachineLoad(loadAtStart, loadAtEnd, cpuTicksAtStart, cpuTicksAtEnd)).build();
+                    .load(new RunManifest.MachineLoad(loadAtStart, loadAtEnd, CpuTicks.fromList(cpuTicksAtStart),
+                            CpuTicks.fromList(cpuTicksAtEnd))).build();
         }
     }
 

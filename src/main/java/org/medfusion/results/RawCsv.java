@@ -62,7 +62,7 @@ public final class RawCsv {
             rows.add(List.of(k.model(), nz(r.family()), Integer.toString(k.batch()), Integer.toString(k.res()),
                     Integer.toString(k.segments()), k.split().label(), Integer.toString(k.accumulation()),
                     k.precision().label(), k.device().label(), r.status().label(), nz(r.message()),
-                    Fmt.exact(r.peakBytes()), nz(r.memoryMethod()), Fmt.joinLongs(r.memoryRepeats()),
+                    Fmt.exact(r.peakBytes()), nz(r.memoryMethod() == null ? null : r.memoryMethod().label()), Fmt.joinLongs(r.memoryRepeats()),
                     Fmt.exact(r.stepMsMedian()), Fmt.exact(r.stepMsCiLow()), Fmt.exact(r.stepMsCiHigh()),
                     r.stepMsSamples().isEmpty() ? "" : Integer.toString(r.stepMsSamples().size()),
                     Fmt.joinDoubles(r.stepMsSamples()), Fmt.exact(Stats.cv(r.stepMsSamples())), Fmt.exact(r.recomputeForwardMs()),
@@ -251,6 +251,10 @@ public final class RawCsv {
             return s(col);
         }
 
+        MemoryMethod memoryMethod() {
+            return s("memory_method").isEmpty() ? null : parsed("memory_method", MemoryMethod::parse);
+        }
+
         CellResult parse() {
             CellStatus status;
             try {
@@ -266,7 +270,7 @@ public final class RawCsv {
             if (n != null && n != samples.size()) {
                 throw err("step_ms_n", "does not match the " + samples.size() + " samples in step_ms_samples");
             }
-            return CellResult.builder(key, opt("family"), status).peak(optLong("peak_bytes"), opt("memory_method"))
+            return CellResult.builder(key, opt("family"), status).peak(optLong("peak_bytes"), memoryMethod())
                     .memoryRepeats(longs("memory_repeats")).stepMsSamples(samples)
                     .stepMs(optDouble("step_ms_median"), optDouble("step_ms_ci_low"), optDouble("step_ms_ci_high"))
                     .recomputeForwardMs(optDouble("recompute_forward_ms")).pairedPlainMsSamples(doubles("paired_plain_ms_samples"))

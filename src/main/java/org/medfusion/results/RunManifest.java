@@ -87,23 +87,20 @@ public record RunManifest(Identity identity, Environment environment, Provenance
      * @param loadAtStart the machine's 1-, 5- and 15-minute load averages ({@code /proc/loadavg}) when the run
      *     started; empty where unknown (other OS, older manifests)
      * @param loadAtEnd the same when the run finished
-     * @param cpuTicksAtStart the machine's CPU time so far, {@code [total, steal]} clock ticks of {@code /proc/stat},
-     *     when the run started; with {@code cpuTicksAtEnd} it gives the share of the run's CPU time the host took from
-     *     this virtual machine ({@link RunManifest#stealPercent()}); empty where unknown (other OS, merged runs, older
-     *     manifests)
+     * @param cpuTicksAtStart the machine's CPU time so far ({@code /proc/stat}) when the run started; with
+     *     {@code cpuTicksAtEnd} it gives the share of the run's CPU time the host took from this virtual machine
+     *     ({@link RunManifest#stealPercent()}); null where unknown (other OS, merged runs, older manifests)
      * @param cpuTicksAtEnd the same when the run finished
      */
-    public record MachineLoad(List<Double> loadAtStart, List<Double> loadAtEnd, List<Long> cpuTicksAtStart,
-            List<Long> cpuTicksAtEnd) {
+    public record MachineLoad(List<Double> loadAtStart, List<Double> loadAtEnd, CpuTicks cpuTicksAtStart,
+            CpuTicks cpuTicksAtEnd) {
 
         /** Nothing recorded (tests, merges, older files). */
-        public static final MachineLoad UNKNOWN = new MachineLoad(List.of(), List.of(), List.of(), List.of());
+        public static final MachineLoad UNKNOWN = new MachineLoad(List.of(), List.of(), null, null);
 
         public MachineLoad {
             loadAtStart = loadAtStart == null ? List.of() : List.copyOf(loadAtStart);
             loadAtEnd = loadAtEnd == null ? List.of() : List.copyOf(loadAtEnd);
-            cpuTicksAtStart = cpuTicksAtStart == null ? List.of() : List.copyOf(cpuTicksAtStart);
-            cpuTicksAtEnd = cpuTicksAtEnd == null ? List.of() : List.copyOf(cpuTicksAtEnd);
         }
     }
 
@@ -226,7 +223,7 @@ public record RunManifest(Identity identity, Environment environment, Provenance
         return builder().runId(runId).configName(configName).configHash(hash(configContent)).cells(sorted)
                 .environment(environment).gitCommit(Environment.gitCommit()).commandLine(commandLine).shard(shard)
                 .startedAt(Instant.now().toString())
-                .load(new MachineLoad(LoadAverage.now(), List.of(), CpuTicks.now(), List.of())).build();
+                .load(new MachineLoad(LoadAverage.now(), List.of(), CpuTicks.now(), null)).build();
     }
 
     /** This manifest with {@code finishedAt} set to now, and the machine's load and CPU ticks now. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.bench.JmhLockTimeoutException;
 import org.medfusion.checkpoint.Split;
 import org.medfusion.results.CellKey;
@@ -20,7 +21,7 @@ import org.medfusion.results.Precision;
 class CellPeakProbeTest {
 
     private static CellResult memory(CellKey k, long peak) {
-        return CellResult.builder(k, "resnet", CellStatus.OK).peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak)).build();
+        return CellResult.builder(k, "resnet", CellStatus.OK).peak(peak, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(peak)).build();
     }
 
     private static CellPeakProbe probe(CellPeakProbe.MemoryMeasurer m, CapacityMode mode) {
@@ -37,7 +38,7 @@ class CellPeakProbeTest {
         assertEquals(ProbeResult.measured(8, 8000), p.probe(8));
         assertEquals(new CellKey("resnet18", 8, 32, 4, Split.OPTIMAL, Precision.FP32, Device.CPU), asked.get(0));
         assertEquals("plan@8", p.planAt(8));
-        assertEquals("cpu.rss.peak", p.memoryMethod());
+        assertEquals(MemoryMethod.CPU_RSS_PEAK, p.memoryMethod());
 
         CellPeakProbe plain = probe(k -> memory(k, 1), CapacityMode.PLAIN);
         assertEquals(0, plain.key(4).segments());

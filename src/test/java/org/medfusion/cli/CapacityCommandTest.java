@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.capacity.EqualMemoryCsv;
 import org.medfusion.capacity.EqualMemoryRow;
 
@@ -65,7 +66,7 @@ class CapacityCommandTest {
         assertEquals(1, rows.size());
         EqualMemoryRow row = rows.get(0);
         assertEquals(0, row.largestBatch());
-        assertEquals("cpu.rss.peak", row.memoryMethod());
+        assertEquals(MemoryMethod.CPU_RSS_PEAK, row.memoryMethod());
         assertTrue(row.probes().matches("2:\\d+ 1:error"), row.probes()); // batch 1 cannot train BatchNorm: a failed probe
         assertEquals(16L * 11_689_512L, row.modelStateBytes(), "resnet18's 11,689,512 parameters x 4 fp32 copies");
     }

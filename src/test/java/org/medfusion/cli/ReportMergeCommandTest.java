@@ -1,5 +1,6 @@
 package org.medfusion.cli;
 
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.results.Device;
 import org.medfusion.results.Precision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,7 +43,7 @@ class ReportMergeCommandTest {
 
     static CellResult cell(String model, int s, long peak, double ms) {
         return CellResult.builder(new CellKey(model, 2, 64, s, Precision.FP32, Device.CPU), "resnet", CellStatus.OK)
-                .peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak))
+                .peak(peak, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(peak))
                 .stepMsSamples(List.of(ms, ms + 1, ms + 2, ms + 3, ms + 4, ms + 5, ms + 6)).stepMs(ms + 3, ms, ms + 6)
                 .recomputeForwardMs(s == 0 ? null : 10.0).build();
     }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
@@ -54,7 +55,7 @@ class RunCommandTest {
             assertEquals(CellStatus.OK, c.status(), c.key() + ": " + c.message());
             assertNotNull(c.peakBytes());
             assertTrue(c.peakBytes() > 0, "peak " + c.peakBytes());
-            assertEquals("cpu.rss.peak", c.memoryMethod());
+            assertEquals(MemoryMethod.CPU_RSS_PEAK, c.memoryMethod());
             assertEquals(6, c.stepMsSamples().size());
             assertTrue(c.stepMsCiLow() <= c.stepMsMedian() && c.stepMsMedian() <= c.stepMsCiHigh());
         }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
@@ -46,7 +47,7 @@ class RegressionGateTest {
         return l;
     }
 
-    static CellResult cell(int s, long peak, String method, List<Double> samples) {
+    static CellResult cell(int s, long peak, MemoryMethod method, List<Double> samples) {
         Stats.Summary sum = Stats.summarize(samples);
         return CellResult.builder(key(s), "resnet", CellStatus.OK).peak(peak, method).memoryRepeats(List.of(peak))
                 .stepMs(samples, sum).recomputeForwardMs(s == 0 ? null : 100.0).build();
@@ -58,8 +59,8 @@ class RegressionGateTest {
      */
     static List<CellResult> run(long seed, double speed, double ckptSlowdown, double peakGrowth) {
         Random rnd = new Random(seed);
-        return List.of(cell(0, PLAIN_PEAK, "cpu.rss.peak", samples(rnd, 1000 * speed, 0.03, 15)),
-                cell(4, Math.round(CKPT_PEAK * peakGrowth), "cpu.rss.peak",
+        return List.of(cell(0, PLAIN_PEAK, MemoryMethod.CPU_RSS_PEAK, samples(rnd, 1000 * speed, 0.03, 15)),
+                cell(4, Math.round(CKPT_PEAK * peakGrowth), MemoryMethod.CPU_RSS_PEAK,
                         samples(rnd, 1170 * speed * ckptSlowdown, 0.03, 15)));
     }
 
@@ -149,9 +150,9 @@ class RegressionGateTest {
             ckpt.add(1170 * ckptSlowdown * speed * (1 + 0.03 * rnd.nextGaussian()));
         }
         Stats.Summary sum = Stats.summarize(ckpt);
-        CellResult c = CellResult.builder(key(4), "resnet", CellStatus.OK).peak(CKPT_PEAK, "cpu.rss.peak")
+        CellResult c = CellResult.builder(key(4), "resnet", CellStatus.OK).peak(CKPT_PEAK, MemoryMethod.CPU_RSS_PEAK)
                 .memoryRepeats(List.of(CKPT_PEAK)).stepMs(ckpt, sum).recomputeForwardMs(100.0).pairedPlainMsSamples(paired).build();
-        return List.of(cell(0, PLAIN_PEAK, "cpu.rss.peak", plain), c);
+        return List.of(cell(0, PLAIN_PEAK, MemoryMethod.CPU_RSS_PEAK, plain), c);
     }
 
     /**
@@ -193,10 +194,10 @@ class RegressionGateTest {
         assertTrue(SlowdownTest.smallestP(4, 4) >= 0.01, "4 vs 4: " + SlowdownTest.smallestP(4, 4));
         assertTrue(SlowdownTest.smallestP(15, 15) < 0.001, "15 vs 15: " + SlowdownTest.smallestP(15, 15));
         Random rnd = new Random(3);
-        List<CellResult> b = List.of(cell(0, PLAIN_PEAK, "cpu.rss.peak", samples(rnd, 1000, 0.03, 4)),
-                cell(4, CKPT_PEAK, "cpu.rss.peak", samples(rnd, 1170, 0.03, 4)));
-        List<CellResult> c = List.of(cell(0, PLAIN_PEAK, "cpu.rss.peak", samples(rnd, 2000, 0.03, 4)),
-                cell(4, CKPT_PEAK, "cpu.rss.peak", samples(rnd, 4000, 0.03, 4)));
+        List<CellResult> b = List.of(cell(0, PLAIN_PEAK, MemoryMethod.CPU_RSS_PEAK, samples(rnd, 1000, 0.03, 4)),
+                cell(4, CKPT_PEAK, MemoryMethod.CPU_RSS_PEAK, samples(rnd, 1170, 0.03, 4)));
+        List<CellResult> c = List.of(cell(0, PLAIN_PEAK, MemoryMethod.CPU_RSS_PEAK, samples(rnd, 2000, 0.03, 4)),
+                cell(4, CKPT_PEAK, MemoryMethod.CPU_RSS_PEAK, samples(rnd, 4000, 0.03, 4)));
         RegressionGate.Verdict v = compare(b, c);
         for (RegressionGate.Result r : List.of(only(v, RegressionGate.Check.TIME_RATIO, 4),
                 only(v, RegressionGate.Check.TIME_ABSOLUTE, 0))) {
@@ -232,15 +233,15 @@ class RegressionGateTest {
         // an idle A/A pair of one build: mobilenet_v3_large s0, b4 64 px, 24.9 -> 25.7 MiB (+3.2 %, 0.8 MiB)
         long before = 26_087_424L;
         long after = 26_927_104L;
-        List<CellResult> b = List.of(cell(0, before, "cpu.rss.peak", samples(new Random(3), 80, 0.03, 10)));
-        List<CellResult> c = List.of(cell(0, after, "cpu.rss.peak", b.get(0).stepMsSamples()));
+        List<CellResult> b = List.of(cell(0, before, MemoryMethod.CPU_RSS_PEAK, samples(new Random(3), 80, 0.03, 10)));
+        List<CellResult> c = List.of(cell(0, after, MemoryMethod.CPU_RSS_PEAK, b.get(0).stepMsSamples()));
         RegressionGate.Result r = only(RegressionGate.compare(b, c, true, DEFAULTS), RegressionGate.Check.MEMORY_PEAK, 0);
         assertEquals(RegressionGate.Outcome.PASS, r.outcome());
         assertEquals("grew 0.8 MiB, within the 2.0 MiB floor", r.why());
         // the same growth fails without a floor, and a growth beyond both limits fails with it
         GateOptions noFloor = new GateOptions(2, 0, 3, 5, 10, 0.01, false, true);
         assertEquals(RegressionGate.Outcome.FAIL, only(RegressionGate.compare(b, c, true, noFloor), RegressionGate.Check.MEMORY_PEAK, 0).outcome());
-        List<CellResult> grown = List.of(cell(0, before + 3 * 1_048_576L, "cpu.rss.peak", b.get(0).stepMsSamples()));
+        List<CellResult> grown = List.of(cell(0, before + 3 * 1_048_576L, MemoryMethod.CPU_RSS_PEAK, b.get(0).stepMsSamples()));
         RegressionGate.Result big = only(RegressionGate.compare(b, grown, true, DEFAULTS), RegressionGate.Check.MEMORY_PEAK, 0);
         assertEquals(RegressionGate.Outcome.FAIL, big.outcome());
         assertEquals("peak grew beyond 2.0% and 2.0 MiB", big.why());
@@ -258,7 +259,7 @@ class RegressionGateTest {
     void shrunkSavingFails() {
         List<CellResult> b = run(1, 1, 1, 1);
         // the plain cell got leaner by 10%: the checkpointed peak is unchanged but the saving shrank by a third
-        CellResult leanPlain = cell(0, Math.round(PLAIN_PEAK * 0.9), "cpu.rss.peak", b.get(0).stepMsSamples());
+        CellResult leanPlain = cell(0, Math.round(PLAIN_PEAK * 0.9), MemoryMethod.CPU_RSS_PEAK, b.get(0).stepMsSamples());
         RegressionGate.Verdict v = compare(b, List.of(leanPlain, b.get(1)));
         assertEquals(RegressionGate.Outcome.FAIL, only(v, RegressionGate.Check.MEMORY_SAVING, 4).outcome());
     }
@@ -272,7 +273,7 @@ class RegressionGateTest {
         assertEquals(RegressionGate.Outcome.FAIL, r.outcome());
         assertTrue(r.why().contains("vanished"), r.why());
 
-        CellResult otherMethod = c.toBuilder().peak(c.peakBytes(), "cuda.reserved.peak").build();
+        CellResult otherMethod = c.toBuilder().peak(c.peakBytes(), MemoryMethod.CUDA_RESERVED_PEAK).build();
         r = only(compare(b, List.of(b.get(0), otherMethod)), RegressionGate.Check.MEMORY_PEAK, 4);
         assertEquals(RegressionGate.Outcome.FAIL, r.outcome());
         assertTrue(r.why().contains("method changed"), r.why());

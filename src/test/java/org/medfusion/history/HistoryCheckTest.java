@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.cli.CliRun;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
@@ -44,7 +45,7 @@ class HistoryCheckTest {
         }
         Stats.Summary s = Stats.summarize(steps);
         long peak = Math.round(peakMib * Fixtures.MIB);
-        return CellResult.builder(k, "resnet", CellStatus.OK).peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak)).stepMs(steps, s)
+        return CellResult.builder(k, "resnet", CellStatus.OK).peak(peak, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(peak)).stepMs(steps, s)
                 .recomputeForwardMs(k.segments() == 0 ? null : 40.0).pairedPlainMsSamples(k.segments() == 0 ? List.of() : plain).build();
     }
 

@@ -3,6 +3,7 @@ package org.medfusion.history;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
@@ -36,7 +37,7 @@ final class HistoryFixtures {
         List<Double> s = samples(ms);
         Stats.Summary sum = Stats.summarize(s);
         long peak = peakMib * Fixtures.MIB;
-        return CellResult.builder(k, "resnet", CellStatus.OK).peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak)).stepMs(s, sum)
+        return CellResult.builder(k, "resnet", CellStatus.OK).peak(peak, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(peak)).stepMs(s, sum)
                 .recomputeForwardMs(k.segments() == 0 ? null : 300.0).build();
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.checkpoint.SegmentPlan;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
@@ -37,7 +38,7 @@ class BudgetVerificationTest {
     }
 
     static CellResult measured(long peak) {
-        return CellResult.builder(KEY, "resnet", CellStatus.OK).peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak)).build();
+        return CellResult.builder(KEY, "resnet", CellStatus.OK).peak(peak, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(peak)).build();
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.capacity.CapacityMode;
 import org.medfusion.capacity.EqualMemoryCsv;
 import org.medfusion.capacity.EqualMemoryRow;
@@ -23,7 +24,7 @@ class EqualMemoryReportTest {
 
     private static EqualMemoryRow row(String model, long cap, CapacityMode mode, int batch, Long peak, Double ms, Double lo, Double hi) {
         return new EqualMemoryRow(model, 112, "fp32", "cpu", cap, mode, mode.segments(4), mode.checkpointed() ? "[0,1) [1,2) [2,3) [3,10)" : "",
-                batch, false, peak, "cpu.rss.peak", ms, lo, hi, ms == null ? 0 : 6, ms == null ? (batch == 0 ? "nothing fits" : "not timed") : "",
+                batch, false, peak, MemoryMethod.CPU_RSS_PEAK, ms, lo, hi, ms == null ? 0 : 6, ms == null ? (batch == 0 ? "nothing fits" : "not timed") : "",
                 batch == 0 ? "1:oom" : batch + ":" + peak + " " + (batch + 1) + ":999999999", 186_953_920L);
     }
 
@@ -58,7 +59,7 @@ class EqualMemoryReportTest {
 
     @Test
     void batchOneFailingForAnotherReasonIsNotCalledOutOfMemory() {
-        EqualMemoryRow r = new EqualMemoryRow("resnet18", 32, "fp32", "cpu", 1L, CapacityMode.PLAIN, 0, "", 0, false, null, "cpu.rss.peak",
+        EqualMemoryRow r = new EqualMemoryRow("resnet18", 32, "fp32", "cpu", 1L, CapacityMode.PLAIN, 0, "", 0, false, null, MemoryMethod.CPU_RSS_PEAK,
                 null, null, null, 0, "nothing fits", "2:47292416 1:error", 186_953_920L);
         String cell = EqualMemoryTable.of(List.of(r)).display().rows().get(0).get(5);
         assertTrue(cell.contains("batch 1 failed: error"), cell);

@@ -16,7 +16,7 @@ class CellJsonTest {
 
     private static final CellResult CELL = CellResult.builder(
             new CellKey("resnet50", 16, 112, 4, Split.TORCH, Precision.FP32, Device.CPU), "ResNet", CellStatus.OK)
-            .peak(123456L, "cpu.rss.peak").memoryRepeats(List.of(123000L, 123456L)).stepMsSamples(List.of(10.5, 11.0, 12.25))
+            .peak(123456L, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(123000L, 123456L)).stepMsSamples(List.of(10.5, 11.0, 12.25))
             .stepMs(11.0, 10.5, 12.25).recomputeForwardMs(3.5).build();
 
     @Test
@@ -43,7 +43,7 @@ class CellJsonTest {
         assertEquals(new CellKey("resnet50", 16, 112, 0, Precision.FP32, Device.CPU), r.key());
         assertEquals(CellStatus.OK, r.status());
         assertEquals(364679168L, r.peakBytes());
-        assertEquals("cpu.rss.peak", r.memoryMethod());
+        assertEquals(MemoryMethod.CPU_RSS_PEAK, r.memoryMethod());
         assertEquals(List.of(364183552L, 365174784L), r.memoryRepeats());
         assertEquals(List.of(931.3, 1405.7), r.stepMsSamples());
         assertEquals(938.4, r.stepMsCiLow());
@@ -73,5 +73,21 @@ class CellJsonTest {
         assertEquals(CellStatus.OOM, CellStatus.parse("oom"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CellStatus.parse("fine"));
         assertEquals("status must be one of ok, oom, error, unsupported, crash, got 'fine'", e.getMessage());
+    }
+
+    @Test
+    void memoryMethodsKeepTheirLabelsOnDiskAndAnUnknownOneIsNamed() throws Exception {
+        JsonNode n = Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(CELL));
+        assertEquals("cpu.rss.peak", n.get("memory_method").asText());
+        for (MemoryMethod m : MemoryMethod.values()) {
+            assertEquals(m, MemoryMethod.parse(m.label()));
+        }
+        assertEquals(List.of("cpu.rss.peak", "cpu.malloc.peak", "cuda.reserved.peak", "cuda.allocated.peak"), MemoryMethod.labels());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("memory_method", "gpu.magic");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CellJson.fromNode(n));
+        assertEquals("memory_method must be one of cpu.rss.peak, cpu.malloc.peak, cuda.reserved.peak, cuda.allocated.peak, got 'gpu.magic'",
+                e.getMessage());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) n).putNull("memory_method");
+        assertNull(CellJson.fromNode(n).memoryMethod());
     }
 }

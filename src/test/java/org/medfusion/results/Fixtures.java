@@ -28,7 +28,7 @@ public final class Fixtures {
         long peak = peakMib * MIB;
         // a checkpointed cell's timing fork also times a plain step before each measured step
         List<Double> paired = k.segments() > 0 ? samples(stepMs * 0.9, 9) : List.of();
-        return CellResult.builder(k, family, CellStatus.OK).peak(peak, "cuda.allocated.peak").memoryRepeats(List.of(peak, peak + 4096))
+        return CellResult.builder(k, family, CellStatus.OK).peak(peak, MemoryMethod.CUDA_ALLOCATED_PEAK).memoryRepeats(List.of(peak, peak + 4096))
                 .stepMs(s, sum).recomputeForwardMs(recompute).pairedPlainMsSamples(paired).build();
     }
 

@@ -13,7 +13,7 @@ class RawCsvAccumulationTest {
 
     static CellResult cell(int segments, int accumulation, long peak) {
         return CellResult.builder(new CellKey("resnet18", 8, 32, segments, Split.UNIFORM, Precision.FP32, Device.CPU, accumulation), "resnet",
-                CellStatus.OK).peak(peak, "cpu.rss.peak").memoryRepeats(List.of(peak, peak + 1)).stepMsSamples(List.of(10.0, 11.0, 12.0))
+                CellStatus.OK).peak(peak, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(peak, peak + 1)).stepMsSamples(List.of(10.0, 11.0, 12.0))
                 .stepMs(11.0, 10.0, 12.0).recomputeForwardMs(2.5).build();
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.platform.CpuTicks;
 import org.medfusion.platform.Json;
 
 /** The manifest on disk stays flat, field for field, though the record groups its figures. */
@@ -55,8 +56,8 @@ class RunManifestJsonTest {
     void writesEveryFieldFlatInItsOrder(@TempDir Path dir) throws IOException {
         RunManifest full = base().shard("1/2").finishedAt("2026-11-27T06:30:00Z").missingShards(List.of("2/2"))
                 .diagnostics(List.of("recompute-twice=0"))
-                .load(new RunManifest.MachineLoad(List.of(1.5, 1.25, 1.0), List.of(2.0, 1.5, 1.0), List.of(1000L, 10L),
-                        List.of(2000L, 30L))).build();
+                .load(new RunManifest.MachineLoad(List.of(1.5, 1.25, 1.0), List.of(2.0, 1.5, 1.0), new CpuTicks(1000L, 10L),
+                        new CpuTicks(2000L, 30L))).build();
         full.write(dir);
         assertEquals("""
                 {
