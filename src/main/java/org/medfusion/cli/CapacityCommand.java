@@ -98,8 +98,8 @@ public final class CapacityCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long capBytes = parseCap(cap);
         List<CapacityMode> modeList = parseModes(modes);
-        Precision prec = setup.precision();
-        Device dev = setup.device();
+        Precision prec = setup.precision;
+        Device dev = setup.device;
         if (maxBatch < 1) {
             throw new IllegalArgumentException("--max-batch must be >= 1, got " + maxBatch);
         }

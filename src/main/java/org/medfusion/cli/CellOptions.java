@@ -29,6 +29,6 @@ public final class CellOptions {
 
     /** The cell; labels are parsed here (one-line errors naming the value and what is allowed: exit 2). */
     public CellKey key() {
-        return new CellKey(setup.model, batch, setup.res, segments, Split.parse(split), setup.precision(), setup.device());
+        return new CellKey(setup.model, batch, setup.res, segments, Split.parse(split), setup.precision, setup.device);
     }
 }

@@ -81,10 +81,9 @@ public final class GateCommand implements Callable<Integer> {
     @Option(names = "--markdown", paramLabel = "<file>", description = "write a Markdown summary")
     Path markdown;
 
-    @Option(names = "--format", defaultValue = "text", description = "console output: text or json (default: ${DEFAULT-VALUE})")
-    Format format;
+    @Option(names = "--format", converter = OutputFormat.TextOrJson.class, defaultValue = "text", description = "console output: text or json (default: ${DEFAULT-VALUE})")
+    OutputFormat format;
 
-    enum Format { text, json }
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -127,7 +126,7 @@ public final class GateCommand implements Callable<Integer> {
         if (markdown != null) {
             AtomicFiles.writeString(markdown, GateOutputs.markdown(v));
         }
-        if (format == Format.json) {
+        if (format == OutputFormat.JSON) {
             out.print(GateOutputs.json(v));
         } else {
             v.failures().forEach(r -> out.println("REGRESSION " + r));

@@ -19,7 +19,6 @@ import picocli.CommandLine.Spec;
                 + " and whether DJL's JNI loads against it (in a child JVM); if not, one line with the reason and the fix.")
 public final class LibtorchCheckCommand implements Callable<Integer> {
 
-    enum Format { json, text }
 
     @Option(names = "--libtorch", description = "libtorch lib directory (default: PYTORCH_LIBRARY_PATH, else python3's torch/lib).")
     Path libtorch;
@@ -27,8 +26,8 @@ public final class LibtorchCheckCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "180", description = "Seconds the child JVM may take to load the engine (default: ${DEFAULT-VALUE}).")
     long timeout;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Option(names = "--format", converter = OutputFormat.TextOrJson.class, defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+    OutputFormat format;
 
     @Option(names = "--verbose", description = "Also print the child's full output when the load fails.")
     boolean verbose;
@@ -43,7 +42,7 @@ public final class LibtorchCheckCommand implements Callable<Integer> {
         }
         LibtorchPreflight.Report r = LibtorchPreflight.check(libtorch, System.getenv(), timeout);
         PrintWriter out = spec.commandLine().getOut();
-        if (format == Format.json) {
+        if (format == OutputFormat.JSON) {
             out.println(new ObjectMapper().writeValueAsString(r));
         } else {
             r.lines().forEach(out::println);

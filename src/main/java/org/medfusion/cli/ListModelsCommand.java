@@ -21,10 +21,9 @@ import picocli.CommandLine.Spec;
         description = "Lists the registered models (csv: model,family,parameters,blocks,default_segments).")
 public final class ListModelsCommand implements Callable<Integer> {
 
-    enum Format { csv, table }
 
-    @Option(names = "--format", defaultValue = "table", description = "csv or table (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Option(names = "--format", converter = OutputFormat.CsvOrTable.class, defaultValue = "table", description = "csv or table (default: ${DEFAULT-VALUE}).")
+    OutputFormat format;
 
     @Option(names = "--pattern", defaultValue = "*", description = "Glob over model names, e.g. 'resnet*'.")
     String pattern;
@@ -37,7 +36,7 @@ public final class ListModelsCommand implements Callable<Integer> {
         List<String> names = models();
         NativesMissingException.ensureEngine();
         PrintWriter out = spec.commandLine().getOut();
-        if (format == Format.csv) {
+        if (format == OutputFormat.CSV) {
             try (CSVPrinter p = new CSVPrinter(out, CSVFormat.DEFAULT.builder().setRecordSeparator('\n')
                     .setHeader("model", "family", "parameters", "blocks", "default_segments").get())) {
                 for (String name : names) {

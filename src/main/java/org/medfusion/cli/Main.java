@@ -91,6 +91,7 @@ public final class Main implements Runnable {
 
     /** Installs the one error handling of the CLI on a command line (the root or, in tests, a single command). */
     static CommandLine withHandlers(CommandLine cl) {
+        cl.setCaseInsensitiveEnumValuesAllowed(true); // --precision AMP, --device GPU
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("error: " + messageOf(ex));
             commandLine.getErr().flush();

@@ -29,7 +29,6 @@ import picocli.CommandLine.Spec;
         description = "Measures one cell: peak memory of a training step and step time (median, 95%% CI).")
 public final class MeasureCommand implements Callable<Integer> {
 
-    enum Format { json, table }
 
     @Mixin
     CellOptions cell;
@@ -73,8 +72,8 @@ public final class MeasureCommand implements Callable<Integer> {
             description = "How long to wait while another JMH run holds JMH's machine-wide lock (default: ${DEFAULT-VALUE}).")
     long lockTimeoutSeconds;
 
-    @Option(names = "--format", defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Option(names = "--format", converter = OutputFormat.JsonOrTable.class, defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
+    OutputFormat format;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -123,7 +122,7 @@ public final class MeasureCommand implements Callable<Integer> {
         }
         TorchReference.Figures torch = referenceKind == null ? null : referenceFigures(key, settings, threadCount);
         PrintWriter w = spec.commandLine().getOut();
-        w.println(format == Format.json ? toJson(r, torch) : toTable(r) + (torch == null ? "" : referenceTable(r, torch)));
+        w.println(format == OutputFormat.JSON ? toJson(r, torch) : toTable(r) + (torch == null ? "" : referenceTable(r, torch)));
         w.flush();
         switch (r.status()) {
             case OK:

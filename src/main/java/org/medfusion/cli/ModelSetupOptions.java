@@ -18,19 +18,10 @@ public final class ModelSetupOptions {
     @Option(names = "--res", description = "Input resolution in px (default: ${DEFAULT-VALUE}).")
     int res;
 
+    /** Converted by picocli (any case); a bad value is its one-line usage error listing the allowed ones. */
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or amp (default: ${DEFAULT-VALUE}).")
-    String precision;
+    Precision precision;
 
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
-
-    /** The precision; a bad label is a one-line usage error naming it and what is allowed. */
-    Precision precision() {
-        return Precision.parse(precision);
-    }
-
-    /** The device; a bad label is a one-line usage error naming it and what is allowed. */
-    Device device() {
-        return Device.parse(device);
-    }
+    Device device;
 }

@@ -42,7 +42,6 @@ import picocli.CommandLine.Spec;
         description = "Least-recompute checkpoint plan whose predicted peak fits a memory budget.")
 public final class PlanCommand implements Callable<Integer> {
 
-    enum Format { json, table }
 
     @Mixin
     ProfileOptions options;
@@ -53,8 +52,8 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--compare", description = "Instead of a budget: print the predicted peak and recompute time of the uniform, torch and optimal splits at this segment count.")
     Integer compare;
 
-    @Option(names = "--format", defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Option(names = "--format", converter = OutputFormat.JsonOrTable.class, defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
+    OutputFormat format;
 
     @Option(names = "--measure", description = "Measure the chosen plan at once (peak and step time, as measure does).")
     boolean measure;
@@ -87,7 +86,7 @@ public final class PlanCommand implements Callable<Integer> {
         }
         PlannedSegments p = plan.get();
         if (!measure) {
-            out.println(format == Format.json ? toJson(p, budgetBytes, memory.plainStepMs(), null, null)
+            out.println(format == OutputFormat.JSON ? toJson(p, budgetBytes, memory.plainStepMs(), null, null)
                     : toTable(p, budgetBytes, null));
             out.flush();
             return ExitCodes.OK;
@@ -100,7 +99,7 @@ public final class PlanCommand implements Callable<Integer> {
             }
         }, MAX_MEASURED_PLANS);
         BudgetVerification.Attempt last = v.last();
-        out.println(format == Format.json ? toJson(last.plan(), budgetBytes, memory.plainStepMs(), last.measured(), v)
+        out.println(format == OutputFormat.JSON ? toJson(last.plan(), budgetBytes, memory.plainStepMs(), last.measured(), v)
                 : toTable(last.plan(), budgetBytes, last.measured()));
         out.flush();
         if (last.measured().status() != org.medfusion.results.CellStatus.OK || last.measured().peakBytes() == null) {

@@ -18,13 +18,12 @@ import picocli.CommandLine.Spec;
         description = "Per-block profile: output bytes, bytes kept for backward, forward/backward peaks and times.")
 public final class ProfileCommand implements Callable<Integer> {
 
-    enum Format { csv, json }
 
     @Mixin
     ProfileOptions options;
 
-    @Option(names = "--format", defaultValue = "csv", description = "csv or json (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Option(names = "--format", converter = OutputFormat.CsvOrJson.class, defaultValue = "csv", description = "csv or json (default: ${DEFAULT-VALUE}).")
+    OutputFormat format;
 
     @Option(names = "--remeasure", description = "Measure even when a cached profile exists.")
     boolean remeasure;
@@ -38,7 +37,7 @@ public final class ProfileCommand implements Callable<Integer> {
         NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res()))); // before its workers run
         ModelProfile p = ProfileCache.standard().loadOrMeasure(key, remeasure);
         PrintWriter w = spec.commandLine().getOut();
-        w.print(format == Format.json ? p.toJson() + System.lineSeparator() : p.toCsv());
+        w.print(format == OutputFormat.JSON ? p.toJson() + System.lineSeparator() : p.toCsv());
         w.flush();
         return ExitCodes.OK;
     }

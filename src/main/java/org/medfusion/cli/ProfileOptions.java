@@ -19,14 +19,14 @@ public final class ProfileOptions {
     int res;
 
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32 only for now (default: ${DEFAULT-VALUE}).")
-    String precision;
+    Precision precision;
 
     @Option(names = "--device", defaultValue = "cpu", description = "cpu only for now (default: ${DEFAULT-VALUE}).")
-    String device;
+    Device device;
 
     /** The validated key (one-line usage errors for a bad value). */
     ProfileKey key() {
         CellValidation.validate(model, batch, res, 0);
-        return new ProfileKey(model, batch, res, Precision.parse(precision), Device.parse(device));
+        return new ProfileKey(model, batch, res, precision, device);
     }
 }

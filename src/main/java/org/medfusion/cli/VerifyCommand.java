@@ -29,7 +29,6 @@ import picocli.CommandLine.Spec;
         description = "Checks that checkpointed training gives the same loss, gradients and BatchNorm buffers as plain training.")
 public final class VerifyCommand implements Callable<Integer> {
 
-    enum Format { json, table }
 
     @Mixin
     CellOptions cell;
@@ -47,8 +46,8 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of weights and input (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--format", defaultValue = "table", description = "json or table (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Option(names = "--format", converter = OutputFormat.JsonOrTable.class, defaultValue = "table", description = "json or table (default: ${DEFAULT-VALUE}).")
+    OutputFormat format;
 
     @Option(names = "--tolerance", description = "Relative tolerance on loss and gradients (absolute on BatchNorm buffers);"
             + " default 1e-6 on cpu (bit-exact in practice), " + GPU_TOLERANCE + " on gpu (cuDNN kernels are not deterministic).")
@@ -88,7 +87,7 @@ public final class VerifyCommand implements Callable<Integer> {
                     new ProfileKey(key.model(), key.batch(), key.res(), key.precision(), key.device()), key.segments()), seed);
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (format == Format.json) {
+        if (format == OutputFormat.JSON) {
             out.println(toJson(r, tol, key.device().label()));
         } else {
             out.println(toTable(r, tol, key.device().label()));

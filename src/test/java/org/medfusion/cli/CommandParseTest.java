@@ -79,15 +79,49 @@ class CommandParseTest {
         CapacityCommand c = command(parse("capacity", "--model", "resnet18", "--cap", "100MiB"), CapacityCommand.class);
         assertEquals("resnet18", c.setup.model);
         assertEquals(112, c.setup.res);
-        assertEquals(Precision.FP32, c.setup.precision());
-        assertEquals(Device.CPU, c.setup.device());
+        assertEquals(Precision.FP32, c.setup.precision);
+        assertEquals(Device.CPU, c.setup.device);
         CapacityCommand full = command(parse("capacity", "--model", "vit_b_16", "--res", "32", "--precision", "amp", "--device", "gpu",
                 "--cap", "1GiB"), CapacityCommand.class);
         assertEquals(32, full.setup.res);
-        assertEquals(Precision.AMP, full.setup.precision());
-        assertEquals(Device.GPU, full.setup.device());
+        assertEquals(Precision.AMP, full.setup.precision);
+        assertEquals(Device.GPU, full.setup.device);
         bad("capacity", "--cap", "100MiB");
         bad("capacity", "--model", "resnet18", "--cap", "100MiB", "--res", "big");
+    }
+
+    /** The first line a usage error prints (the second is the pointer to --help). */
+    private static String usageError(String... args) {
+        CliRun r = CliRun.exec(args);
+        assertEquals(ExitCodes.USAGE, r.code(), r.err());
+        return r.err().lines().findFirst().orElse("");
+    }
+
+    @Test
+    void eachCommandAcceptsTheFormatsItPrintsAndPicocliListsThem() {
+        assertEquals(OutputFormat.TABLE, command(parse("verify", "--model", "resnet18", "--format", "TABLE"), VerifyCommand.class).format);
+        assertEquals(OutputFormat.JSON, command(parse("plan", "--model", "resnet18", "--budget", "1GiB"), PlanCommand.class).format);
+        assertEquals("error: Invalid value for option '--format': expected one of [json, table] but was 'csv'",
+                usageError("measure", "--model", "resnet18", "--format", "csv"));
+        assertEquals("error: Invalid value for option '--format': expected one of [csv, table] but was 'json'",
+                usageError("list-models", "--format", "json"));
+        assertEquals("error: Invalid value for option '--format': expected one of [text, json] but was 'table'",
+                usageError("gate", "a", "b", "--format", "table"));
+        assertEquals("error: Invalid value for option '--format': expected one of [csv, json] but was 'table'",
+                usageError("profile", "--model", "resnet18", "--format", "table"));
+        assertEquals("error: Invalid value for option '--format': expected one of [text, json] but was 'csv'",
+                usageError("libtorch-check", "--format", "csv"));
+    }
+
+    @Test
+    void precisionAndDeviceAreEnumsInAnyCase() {
+        MeasureCommand m = command(parse("measure", "--model", "resnet18", "--precision", "AMP", "--device", "Gpu"), MeasureCommand.class);
+        assertEquals(Precision.AMP, m.cell.key().precision());
+        assertEquals(Device.GPU, m.cell.key().device());
+        assertEquals("error: Invalid value for option '--precision': expected one of [FP32, AMP] (case-insensitive) but was 'fp16'",
+                usageError("measure", "--model", "resnet18", "--precision", "fp16"));
+        assertEquals("error: Invalid value for option '--device': expected one of [CPU, GPU] (case-insensitive) but was 'tpu'",
+                usageError("profile", "--model", "resnet18", "--device", "tpu"));
     }
 
     @Test
