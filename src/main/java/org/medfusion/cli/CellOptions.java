@@ -1,5 +1,6 @@
 package org.medfusion.cli;
 
+import org.medfusion.bench.CellValidation;
 import org.medfusion.checkpoint.Split;
 import org.medfusion.results.CellKey;
 import picocli.CommandLine.Mixin;
@@ -30,5 +31,12 @@ public final class CellOptions {
     /** The cell; labels are parsed here (one-line errors naming the value and what is allowed: exit 2). */
     public CellKey key() {
         return new CellKey(setup.model, batch, setup.res, segments, Split.parse(split), setup.precision, setup.device);
+    }
+
+    /** The cell, checked by the one validator of a cell's values ({@link CellValidation}) before anything is built or forked. */
+    public CellKey validatedKey() {
+        CellKey key = key();
+        CellValidation.validate(key);
+        return key;
     }
 }

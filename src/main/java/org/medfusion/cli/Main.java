@@ -85,7 +85,7 @@ public final class Main implements Runnable {
     }
 
     /** The command tree with its error handlers, without streams (parse-only tests use this too). */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         return withHandlers(new CommandLine(new Main()));
     }
 

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.medfusion.bench.CellMeasurer;
-import org.medfusion.bench.CellValidation;
 import org.medfusion.bench.MeasureSettings;
 import org.medfusion.results.CellJson;
 import org.medfusion.results.CellKey;
@@ -14,6 +13,7 @@ import org.medfusion.results.CellStatus;
 import org.medfusion.reference.TorchPython;
 import org.medfusion.reference.TorchReference;
 import org.medfusion.natives.Natives;
+import org.medfusion.platform.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -68,9 +68,8 @@ public final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Directory for JMH's JSON and logs (default: a temporary directory, deleted afterwards).")
     Path out;
 
-    @Option(names = "--lock-timeout", defaultValue = "3600", paramLabel = "<seconds>",
-            description = "How long to wait while another JMH run holds JMH's machine-wide lock (default: ${DEFAULT-VALUE}).")
-    long lockTimeoutSeconds;
+    @Mixin
+    LockTimeoutOption lockTimeout;
 
     @Option(names = "--format", converter = OutputFormat.JsonOrTable.class, defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
@@ -80,11 +79,8 @@ public final class MeasureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CellKey key = cell.key();
-        CellValidation.validate(key);
-        if (lockTimeoutSeconds < 0) {
-            throw new IllegalArgumentException("--lock-timeout must be >= 0 seconds, got " + lockTimeoutSeconds);
-        }
+        CellKey key = cell.validatedKey();
+        java.time.Duration lockWait = lockTimeout.value();
         Integer threadCount = threads.value();
         MeasureSettings d = MeasureSettings.defaults();
         MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
@@ -96,7 +92,7 @@ public final class MeasureCommand implements Callable<Integer> {
         CellResult r;
         try {
             CellMeasurer measurer = new CellMeasurer(settings, dir, spec.commandLine().getErr(),
-                    java.time.Duration.ofSeconds(lockTimeoutSeconds), spec.commandLine().getErr())
+                    lockWait, spec.commandLine().getErr())
                     .withWeights(weights.value() == null ? java.util.Map.of() : java.util.Map.of(key.model(), weights.value()));
             r = measurer.measure(key);
             // the reactive safety net, as in run: a fork that died in oneDNN makes the cell re-probed and measured again
@@ -114,7 +110,7 @@ public final class MeasureCommand implements Callable<Integer> {
             }
         } finally {
             if (out == null) {
-                deleteTree(dir);
+                AtomicFiles.deleteTreeQuietly(dir);
             }
         }
         if (out == null && r.status() == CellStatus.CRASH) {
@@ -136,17 +132,6 @@ public final class MeasureCommand implements Callable<Integer> {
     }
 
     /** Removes the temporary JMH directory (logs, JSON, hs_err files) of a measure without --out. */
-    static void deleteTree(Path dir) throws java.io.IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
     /** The shared cell serialization ({@link CellJson}), one object. */
     static String toJson(CellResult r) {
         return toJson(r, null);

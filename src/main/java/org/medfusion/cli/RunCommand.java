@@ -31,6 +31,7 @@ import org.medfusion.report.Reporter;
 import org.medfusion.results.RunManifest;
 import org.medfusion.results.Shards;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -65,9 +66,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--keep-errors", description = "On resume, keep cells that failed (error, crash) instead of measuring them again.")
     boolean keepErrors;
 
-    @Option(names = "--lock-timeout", defaultValue = "3600", paramLabel = "<seconds>",
-            description = "How long to wait while another process holds JMH's machine-wide lock (default: ${DEFAULT-VALUE}).")
-    long lockTimeoutSeconds;
+    @Mixin
+    LockTimeoutOption lockTimeout;
 
     @Option(names = "--diag", paramLabel = "<knob>=<segment>",
             description = "Diagnostic knob applied to every fork (repeatable): recompute-twice=<k>[,<k>...] (recompute segment k's"
@@ -81,9 +81,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (lockTimeoutSeconds < 0) {
-            throw new IllegalArgumentException("--lock-timeout must be >= 0 seconds, got " + lockTimeoutSeconds);
-        }
+        lockTimeout.value(); // a bad value is a usage error before anything runs
         Diagnostics diagnostics = Diagnostics.parse(diag);
         MatrixConfig matrix = loadConfig(config);
         Shards.Shard selected = shard == null ? null : Shards.resolve(shard, System.getenv());
@@ -145,7 +143,7 @@ public final class RunCommand implements Callable<Integer> {
             progress.println("diagnostic knob active: " + String.join(", ", diagnostics.labels())
                     + " (deliberate regression; these figures are not the build's real ones)");
         }
-        CellMeasurer measurer = new CellMeasurer(matrix.settings(), runDir, null, Duration.ofSeconds(lockTimeoutSeconds), progress)
+        CellMeasurer measurer = new CellMeasurer(matrix.settings(), runDir, null, lockTimeout.value(), progress)
                 .withDiagnostics(diagnostics).withWeights(matrix.weights());
         long start = System.nanoTime();
         int measured = 0;

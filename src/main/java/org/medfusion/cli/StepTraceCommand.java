@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
-import org.medfusion.bench.CellValidation;
 import org.medfusion.bench.StepTrace;
 import org.medfusion.bench.TimingAllocator;
 import org.medfusion.platform.AtomicFiles;
@@ -56,8 +55,7 @@ public final class StepTraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CellKey key = cell.key();
-        CellValidation.validate(key);
+        CellKey key = cell.validatedKey();
         if (warmup < 0) {
             throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
         }

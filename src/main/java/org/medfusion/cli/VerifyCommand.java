@@ -64,8 +64,7 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CellKey key = cell.key();
-        org.medfusion.bench.CellValidation.validate(key); // one validator of a cell's values (verify's segments are checked by the engine too)
+        CellKey key = cell.validatedKey(); // verify's segments are checked by the engine too
         if (key.precision() != Precision.FP32) {
             throw new IllegalArgumentException("--precision for verify must be fp32 (exact agreement is checked in float32;"
                     + " mixed precision agreement is tested by MixedPrecisionTest), got " + key.precision().label());

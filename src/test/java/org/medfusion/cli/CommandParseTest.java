@@ -41,11 +41,11 @@ class CommandParseTest {
         assertEquals("zoo-cpu", c.config);
         assertEquals(Path.of("x"), c.out);
         assertTrue(c.keepErrors);
-        assertEquals(5, c.lockTimeoutSeconds);
+        assertEquals(5, c.lockTimeout.seconds);
         RunCommand d = command(parse("run"), RunCommand.class);
         assertEquals("smoke", d.config);
         assertFalse(d.keepErrors);
-        assertEquals(3600, d.lockTimeoutSeconds);
+        assertEquals(3600, d.lockTimeout.seconds);
         bad("run", "--lock-timeout", "soon");
         bad("run", "--bogus");
         bad("run", "--config");
