@@ -14,7 +14,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.Optional;
@@ -28,7 +27,6 @@ import org.medfusion.results.MemoryMethod;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import org.medfusion.results.Stats;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
@@ -175,14 +173,14 @@ public final class CellMeasurer {
             }
             boolean paired = part == Part.ALL && key.segments() > 0;
             List<RunResult> timing = run(key, "time", TrainingStepBenchmark.class, "step",
-                    settings.timeWarmup(), settings.timeIterations(), settings.timeForks(), false, paired);
+                    settings.timing(), false, paired);
             List<Double> samples = primarySamples(timing);
             List<Double> pairedPlain = paired ? pairedPlainSamples(timing, samples.size()) : List.of();
             Stats.Summary time = Stats.summarize(samples);
             Double recompute = null;
             if (part == Part.ALL && key.segments() >= 2) {
                 List<Double> fwd = primarySamples(run(key, "recompute", RecomputeForwardBenchmark.class, "forward",
-                        settings.timeWarmup(), settings.timeIterations(), settings.timeForks(), false, false));
+                        settings.timing(), false, false));
                 recompute = Stats.summarize(fwd).median();
             }
             return CellResult.builder(key, family, CellStatus.OK).peak(mem.peak(), mem.method()).memoryRepeats(mem.perFork())
@@ -199,7 +197,7 @@ public final class CellMeasurer {
 
     private MemoryFigure memoryFigure(CellKey key) {
         List<RunResult> memory = run(key, "memory", TrainingStepBenchmark.class, "step",
-                settings.memoryWarmup(), settings.memoryIterations(), settings.memoryForks(), true, false);
+                settings.memory(), true, false);
         MemoryMethod method = memoryMethod(key, memory);
         // Each iteration is one step's peak. The JVM occasionally maps memory of its own during a
         // step (JIT code cache, metaspace), which shows in RSS as a one-off outlier, so a fork's
@@ -269,8 +267,8 @@ public final class CellMeasurer {
         return out;
     }
 
-    private List<RunResult> run(CellKey key, String kind, Class<?> benchmark, String method, int warmup, int iterations,
-            int forks, boolean memoryProfiler, boolean pairedPlain) {
+    private List<RunResult> run(CellKey key, String kind, Class<?> benchmark, String method, RunSettings counts,
+            boolean memoryProfiler, boolean pairedPlain) {
         Path jmhDir = outDir.resolve("jmh");
         Path log = jmhDir.resolve(key.id() + "-" + kind + ".log");
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -278,7 +276,7 @@ public final class CellMeasurer {
         try {
             Files.createDirectories(jmhDir);
             hsErrBefore = hsErrFiles(jmhDir);
-            ChainedOptionsBuilder options = new OptionsBuilder()
+            ChainedOptionsBuilder options = MeasureSettings.jmhOptions(new OptionsBuilder(), counts)
                     .include(Pattern.quote(benchmark.getName()) + "\\." + method + "$")
                     .param("model", key.model())
                     .param("batch", Integer.toString(key.batch()))
@@ -288,11 +286,6 @@ public final class CellMeasurer {
                     .param("accumulation", Integer.toString(key.accumulation()))
                     .param("precision", key.precision().label())
                     .param("device", key.device().label())
-                    .mode(Mode.SingleShotTime)
-                    .timeUnit(TimeUnit.MILLISECONDS)
-                    .warmupIterations(warmup).warmupBatchSize(1)
-                    .measurementIterations(iterations).measurementBatchSize(1)
-                    .forks(forks)
                     .shouldFailOnError(true)
                     .result(jmhDir.resolve(key.id() + "-" + kind + ".json").toString())
                     .resultFormat(ResultFormatType.JSON);

@@ -1,8 +1,14 @@
 package org.medfusion.bench;
 
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+
 /**
- * Iteration counts of one cell's measurement. Time and memory run in separate forks: memory forks
- * run with settings that slow steps (see {@link PeakMemoryProfiler}).
+ * Iteration counts of one cell's measurement, and the one source of the JMH settings of every measuring run
+ * ({@link #jmhOptions}): the benchmarks' annotations, which serve a direct {@code java -jar benchmarks.jar
+ * TrainingStepBenchmark} run, name these constants (and a test holds their mode and unit equal). Time and memory run
+ * in separate forks: memory forks run with settings that slow steps (see {@link PeakMemoryProfiler}).
  *
  * @param timing timing forks: warm-up (0 or more), measured steps (at least 6 for a 95% CI of the median), forks
  * @param memory memory forks: warm-up (1 or more: the first steps create gradients and optimizer state), measured
@@ -13,6 +19,35 @@ package org.medfusion.bench;
  *     the step time); the checkpointed/plain ratio barely moves (within 0.3-3 % per family)
  */
 public record MeasureSettings(RunSettings timing, RunSettings memory, Integer threads) {
+
+    /**
+     * Single-shot: each iteration is exactly one training step, so the per-iteration samples are step times and a
+     * memory profiler's per-iteration figure is the peak of one step.
+     */
+    public static final Mode MODE = Mode.SingleShotTime;
+
+    /** Step times are in milliseconds. */
+    public static final TimeUnit TIME_UNIT = TimeUnit.MILLISECONDS;
+
+    /** Training steps per JMH iteration (warm-up and measured). */
+    public static final int STEPS_PER_ITERATION = 1;
+
+    /** Default warm-up steps of a timing fork ({@link #defaults()}). */
+    public static final int TIME_WARMUP = 5;
+
+    /** Default measured steps of a timing fork. */
+    public static final int TIME_ITERATIONS = 10;
+
+    /** Default timing forks. */
+    public static final int TIME_FORKS = 1;
+
+    /** The JMH options of a run with the given counts: {@link #MODE}, {@link #TIME_UNIT}, warm-up, measurement, forks. */
+    public static ChainedOptionsBuilder jmhOptions(ChainedOptionsBuilder options, RunSettings counts) {
+        return options.mode(MODE).timeUnit(TIME_UNIT)
+                .warmupIterations(counts.warmup()).warmupBatchSize(STEPS_PER_ITERATION)
+                .measurementIterations(counts.iterations()).measurementBatchSize(STEPS_PER_ITERATION)
+                .forks(counts.forks());
+    }
 
     /** Settings with libtorch's default thread count. */
     public MeasureSettings(RunSettings timing, RunSettings memory) {
@@ -43,7 +78,7 @@ public record MeasureSettings(RunSettings timing, RunSettings memory, Integer th
      * lifted the cell's CV from 3.6 % to 5.4 %); with five, 871-909 ms, CV 1.6 % (idle 2-core VM).
      */
     public static MeasureSettings defaults() {
-        return new MeasureSettings(new RunSettings(5, 10, 1), new RunSettings(2, 3, 2));
+        return new MeasureSettings(new RunSettings(TIME_WARMUP, TIME_ITERATIONS, TIME_FORKS), new RunSettings(2, 3, 2));
     }
 
     public MeasureSettings withTiming(RunSettings value) {
@@ -69,28 +104,4 @@ public record MeasureSettings(RunSettings timing, RunSettings memory, Integer th
 
     /** DJL's system property for {@code torch.set_num_threads}, read when the PyTorch engine starts. */
     public static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
-
-    public int timeWarmup() {
-        return timing.warmup();
-    }
-
-    public int timeIterations() {
-        return timing.iterations();
-    }
-
-    public int timeForks() {
-        return timing.forks();
-    }
-
-    public int memoryWarmup() {
-        return memory.warmup();
-    }
-
-    public int memoryIterations() {
-        return memory.iterations();
-    }
-
-    public int memoryForks() {
-        return memory.forks();
-    }
 }

@@ -14,16 +14,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * checkpointing is on, AdamW update, gradients zeroed) of the cell's model, batch, resolution and
  * segment count. Single-shot: each iteration is exactly one step, so the per-iteration samples
  * are step times and a memory profiler's per-iteration figure is the peak of one step. The
- * defaults below are explicit because JMH's single-shot defaults (no warmup, one measurement)
- * would measure a cold first step.
+ * annotations serve a direct JMH run and name {@link MeasureSettings}' defaults (JMH's single-shot
+ * defaults, no warmup and one measurement, would measure a cold first step); the tool's own runs set
+ * the same through {@link MeasureSettings#jmhOptions}.
  *
  * <p>{@code java -jar target/benchmarks.jar TrainingStepBenchmark -p model=resnet50 -p segments=0,4}
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, batchSize = 1)
-@Measurement(iterations = 10, batchSize = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true",
+@Warmup(iterations = MeasureSettings.TIME_WARMUP, batchSize = MeasureSettings.STEPS_PER_ITERATION)
+@Measurement(iterations = MeasureSettings.TIME_ITERATIONS, batchSize = MeasureSettings.STEPS_PER_ITERATION)
+@Fork(value = MeasureSettings.TIME_FORKS, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true",
     ForkJvm.C1_ONLY, ForkJvm.SERIAL_GC})
 public class TrainingStepBenchmark {
 
