@@ -107,7 +107,7 @@ public final class ChildJvm {
     public record Result(int exitCode, boolean timedOut, String output, Optional<Path> hsErrFile, long millis) {
 
         public boolean crashed() {
-            return !timedOut && (exitCode > 128 || hsErrFile.isPresent());
+            return !timedOut && HsErrReport.crashed(exitCode, hsErrFile.isPresent());
         }
 
         public boolean succeeded() {

@@ -50,6 +50,15 @@ public record HsErrReport(String signal, String frame, List<String> frames) {
         return parse(Files.readString(file, StandardCharsets.ISO_8859_1), exitCode);
     }
 
+    /**
+     * The one rule for whether a child JVM crashed: it died from a signal (exit status above 128: a native crash aborts
+     * with 134, a kill is 137) or it left an hs_err file. {@link ChildJvm.Result} and the JMH forks (whose exit status
+     * only JMH's output tells) are classified by it.
+     */
+    public static boolean crashed(int exitCode, boolean leftHsErr) {
+        return exitCode > 128 || leftHsErr;
+    }
+
     /** The name of the signal of exit status 128+n, {@code signal n} when unknown, or {@code native crash}. */
     public static String signalOfExit(int exitCode) {
         int n = exitCode - 128;

@@ -31,14 +31,14 @@ class CellMeasurerTest {
 
     @Test
     void failuresAreClassifiedFromForkOutput(@TempDir Path dir) throws Exception {
-        assertEquals(CellStatus.OOM, CellMeasurer.failure("java.lang.OutOfMemoryError: Java heap space", "time").status);
-        assertEquals(CellStatus.OOM, CellMeasurer.failure("ai.djl.engine.EngineException: [enforce fail at alloc_cpu.cpp:116]"
+        assertEquals(CellStatus.OOM, ForkFailure.classify("java.lang.OutOfMemoryError: Java heap space", "time").status);
+        assertEquals(CellStatus.OOM, ForkFailure.classify("ai.djl.engine.EngineException: [enforce fail at alloc_cpu.cpp:116]"
                 + " DefaultCPUAllocator: not enough memory: you tried to allocate 123 bytes.", "memory").status);
         // exit 137 alone is a kill (SIGKILL), not evidence of out-of-memory
-        CellMeasurer.CellFailure killed = CellMeasurer.failure("<forked VM failed with exit code 137>", "memory");
+        ForkFailure killed = ForkFailure.classify("<forked VM failed with exit code 137>", "memory");
         assertEquals(CellStatus.CRASH, killed.status);
         assertEquals("SIGKILL in the memory run (exit code 137; killed, no out-of-memory evidence)", killed.getMessage());
-        CellMeasurer.CellFailure f = CellMeasurer.failure("junk\njava.lang.IllegalStateException: boom\n\tat x", "time");
+        ForkFailure f = ForkFailure.classify("junk\njava.lang.IllegalStateException: boom\n\tat x", "time");
         assertEquals(CellStatus.ERROR, f.status);
         assertEquals("java.lang.IllegalStateException: boom", f.getMessage());
 
@@ -48,14 +48,14 @@ class CellMeasurerTest {
                 "# Problematic frame:",
                 "# C  [libtorch_cpu.so+0x3a1b2c]  dnnl::impl::cpu::x64::brgemm_convolution_bwd_utils::brg_blocking_t::est_eff_1x1()+0x5c",
                 "#", ""));
-        CellMeasurer.CellFailure crash = CellMeasurer.failure("<forked VM failed with exit code 134>", "memory", hsErr);
+        ForkFailure crash = ForkFailure.classify("<forked VM failed with exit code 134>", "memory", hsErr);
         assertEquals(CellStatus.CRASH, crash.status);
         assertEquals("SIGFPE in the memory run at libtorch_cpu.so"
                 + " dnnl::impl::cpu::x64::brgemm_convolution_bwd_utils::brg_blocking_t::est_eff_1x1()"
                 + " (exit code 134; hs_err: jmh/hs_err_4242.log)", crash.getMessage());
         Path nativeOom = Files.writeString(dir.resolve("hs_err_4243.log"), "# There is insufficient memory for the Java Runtime"
                 + " Environment to continue.\n# Native memory allocation (mmap) failed to map 123 bytes\n");
-        assertEquals(CellStatus.OOM, CellMeasurer.failure("<forked VM failed with exit code 134>", "time", nativeOom).status);
+        assertEquals(CellStatus.OOM, ForkFailure.classify("<forked VM failed with exit code 134>", "time", nativeOom).status);
     }
 
     @Test

@@ -13,15 +13,15 @@ class DiagnosticForkArgsTest {
 
     @Test
     void knobsBecomeForkSystemProperties() {
-        List<String> args = CellMeasurer.forkJvmArgs(Path.of("jmh"), Diagnostics.parse(List.of("keep-alive=2")), null);
+        List<String> args = JmhRun.forkJvmArgs(Path.of("jmh"), Diagnostics.parse(List.of("keep-alive=2")), null);
         assertTrue(args.contains("-Dmedfusion.diag.keepAlive=2"), args.toString());
-        List<String> real = CellMeasurer.forkJvmArgs(Path.of("jmh"), Diagnostics.NONE, null);
+        List<String> real = JmhRun.forkJvmArgs(Path.of("jmh"), Diagnostics.NONE, null);
         assertFalse(real.stream().anyMatch(a -> a.startsWith("-Dmedfusion.diag.")), real.toString());
         assertFalse(real.stream().anyMatch(a -> a.startsWith("-Dai.djl.pytorch.num_threads")), "libtorch's default: " + real);
     }
 
     @Test
     void aRunsThreadCountReachesEveryFork() {
-        assertTrue(CellMeasurer.forkJvmArgs(Path.of("jmh"), Diagnostics.NONE, 1).contains("-Dai.djl.pytorch.num_threads=1"));
+        assertTrue(JmhRun.forkJvmArgs(Path.of("jmh"), Diagnostics.NONE, 1).contains("-Dai.djl.pytorch.num_threads=1"));
     }
 }
