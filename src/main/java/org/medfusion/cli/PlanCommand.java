@@ -58,13 +58,27 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--measure", description = "Measure the chosen plan at once (peak and step time, as measure does).")
     boolean measure;
 
+    @Option(names = "--sweep", paramLabel = "<budgets>", description = "Instead of a budget: plan and measure this many budgets from the least "
+            + "possible peak to the plain step's, plus the uniform and torch splits at 2, 4 and 8 segments; writes sweep.csv, sweep.md and "
+            + "the pareto chart into --out (planner fidelity, docs/planner.md).")
+    Integer sweep;
+
+    @Option(names = "--out", paramLabel = "<dir>", description = "With --sweep: the folder for sweep.csv, sweep.md and pareto.png/.svg.")
+    Path out;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if ((budget == null) == (compare == null)) {
-            throw new IllegalArgumentException("give exactly one of --budget or --compare");
+        if ((budget != null ? 1 : 0) + (compare != null ? 1 : 0) + (sweep != null ? 1 : 0) != 1) {
+            throw new IllegalArgumentException("give exactly one of --budget, --compare or --sweep");
+        }
+        if (sweep != null && (sweep < 2 || sweep > MAX_SWEEP_BUDGETS)) {
+            throw new IllegalArgumentException("--sweep must be between 2 and " + MAX_SWEEP_BUDGETS + " budgets, got " + sweep);
+        }
+        if ((sweep == null) != (out == null)) {
+            throw new IllegalArgumentException(sweep == null ? "--out is for --sweep" : "--sweep needs --out <dir> for its table and chart");
         }
         long budgetBytes = budget == null ? 0 : ByteSize.parse(budget); // bad input fails before anything is measured
         ProfileKey key = options.key();
@@ -74,6 +88,9 @@ public final class PlanCommand implements Callable<Integer> {
         SegmentPlanner planner = new SegmentPlanner(memory);
         if (compare != null) {
             return compare(memory, planner, compare);
+        }
+        if (sweep != null) {
+            return new PlanSweep(spec.commandLine().getOut(), spec.commandLine().getErr()).run(key, memory, sweep, out);
         }
         Optional<PlannedSegments> plan = planner.cheapestWithin(budgetBytes);
         PrintWriter out = spec.commandLine().getOut();
@@ -115,6 +132,9 @@ public final class PlanCommand implements Callable<Integer> {
         }
         return ExitCodes.OK;
     }
+
+    /** The most budgets {@code --sweep} measures (each is one or more measured cells). */
+    static final int MAX_SWEEP_BUDGETS = 50;
 
     /** How many plans {@code --measure} measures while a measured peak exceeds the budget ({@link BudgetVerification}). */
     static final int MAX_MEASURED_PLANS = 3;

@@ -69,4 +69,16 @@ class PlanCommandTest {
         assertEquals(2, run(new StringWriter(), err = new StringWriter(), "plan", "--model", "resnet18", "--batch", "2", "--res", "32", "--budget", "lots"));
         assertTrue(err.toString().contains("'lots'"), err.toString());
     }
+
+    /** --sweep's bad input: one line naming the value and what is allowed, exit 2, nothing measured. */
+    @Test
+    void sweepArguments() {
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(new StringWriter(), err, "plan", "--model", "resnet18", "--sweep", "1", "--out", "x"));
+        assertTrue(err.toString().contains("--sweep must be between 2 and 50 budgets, got 1"), err.toString());
+        assertEquals(2, run(new StringWriter(), err = new StringWriter(), "plan", "--model", "resnet18", "--sweep", "5"));
+        assertTrue(err.toString().contains("--sweep needs --out <dir>"), err.toString());
+        assertEquals(2, run(new StringWriter(), err = new StringWriter(), "plan", "--model", "resnet18", "--sweep", "5", "--budget", "1GiB"));
+        assertTrue(err.toString().contains("exactly one of --budget, --compare or --sweep"), err.toString());
+    }
 }

@@ -1,0 +1,236 @@
+package org.medfusion.planner;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.medfusion.checkpoint.SegmentPlan;
+import org.medfusion.checkpoint.Split;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.CellStatus;
+import org.medfusion.results.Stats;
+
+/**
+ * {@code plan --sweep}: the planner's fidelity over a range of budgets, proven by measurement.
+ *
+ * <p>Why a sweep: one {@code plan --budget --measure} shows that one plan kept one budget. Whether the memory model
+ * can be trusted across a model's whole range (does every plan keep its budget, does a larger budget buy a plan that
+ * measures larger and recomputes less, how far are predicted peak and recompute time from the measured ones) only
+ * shows over budgets from the least possible peak to the plain step's. Each budget is planned and verified exactly
+ * as {@code plan --budget --measure} does ({@link BudgetVerification}: re-planned with the prediction's error taken
+ * off while the measured peak exceeds it); a plan that several budgets choose is measured once. The splits that need
+ * no profile (uniform and PyTorch's) are measured at a few segment counts beside them, so that the frontier of what
+ * the planner buys can be read against what a user gets without it.
+ *
+ * @param plainPeakBytes the plain step's predicted peak (the sweep's largest budget)
+ * @param leastPeakBytes the least predicted peak of any plan (the sweep's smallest budget)
+ * @param planningMs wall time of building the planner (its dynamic programs) from the profile, once
+ * @param points one per budget, smallest first
+ * @param splits the uniform and torch splits measured beside the budgets
+ */
+public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double planningMs, List<Point> points, List<SplitPoint> splits) {
+
+    /** Predicted and measured peak must agree within this fraction of the measured peak. */
+    public static final double PEAK_TOLERANCE = 0.05;
+    /** Predicted and measured recompute time must agree within this fraction of the measured one. */
+    public static final double RECOMPUTE_TOLERANCE = 0.15;
+    /** A plan under a larger budget may measure this much lower than one under a smaller budget (repeat noise). */
+    public static final double ORDER_TOLERANCE = 0.01;
+
+    public BudgetSweep {
+        points = List.copyOf(points);
+        splits = List.copyOf(splits);
+    }
+
+    /**
+     * One budget: the plans measured for it (the last is the answer), and whether it reused an earlier budget's.
+     *
+     * @param sameAsBudget index of the earlier budget whose plan and measurement this one reuses, or -1
+     */
+    public record Point(long budgetBytes, BudgetVerification verification, int sameAsBudget) {
+
+        public PlannedSegments plan() {
+            return verification.last().plan();
+        }
+
+        public CellResult measured() {
+            return verification.last().measured();
+        }
+
+        /** Whether the last plan was measured and its peak is within the budget. */
+        public boolean kept() {
+            return verification.fits();
+        }
+
+        public Figures figures() {
+            return Figures.of(plan().predictedPeakBytes(), plan().predictedOverheadMs(), plan().plan().recomputesNothing(), measured());
+        }
+    }
+
+    /** A uniform or torch split at one segment count, measured beside the budgets. */
+    public record SplitPoint(Split split, int segments, PlannedSegments plan, CellResult measured) {
+
+        public Figures figures() {
+            return Figures.of(plan.predictedPeakBytes(), plan.predictedOverheadMs(), false, measured);
+        }
+    }
+
+    /**
+     * What a measured plan shows beside its prediction. Missing figures (a failed measurement, a cell without paired
+     * plain steps) are null.
+     *
+     * @param measuredRecomputeMs median over the timed steps of (checkpointed step - the plain step run just before it
+     *     in the same fork): what checkpointing added to the step; 0 for a plan that recomputes nothing
+     * @param pairedRatio median of the paired ratios (checkpointed step / plain step just before it); 1 for a plan that
+     *     recomputes nothing
+     */
+    public record Figures(long predictedPeakBytes, double predictedRecomputeMs, Long measuredPeakBytes, Double measuredRecomputeMs,
+            Double pairedRatio) {
+
+        static Figures of(long predictedPeak, double predictedMs, boolean plain, CellResult m) {
+            boolean ok = m.status() == CellStatus.OK;
+            Long peak = ok ? m.peakBytes() : null;
+            if (!ok) {
+                return new Figures(predictedPeak, predictedMs, null, null, null);
+            }
+            if (plain) {
+                return new Figures(predictedPeak, predictedMs, peak, 0.0, 1.0);
+            }
+            List<Double> diffs = new ArrayList<>();
+            for (int i = 0; i < m.pairedPlainMsSamples().size(); i++) {
+                diffs.add(m.stepMsSamples().get(i) - m.pairedPlainMsSamples().get(i));
+            }
+            Double recompute = diffs.isEmpty() ? null : Stats.summarize(diffs).median();
+            List<Double> ratios = m.pairedRatios();
+            Double ratio = ratios.isEmpty() ? null : Stats.summarize(ratios).median();
+            return new Figures(predictedPeak, predictedMs, peak, recompute, ratio);
+        }
+
+        /** |measured - predicted| / measured peak, or null when not measured. */
+        public Double peakError() {
+            return measuredPeakBytes == null || measuredPeakBytes == 0 ? null
+                    : (double) (predictedPeakBytes - measuredPeakBytes) / measuredPeakBytes;
+        }
+
+        /** (predicted - measured) / measured recompute time, or null when either is missing or zero. */
+        public Double recomputeError() {
+            return measuredRecomputeMs == null || measuredRecomputeMs <= 0 || predictedRecomputeMs <= 0 ? null
+                    : (predictedRecomputeMs - measuredRecomputeMs) / measuredRecomputeMs;
+        }
+    }
+
+    /**
+     * {@code count} budgets from {@code least} to {@code plain}, evenly spaced, both ends included.
+     *
+     * @throws IllegalArgumentException when count &lt; 2 or the range is empty
+     */
+    public static List<Long> budgets(long least, long plain, int count) {
+        if (count < 2) {
+            throw new IllegalArgumentException("--sweep needs at least 2 budgets, got " + count);
+        }
+        if (plain < least) {
+            throw new IllegalArgumentException("the plain step's predicted peak (" + plain + " bytes) is below the least plan's ("
+                    + least + " bytes): the profile is inconsistent");
+        }
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(least + Math.round((double) (plain - least) * i / (count - 1)));
+        }
+        return out;
+    }
+
+    /**
+     * Plans and measures every budget, then the splits beside them.
+     *
+     * @param memory the model's memory model (its profile)
+     * @param count how many budgets
+     * @param splitSegments segment counts at which uniform and torch are measured (counts above the block count are
+     *     left out)
+     * @param measure measures one plan exactly (a failed measurement is a cell with a non-ok status)
+     * @param measureSplit measures a split at a segment count
+     * @param maxAttempts plans measured per budget at most ({@link BudgetVerification})
+     */
+    public static BudgetSweep run(MemoryModel memory, int count, List<Integer> splitSegments, Function<PlannedSegments, CellResult> measure,
+            BiFunction<Split, Integer, CellResult> measureSplit, int maxAttempts) {
+        long t0 = System.nanoTime();
+        SegmentPlanner planner = new SegmentPlanner(memory);
+        double planningMs = (System.nanoTime() - t0) / 1e6;
+        int n = memory.blockCount();
+        long plain = memory.predict(SegmentPlan.uniform(n, 1)).peakBytes();
+        long least = planner.minimumPeak();
+        Map<SegmentPlan, CellResult> measured = new HashMap<>();
+        Function<PlannedSegments, CellResult> once = p -> measured.computeIfAbsent(p.plan(), k -> measure.apply(p));
+        List<Point> points = new ArrayList<>();
+        Map<SegmentPlan, Integer> firstBudget = new HashMap<>();
+        for (long budget : budgets(least, plain, count)) {
+            Optional<PlannedSegments> first = planner.cheapestWithin(budget);
+            if (first.isEmpty()) { // cannot happen from the least peak up; kept explicit rather than assumed
+                throw new IllegalStateException("no plan fits " + budget + " bytes although the least predicted peak is " + least);
+            }
+            Integer earlier = firstBudget.get(first.get().plan());
+            BudgetVerification v = BudgetVerification.run(budget, first.get(), planner::cheapestWithin, once, maxAttempts);
+            points.add(new Point(budget, v, earlier == null ? -1 : earlier));
+            firstBudget.putIfAbsent(first.get().plan(), points.size() - 1);
+        }
+        List<SplitPoint> splits = new ArrayList<>();
+        for (int s : splitSegments) {
+            if (s < 2 || s > n) {
+                continue;
+            }
+            for (Split split : List.of(Split.UNIFORM, Split.TORCH)) {
+                SegmentPlan plan = split.policy().plan(n, s);
+                MemoryModel.Prediction p = memory.predict(plan);
+                splits.add(new SplitPoint(split, s, new PlannedSegments(plan, p.peakBytes(), p.overheadMs()), measureSplit.apply(split, s)));
+            }
+        }
+        return new BudgetSweep(least, plain, planningMs, points, splits);
+    }
+
+    /** Budgets whose last plan measured above them (or could not be measured). */
+    public List<Point> violations() {
+        return points.stream().filter(p -> !p.kept()).toList();
+    }
+
+    /**
+     * Pairs of consecutive budgets where the larger budget's plan measured lower than the smaller's by more than
+     * {@link #ORDER_TOLERANCE}: the planner's order of plans (more memory, less recompute) not confirmed by
+     * measurement. Returned as the index of the larger budget.
+     */
+    public List<Integer> orderInversions() {
+        List<Integer> out = new ArrayList<>();
+        Long previous = null;
+        for (int i = 0; i < points.size(); i++) {
+            Long m = points.get(i).figures().measuredPeakBytes();
+            if (m == null) {
+                continue;
+            }
+            if (previous != null && m < previous * (1 - ORDER_TOLERANCE)) {
+                out.add(i);
+            }
+            previous = previous == null ? m : Math.max(previous, m);
+        }
+        return out;
+    }
+
+    /**
+     * The cheapest measured plan (least paired ratio) whose measured peak is at most {@code fraction} of the plain
+     * step's measured peak, among the budgets and the splits; empty when none measured that low, or the plain step
+     * was not measured.
+     */
+    public Optional<Figures> cheapestAtMost(double fraction) {
+        Optional<Long> plainMeasured = points.stream().filter(p -> p.plan().plan().recomputesNothing())
+                .map(p -> p.figures().measuredPeakBytes()).filter(java.util.Objects::nonNull).findFirst();
+        if (plainMeasured.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Figures> all = new ArrayList<>();
+        points.forEach(p -> all.add(p.figures()));
+        splits.forEach(s -> all.add(s.figures()));
+        return all.stream().filter(f -> f.measuredPeakBytes() != null && f.pairedRatio() != null
+                && f.measuredPeakBytes() <= fraction * plainMeasured.get())
+                .min(java.util.Comparator.comparingDouble(Figures::pairedRatio));
+    }
+}

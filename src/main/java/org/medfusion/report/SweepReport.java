@@ -1,0 +1,184 @@
+package org.medfusion.report;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.medfusion.planner.BudgetSweep;
+import org.medfusion.platform.AtomicFiles;
+import org.medfusion.results.Csv;
+import org.medfusion.results.Fmt;
+
+/**
+ * What {@code plan --sweep --out DIR} writes: {@code sweep.csv} (one row per budget and per split measured beside),
+ * {@code sweep.md} (the same as a table, with the sweep's verdicts) and the {@code pareto} chart (PNG and SVG):
+ * measured peak against measured step-time increase of every plan measured, the budgets' plans, uniform and PyTorch's
+ * split each as a series, and the front of the plans no other beats in both.
+ *
+ * @param title what was swept, e.g. {@code resnet50, batch 16, 112 px, fp32, cpu}
+ * @param measuredWith how the figures were measured (memory method, timing settings, threads, fallback, load)
+ */
+public record SweepReport(String title, String measuredWith, BudgetSweep sweep) {
+
+    static final List<String> HEADER = List.of("budget_index", "budget_bytes", "plan_source", "segments", "plan", "attempts",
+            "same_as_budget", "predicted_peak_bytes", "measured_peak_bytes", "peak_error", "kept_budget",
+            "predicted_recompute_ms", "measured_recompute_ms", "recompute_error", "paired_ratio", "status");
+
+    /** The rows of {@code sweep.csv}: the budgets, smallest first, then the splits. */
+    public String csv() {
+        List<List<String>> rows = new ArrayList<>();
+        for (int i = 0; i < sweep.points().size(); i++) {
+            BudgetSweep.Point p = sweep.points().get(i);
+            BudgetSweep.Figures f = p.figures();
+            rows.add(List.of(String.valueOf(i), String.valueOf(p.budgetBytes()), "budget", String.valueOf(p.plan().segments()),
+                    p.plan().plan().spec(), String.valueOf(p.verification().attempts().size()),
+                    p.sameAsBudget() < 0 ? "" : String.valueOf(p.sameAsBudget()), String.valueOf(f.predictedPeakBytes()),
+                    Fmt.exact(f.measuredPeakBytes()), Fmt.fixed(f.peakError(), 4), String.valueOf(p.kept()),
+                    Fmt.fixed(f.predictedRecomputeMs(), 2), Fmt.fixed(f.measuredRecomputeMs(), 2), Fmt.fixed(f.recomputeError(), 4),
+                    Fmt.fixed(f.pairedRatio(), 4), p.measured().status().label()));
+        }
+        for (BudgetSweep.SplitPoint s : sweep.splits()) {
+            BudgetSweep.Figures f = s.figures();
+            rows.add(List.of("", "", s.split().label(), String.valueOf(s.segments()), s.plan().plan().spec(), "1", "",
+                    String.valueOf(f.predictedPeakBytes()), Fmt.exact(f.measuredPeakBytes()), Fmt.fixed(f.peakError(), 4), "",
+                    Fmt.fixed(f.predictedRecomputeMs(), 2), Fmt.fixed(f.measuredRecomputeMs(), 2), Fmt.fixed(f.recomputeError(), 4),
+                    Fmt.fixed(f.pairedRatio(), 4), s.measured().status().label()));
+        }
+        return Csv.render(HEADER, rows);
+    }
+
+    /** The table and the verdicts, in Markdown. */
+    public String markdown() {
+        StringBuilder sb = new StringBuilder("# Planner sweep: " + title + "\n\n");
+        sb.append(measuredWith).append("\n\n");
+        sb.append(String.format(Locale.ROOT, "Budgets: %d, from the least predicted peak (%s MiB) to the plain step's (%s MiB); "
+                + "planning (both dynamic programs) took %.1f ms.%n%n", sweep.points().size(), Fmt.mib(sweep.leastPeakBytes()),
+                Fmt.mib(sweep.plainPeakBytes()), sweep.planningMs()));
+        sb.append("| budget (MiB) | plan | predicted peak (MiB) | measured peak (MiB) | peak error | kept | "
+                + "predicted recompute (ms) | measured recompute (ms) | recompute error | paired ratio |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        for (BudgetSweep.Point p : sweep.points()) {
+            BudgetSweep.Figures f = p.figures();
+            String plan = p.plan().plan().spec() + (p.verification().attempts().size() > 1
+                    ? " (" + p.verification().attempts().size() + " plans measured)" : "")
+                    + (p.sameAsBudget() < 0 ? "" : " (as budget " + (p.sameAsBudget() + 1) + ")");
+            sb.append(row(Fmt.mib(p.budgetBytes()), plan, f, p.kept() ? "yes" : "**no**"));
+        }
+        for (BudgetSweep.SplitPoint s : sweep.splits()) {
+            sb.append(row("–", s.split().label() + " " + s.segments() + ": " + s.plan().plan().spec(), s.figures(), "–"));
+        }
+        sb.append('\n');
+        List<BudgetSweep.Point> violations = sweep.violations();
+        sb.append("- Budgets kept: ").append(sweep.points().size() - violations.size()).append(" of ").append(sweep.points().size())
+                .append(violations.isEmpty() ? "" : " (not kept: " + String.join(", ", violations.stream().map(p -> Fmt.mib(p.budgetBytes()) + " MiB").toList()) + ")")
+                .append(".\n");
+        List<Integer> inversions = sweep.orderInversions();
+        sb.append("- Measured peak never falls as the budget grows (within ")
+                .append(Math.round(BudgetSweep.ORDER_TOLERANCE * 100)).append(" %): ")
+                .append(inversions.isEmpty() ? "yes" : "no, at budgets " + inversions.stream().map(i -> String.valueOf(i + 1)).toList())
+                .append(".\n");
+        sb.append(String.format(Locale.ROOT, "- Peak predicted within %d %%: %s; recompute time within %d %%: %s.%n",
+                Math.round(BudgetSweep.PEAK_TOLERANCE * 100), within(BudgetSweep.Figures::peakError, BudgetSweep.PEAK_TOLERANCE),
+                Math.round(BudgetSweep.RECOMPUTE_TOLERANCE * 100), within(BudgetSweep.Figures::recomputeError, BudgetSweep.RECOMPUTE_TOLERANCE)));
+        Optional<BudgetSweep.Figures> half = sweep.cheapestAtMost(0.5);
+        sb.append("- Cheapest plan measured at or below half the plain peak: ")
+                .append(half.map(f -> String.format(Locale.ROOT, "%s MiB at a paired step-time ratio of %.3f", Fmt.mib(f.measuredPeakBytes()),
+                        f.pairedRatio())).orElse("none measured that low")).append(".\n");
+        return sb.toString();
+    }
+
+    private static String row(String budget, String plan, BudgetSweep.Figures f, String kept) {
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", budget, plan.replace("|", "\\|"),
+                Fmt.mib(f.predictedPeakBytes()), orMissing(Fmt.mib(f.measuredPeakBytes())), percent(f.peakError()), kept,
+                Fmt.fixed(f.predictedRecomputeMs(), 1), orMissing(Fmt.fixed(f.measuredRecomputeMs(), 1)), percent(f.recomputeError()),
+                orMissing(Fmt.fixed(f.pairedRatio(), 3)));
+    }
+
+    private static String orMissing(String s) {
+        return s.isEmpty() ? "missing" : s;
+    }
+
+    private static String percent(Double fraction) {
+        return fraction == null ? "–" : String.format(Locale.ROOT, "%+.1f %%", fraction * 100);
+    }
+
+    /** "every plan" or the count outside the tolerance, over the plans where the error is defined. */
+    private String within(java.util.function.Function<BudgetSweep.Figures, Double> error, double tolerance) {
+        List<BudgetSweep.Figures> all = new ArrayList<>();
+        sweep.points().stream().filter(p -> p.sameAsBudget() < 0).forEach(p -> all.add(p.figures()));
+        sweep.splits().forEach(s -> all.add(s.figures()));
+        List<Double> errors = all.stream().map(error).filter(java.util.Objects::nonNull).toList();
+        long outside = errors.stream().filter(e -> Math.abs(e) > tolerance).count();
+        if (errors.isEmpty()) {
+            return "not measured";
+        }
+        return outside == 0 ? "every plan (" + errors.size() + ")" : outside + " of " + errors.size() + " plans outside";
+    }
+
+    /** The Pareto chart: measured peak (MiB) against measured step-time increase (%), one series per plan source. */
+    public XYChart paretoChart() {
+        XYChart c = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT).title("Memory vs step time: " + title)
+                .xAxisTitle("step-time increase (%, paired: checkpointed / plain step - 1)").yAxisTitle("measured peak (MiB)").build();
+        Charts.style(c.getStyler());
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setMarkerSize(10);
+        List<Charts.Point> all = new ArrayList<>();
+        List<Charts.Point> budgets = new ArrayList<>();
+        sweep.points().stream().filter(p -> p.sameAsBudget() < 0).forEach(p -> point(p.figures()).ifPresent(budgets::add));
+        addScatter(c, "planner (one per budget)", budgets, SeriesMarkers.CIRCLE);
+        all.addAll(budgets);
+        for (org.medfusion.checkpoint.Split split : List.of(org.medfusion.checkpoint.Split.UNIFORM, org.medfusion.checkpoint.Split.TORCH)) {
+            List<Charts.Point> pts = new ArrayList<>();
+            sweep.splits().stream().filter(s -> s.split() == split).forEach(s -> point(s.figures()).ifPresent(pts::add));
+            addScatter(c, split.label() + " split", pts, split == org.medfusion.checkpoint.Split.UNIFORM ? SeriesMarkers.SQUARE : SeriesMarkers.DIAMOND);
+            all.addAll(pts);
+        }
+        List<Charts.Point> front = Charts.paretoFront(all);
+        if (front.size() > 1) {
+            XYSeries f = c.addSeries("Pareto front", front.stream().map(Charts.Point::timePct).toList(), front.stream().map(Charts.Point::memPct).toList());
+            f.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            f.setMarker(SeriesMarkers.NONE);
+            f.setLineColor(new Color(90, 90, 90));
+            f.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 10f, new float[] {6f, 4f}, 0f));
+        }
+        return c;
+    }
+
+    private static void addScatter(XYChart c, String name, List<Charts.Point> pts, org.knowm.xchart.style.markers.Marker marker) {
+        if (pts.isEmpty()) {
+            return;
+        }
+        XYSeries s = c.addSeries(name, pts.stream().map(Charts.Point::timePct).toList(), pts.stream().map(Charts.Point::memPct).toList());
+        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        s.setMarker(marker);
+    }
+
+    private static Optional<Charts.Point> point(BudgetSweep.Figures f) {
+        if (f.measuredPeakBytes() == null || f.pairedRatio() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Charts.Point(0, (f.pairedRatio() - 1) * 100, f.measuredPeakBytes() / Fmt.MIB));
+    }
+
+    /** Writes sweep.csv, sweep.md and pareto.png/.svg into {@code dir}, each atomically. */
+    public List<Path> write(Path dir) {
+        List<Path> out = new ArrayList<>();
+        out.add(AtomicFiles.writeString(dir.resolve("sweep.csv"), csv()));
+        out.add(AtomicFiles.writeString(dir.resolve("sweep.md"), markdown()));
+        XYChart chart = paretoChart();
+        if (!chart.getSeriesMap().isEmpty()) {
+            Charts.ChartFile f = Charts.write(dir, "pareto", chart);
+            out.add(f.png());
+            out.add(f.svg());
+        }
+        return out;
+    }
+}

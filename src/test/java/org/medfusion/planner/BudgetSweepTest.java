@@ -1,0 +1,133 @@
+package org.medfusion.planner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.medfusion.checkpoint.SegmentPlan;
+import org.medfusion.checkpoint.Split;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.CellStatus;
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
+
+/**
+ * {@code plan --sweep}'s logic on a synthetic profile with a synthetic measurer (the measured figures are set by
+ * each test): the budgets, one measurement per distinct plan, and each verdict failing when its condition does.
+ */
+class BudgetSweepTest {
+
+    static final CellKey KEY = new CellKey("resnet18", 2, 32, 4, Precision.FP32, Device.CPU);
+    static final MemoryModel MODEL = new MemoryModel(SegmentPlannerTest.randomProfile(new Random(7), 10), 40);
+
+    /** A measurement: the peak, and timed steps whose paired plain steps are 100 ms and whose extra time is {@code extraMs}. */
+    static CellResult measured(long peak, double extraMs) {
+        List<Double> steps = List.of(100 + extraMs, 100 + extraMs, 100 + extraMs);
+        return new CellResult(KEY, "resnet", CellStatus.OK, peak, "cpu.rss.peak", List.of(peak), steps, 100 + extraMs, null, null, null, null,
+                List.of(100.0, 100.0, 100.0));
+    }
+
+    static CellResult splitMeasured(Split split, int segments) {
+        MemoryModel.Prediction p = MODEL.predict(split.policy().plan(MODEL.blockCount(), segments));
+        return measured(p.peakBytes(), p.overheadMs());
+    }
+
+    @Test
+    void budgetsRunEvenlyFromTheLeastPeakToThePlainOne() {
+        assertEquals(List.of(100L, 125L, 150L, 175L, 200L), BudgetSweep.budgets(100, 200, 5));
+        assertEquals(List.of(7L, 7L), BudgetSweep.budgets(7, 7, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BudgetSweep.budgets(1, 2, 1));
+        assertTrue(e.getMessage().contains("got 1"), e.getMessage());
+    }
+
+    @Test
+    void exactPredictionsKeepEveryBudgetAndEachPlanIsMeasuredOnce() {
+        List<SegmentPlan> measuredPlans = new ArrayList<>();
+        BudgetSweep sweep = BudgetSweep.run(MODEL, 10, List.of(2, 4, 8, 40), p -> {
+            measuredPlans.add(p.plan());
+            return measured(p.predictedPeakBytes(), p.predictedOverheadMs());
+        }, BudgetSweepTest::splitMeasured, 3);
+        assertEquals(10, sweep.points().size());
+        Set<SegmentPlan> distinct = new HashSet<>(measuredPlans);
+        assertEquals(distinct.size(), measuredPlans.size(), "a plan chosen by several budgets is measured once");
+        assertTrue(sweep.violations().isEmpty());
+        assertTrue(sweep.orderInversions().isEmpty());
+        assertEquals(sweep.leastPeakBytes(), sweep.points().get(0).budgetBytes());
+        BudgetSweep.Point top = sweep.points().get(9);
+        assertTrue(top.plan().plan().recomputesNothing(), "the plain step's peak buys the plain step");
+        assertEquals(1.0, top.figures().pairedRatio());
+        assertEquals(6, sweep.splits().size(), "uniform and torch at 2, 4 and 8; 40 is above the block count");
+        for (BudgetSweep.Point p : sweep.points()) {
+            assertEquals(0.0, p.figures().peakError());
+            if (p.figures().recomputeError() != null) {
+                assertEquals(0.0, p.figures().recomputeError(), 1e-9);
+            }
+            if (p.sameAsBudget() >= 0) {
+                assertEquals(p.plan().plan(), sweep.points().get(p.sameAsBudget()).plan().plan());
+            }
+        }
+    }
+
+    @Test
+    void aPlanMeasuredAboveItsBudgetIsAViolationUnlessReplanningFixesIt() {
+        // every checkpointed plan measures 30 % above its prediction: the tightest budgets cannot be kept
+        Function<PlannedSegments, CellResult> over = p -> measured(p.plan().recomputesNothing() ? p.predictedPeakBytes()
+                : Math.round(p.predictedPeakBytes() * 1.3), p.predictedOverheadMs());
+        BudgetSweep sweep = BudgetSweep.run(MODEL, 6, List.of(), over, BudgetSweepTest::splitMeasured, 3);
+        assertFalse(sweep.violations().isEmpty());
+        assertEquals(sweep.points().get(0), sweep.violations().get(0), "the least budget cannot be kept at +30 %");
+        assertTrue(sweep.points().get(5).kept(), "the plain step measured as predicted keeps its budget");
+        assertTrue(sweep.points().get(0).figures().peakError() < -0.2);
+    }
+
+    @Test
+    void aLargerBudgetMeasuringLowerIsAnInversion() {
+        BudgetSweep sweep = BudgetSweep.run(MODEL, 5, List.of(), p -> measured(p.plan().recomputesNothing() ? 10 : p.predictedPeakBytes(), 1),
+                BudgetSweepTest::splitMeasured, 1);
+        assertEquals(List.of(4), sweep.orderInversions(), "the plain step measured below every checkpointed plan");
+    }
+
+    @Test
+    void theCheapestPlanAtHalfThePlainPeakIsTheLeastPairedRatioThatLow() {
+        BudgetSweep sweep = BudgetSweep.run(MODEL, 8, List.of(2, 4), p -> measured(p.predictedPeakBytes(), p.predictedOverheadMs()),
+                BudgetSweepTest::splitMeasured, 1);
+        long plain = sweep.plainPeakBytes();
+        double best = Double.MAX_VALUE;
+        List<BudgetSweep.Figures> all = new ArrayList<>();
+        sweep.points().forEach(p -> all.add(p.figures()));
+        sweep.splits().forEach(s -> all.add(s.figures()));
+        for (BudgetSweep.Figures f : all) {
+            if (f.measuredPeakBytes() <= 0.5 * plain) {
+                best = Math.min(best, f.pairedRatio());
+            }
+        }
+        if (best == Double.MAX_VALUE) {
+            assertTrue(sweep.cheapestAtMost(0.5).isEmpty());
+        } else {
+            assertEquals(best, sweep.cheapestAtMost(0.5).orElseThrow().pairedRatio());
+        }
+        assertTrue(sweep.cheapestAtMost(1.0).isPresent());
+        assertEquals(1.0, sweep.cheapestAtMost(1.0).orElseThrow().pairedRatio(), "at the plain peak the plain step is cheapest");
+    }
+
+    @Test
+    void aFailedMeasurementLeavesItsFiguresMissing() {
+        BudgetSweep sweep = BudgetSweep.run(MODEL, 3, List.of(), p -> CellResult.failed(KEY, "resnet", CellStatus.ERROR, "boom"),
+                BudgetSweepTest::splitMeasured, 3);
+        for (BudgetSweep.Point p : sweep.points()) {
+            assertEquals(null, p.figures().measuredPeakBytes());
+            assertFalse(p.kept());
+            assertEquals(1, p.verification().attempts().size(), "a failed measurement is not re-planned");
+        }
+        assertTrue(sweep.cheapestAtMost(0.5).isEmpty());
+    }
+}

@@ -1,0 +1,78 @@
+package org.medfusion.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medfusion.checkpoint.SegmentPlan;
+import org.medfusion.checkpoint.Split;
+import org.medfusion.planner.BlockProfile;
+import org.medfusion.planner.BudgetSweep;
+import org.medfusion.planner.MemoryModel;
+import org.medfusion.results.CellKey;
+import org.medfusion.results.CellResult;
+import org.medfusion.results.CellStatus;
+import org.medfusion.results.Device;
+import org.medfusion.results.Precision;
+
+/** The sweep's files on a fixture: one CSV row per budget and split, the verdicts in the Markdown, the chart's series. */
+class SweepReportTest {
+
+    static final CellKey KEY = new CellKey("resnet18", 2, 32, 4, Precision.FP32, Device.CPU);
+
+    static CellResult measured(long peak, double extraMs) {
+        return new CellResult(KEY, "resnet", CellStatus.OK, peak, "cpu.rss.peak", List.of(peak), List.of(100 + extraMs), 100 + extraMs,
+                null, null, null, null, List.of(100.0));
+    }
+
+    static BudgetSweep sweep() {
+        List<BlockProfile> blocks = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            blocks.add(new BlockProfile(i, "b" + i, 1000, 4000, 500, 1200, 600, 10, 8, 20, 0));
+        }
+        MemoryModel model = new MemoryModel(blocks, 100);
+        // the first budget's plan measures 20 % above its prediction (a violation); the others as predicted
+        return BudgetSweep.run(model, 4, List.of(2, 4), p -> measured(p.predictedPeakBytes() == new org.medfusion.planner.SegmentPlanner(model).minimumPeak()
+                ? Math.round(p.predictedPeakBytes() * 1.2) : p.predictedPeakBytes(), p.predictedOverheadMs()), (split, s) -> {
+                    MemoryModel.Prediction pr = model.predict(split.policy().plan(6, s));
+                    return measured(pr.peakBytes(), pr.overheadMs());
+                }, 1);
+    }
+
+    @Test
+    void writesTheTableTheVerdictsAndTheChart(@TempDir Path dir) throws Exception {
+        SweepReport r = new SweepReport("resnet18, batch 2, 32 px, fp32, cpu", "Measured by a fixture.", sweep());
+        List<Path> files = r.write(dir);
+        assertEquals(List.of("sweep.csv", "sweep.md", "pareto.png", "pareto.svg"), files.stream().map(p -> p.getFileName().toString()).toList());
+        List<String> csv = Files.readAllLines(dir.resolve("sweep.csv"));
+        assertEquals(String.join(",", SweepReport.HEADER), csv.get(0));
+        assertEquals(1 + 4 + 4, csv.size(), "4 budgets, uniform and torch at 2 and 4 segments");
+        assertTrue(csv.get(1).contains(",false,"), "the first budget was not kept: " + csv.get(1));
+        String md = Files.readString(dir.resolve("sweep.md"));
+        assertTrue(md.contains("- Budgets kept: 3 of 4 (not kept: "), md);
+        assertTrue(md.contains("| **no** |"), md);
+        assertTrue(md.contains("Peak predicted within 5 %: 1 of "), md);
+        assertTrue(md.contains("Measured by a fixture."), md);
+        assertTrue(r.paretoChart().getSeriesMap().keySet().containsAll(List.of("planner (one per budget)", "uniform split", "torch split")),
+                r.paretoChart().getSeriesMap().keySet().toString());
+        assertTrue(Files.readString(dir.resolve("pareto.svg")).contains("<svg"));
+    }
+
+    @Test
+    void unmeasuredFiguresAreMissingNotZero() {
+        List<BlockProfile> blocks = List.of(new BlockProfile(0, "a", 10, 40, 5, 12, 6, 1, 1, 2, 0),
+                new BlockProfile(1, "b", 10, 40, 5, 12, 6, 1, 1, 2, 0));
+        BudgetSweep s = BudgetSweep.run(new MemoryModel(blocks, 1), 2, List.of(), p -> CellResult.failed(KEY, "resnet", CellStatus.OOM, "out of memory"),
+                (split, n) -> null, 1);
+        String md = new SweepReport("t", "m", s).markdown();
+        assertTrue(md.contains("| missing |"), md);
+        assertTrue(md.contains("Budgets kept: 0 of 2"), md);
+        assertTrue(md.contains("none measured that low"), md);
+        assertEquals(SegmentPlan.uniform(2, 1).spec(), s.points().get(1).plan().plan().spec(), md);
+        assertTrue(new SweepReport("t", "m", s).csv().contains(",oom"), Split.UNIFORM.label());
+    }
+}
