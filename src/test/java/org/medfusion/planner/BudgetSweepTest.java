@@ -18,6 +18,7 @@ import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import org.medfusion.results.Device;
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.results.Precision;
 
 /**
@@ -32,8 +33,8 @@ class BudgetSweepTest {
     /** A measurement: the peak, and timed steps whose paired plain steps are 100 ms and whose extra time is {@code extraMs}. */
     static CellResult measured(long peak, double extraMs) {
         List<Double> steps = List.of(100 + extraMs, 100 + extraMs, 100 + extraMs);
-        return new CellResult(KEY, "resnet", CellStatus.OK, peak, "cpu.rss.peak", List.of(peak), steps, 100 + extraMs, null, null, null, null,
-                List.of(100.0, 100.0, 100.0));
+        return CellResult.builder(KEY, "resnet", CellStatus.OK).peak(peak, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(peak))
+                .stepMsSamples(steps).stepMs(100 + extraMs, null, null).pairedPlainMsSamples(List.of(100.0, 100.0, 100.0)).build();
     }
 
     static CellResult splitMeasured(Split split, int segments) {

@@ -17,6 +17,7 @@ import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
 import org.medfusion.results.Device;
+import org.medfusion.results.MemoryMethod;
 import org.medfusion.results.Precision;
 
 /** The sweep's files on a fixture: one CSV row per budget and split, the verdicts in the Markdown, the chart's series. */
@@ -25,8 +26,8 @@ class SweepReportTest {
     static final CellKey KEY = new CellKey("resnet18", 2, 32, 4, Precision.FP32, Device.CPU);
 
     static CellResult measured(long peak, double extraMs) {
-        return new CellResult(KEY, "resnet", CellStatus.OK, peak, "cpu.rss.peak", List.of(peak), List.of(100 + extraMs), 100 + extraMs,
-                null, null, null, null, List.of(100.0));
+        return CellResult.builder(KEY, "resnet", CellStatus.OK).peak(peak, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(peak))
+                .stepMsSamples(List.of(100 + extraMs)).stepMs(100 + extraMs, null, null).pairedPlainMsSamples(List.of(100.0)).build();
     }
 
     static BudgetSweep sweep() {
