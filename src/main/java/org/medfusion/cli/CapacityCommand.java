@@ -50,6 +50,9 @@ import picocli.CommandLine.Spec;
 public final class CapacityCommand implements Callable<Integer> {
 
     @Mixin
+    LockTimeoutOption lockTimeout;
+
+    @Mixin
     ModelSetupOptions setup;
 
     /** capacity's resolution default: that of {@code measure}. */
@@ -125,7 +128,7 @@ public final class CapacityCommand implements Callable<Integer> {
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
         PrintWriter err = spec.commandLine().getErr();
-        CellMeasurer measurer = new CellMeasurer(settings, dir, null, CellMeasurer.DEFAULT_LOCK_TIMEOUT, err);
+        CellMeasurer measurer = new CellMeasurer(settings, dir, null, lockTimeout.value(), err);
         Long modelState = prec == Precision.FP32 ? modelStateBytes() : null;
         err.printf(Locale.ROOT, "capacity of %s at %d px under %s (%d bytes), compared with the measured peak of one training step above its"
                 + " steady state; probes in %s%n", setup.model, setup.res, ByteSize.mib(capBytes), capBytes, dir.resolve("jmh"));

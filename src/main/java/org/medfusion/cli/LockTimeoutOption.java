@@ -4,8 +4,8 @@ import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --lock-timeout}: how long a command that runs JMH ({@code run}, {@code measure}) waits for JMH's machine-wide
- * lock while another process holds it, as a picocli mixin.
+ * {@code --lock-timeout}: how long a command that runs JMH waits for JMH's machine-wide
+ * lock while another process holds it, as a picocli mixin ({@code run}, {@code measure}, {@code plan}, {@code capacity}).
  */
 public final class LockTimeoutOption {
 

@@ -46,6 +46,9 @@ public final class PlanCommand implements Callable<Integer> {
     @Mixin
     ProfileOptions options;
 
+    @Mixin
+    LockTimeoutOption lockTimeout;
+
     @Option(names = "--budget", description = "Peak memory budget of a step above its steady state: bytes, or e.g. 150MiB, 1.5GiB.")
     String budget;
 
@@ -81,6 +84,7 @@ public final class PlanCommand implements Callable<Integer> {
             throw new IllegalArgumentException(sweep == null ? "--out is for --sweep" : "--sweep needs --out <dir> for its table and chart");
         }
         long budgetBytes = budget == null ? 0 : ByteSize.parse(budget); // bad input fails before anything is measured
+        java.time.Duration lockWait = lockTimeout.value();
         ProfileKey key = options.key();
         NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res()))); // before its workers run
         ModelProfile profile = ProfileCache.standard().loadOrMeasure(key, false);
@@ -90,7 +94,7 @@ public final class PlanCommand implements Callable<Integer> {
             return compare(memory, planner, compare);
         }
         if (sweep != null) {
-            return new PlanSweep(spec.commandLine().getOut(), spec.commandLine().getErr()).run(key, memory, sweep, out);
+            return new PlanSweep(spec.commandLine().getOut(), spec.commandLine().getErr(), lockWait).run(key, memory, sweep, out);
         }
         Optional<PlannedSegments> plan = planner.cheapestWithin(budgetBytes);
         PrintWriter out = spec.commandLine().getOut();
@@ -110,7 +114,7 @@ public final class PlanCommand implements Callable<Integer> {
         }
         BudgetVerification v = BudgetVerification.run(budgetBytes, p, planner::cheapestWithin, q -> {
             try {
-                return measure(key, q);
+                return measure(key, q, lockWait);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -157,13 +161,13 @@ public final class PlanCommand implements Callable<Integer> {
     }
 
     /** Measures exactly {@code p}: the plain cell when it recomputes nothing, else its segment count with the explicit plan. */
-    private CellResult measure(ProfileKey key, PlannedSegments p) throws java.io.IOException {
+    private CellResult measure(ProfileKey key, PlannedSegments p, java.time.Duration lockWait) throws java.io.IOException {
         boolean plain = p.plan().recomputesNothing();
         int s = plain ? 0 : p.segments();
         CellKey cell = new CellKey(key.model(), key.batch(), key.res(), s, Split.OPTIMAL, key.precision(), key.device());
         Path dir = Files.createTempDirectory("medfusion-plan");
         CellMeasurer measurer = new CellMeasurer(new MeasureSettings(new RunSettings(1, 3, 1), new RunSettings(1, 2, 1)), dir,
-                spec.commandLine().getErr());
+                spec.commandLine().getErr(), lockWait, spec.commandLine().getErr());
         return (plain ? measurer : measurer.withExplicitPlan(p.plan())).measure(cell);
     }
 

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import org.medfusion.bench.CellMeasurer;
@@ -35,16 +36,18 @@ final class PlanSweep {
 
     private final PrintWriter out;
     private final PrintWriter err;
+    private final Duration lockWait;
 
-    PlanSweep(PrintWriter out, PrintWriter err) {
+    PlanSweep(PrintWriter out, PrintWriter err, Duration lockWait) {
         this.out = out;
         this.err = err;
+        this.lockWait = lockWait;
     }
 
     int run(ProfileKey key, MemoryModel memory, int budgets, Path dir) throws IOException {
         Files.createDirectories(dir);
         List<Double> loadBefore = LoadAverage.now();
-        CellMeasurer measurer = new CellMeasurer(SETTINGS, dir.resolve("cells"), err);
+        CellMeasurer measurer = new CellMeasurer(SETTINGS, dir.resolve("cells"), err, lockWait, err);
         BudgetSweep sweep = BudgetSweep.run(memory, budgets, SPLIT_SEGMENTS, p -> {
             boolean plain = p.plan().recomputesNothing();
             CellKey cell = new CellKey(key.model(), key.batch(), key.res(), plain ? 0 : p.segments(), Split.OPTIMAL, key.precision(), key.device());
