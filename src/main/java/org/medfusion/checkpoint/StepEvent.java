@@ -24,7 +24,10 @@ public enum StepEvent {
     RECOMPUTE_END("recompute end", Phase.RECOMPUTE),
     /** A segment (the whole model for a plain step) was back-propagated. */
     BACKWARD("backward", Phase.BACKWARD),
-    /** A micro-batch's gradients are accumulated and its arrays freed. */
+    /**
+     * A micro-batch's gradients are accumulated into the parameters' and its step manager closed: every array the
+     * engine held for it is freed (segment: the micro-batch's index).
+     */
     GRADIENT_ACCUMULATION("gradient accumulation", Phase.BACKWARD),
     /** The optimizer updated every parameter and zeroed the gradients. */
     OPTIMIZER_UPDATE("optimizer update", Phase.UPDATE);
