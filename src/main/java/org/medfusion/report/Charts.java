@@ -62,7 +62,7 @@ public final class Charts {
         return s == 0 ? "no checkpointing" : s + " segments";
     }
 
-    private static void style(Styler st) {
+    static void style(Styler st) {
         st.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 20));
         st.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
         st.setChartBackgroundColor(Color.WHITE);
