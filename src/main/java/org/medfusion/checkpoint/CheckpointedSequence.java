@@ -300,11 +300,11 @@ public final class CheckpointedSequence {
         public void backward(NDArray loss) {
             backwardFromLoss(loss);
             int last = outputs.size() - 1;
-            recorder.event(StepEvent.BACKWARD, plan.ranges().get(last).end() - 1, last);
             NDArray lastInput = storedInputs.get(last);
             NDArray upstream = lastInput.getGradient();
             upstream.attach(stepManager);
             recorder.hold(Held.UPSTREAM_GRADIENT, upstream);
+            recorder.event(StepEvent.BACKWARD, plan.ranges().get(last).end() - 1, last);
             lastInput.close();
             for (int k = last - 1; k >= 0; k--) {
                 NDArray freedUpstream = upstream;
@@ -315,6 +315,10 @@ public final class CheckpointedSequence {
                     if (k > 0) {
                         upstream = segmentInput.getGradient();
                         upstream.attach(stepManager);
+                        recorder.hold(Held.UPSTREAM_GRADIENT, upstream); // the next upstream gradient, beside the one handed in
+                    }
+                    recorder.event(StepEvent.BACKWARD, plan.ranges().get(k).end() - 1, k);
+                    if (k > 0) {
                         segmentInput.close();
                     }
                 }
@@ -322,9 +326,6 @@ public final class CheckpointedSequence {
                 recorder.release(Held.UPSTREAM_GRADIENT, freedUpstream);
                 if (recomputedOutput != null) {
                     recorder.release(Held.ACTIVATIONS, recomputedOutput);
-                }
-                if (k > 0) {
-                    recorder.hold(Held.UPSTREAM_GRADIENT, upstream);
                 }
             }
         }
@@ -340,7 +341,6 @@ public final class CheckpointedSequence {
             vjp(out, upstream);
             out.close(); // the backward freed the graph; this frees the output itself
             recorder.release(Held.ACTIVATIONS, out);
-            recorder.event(StepEvent.BACKWARD, plan.ranges().get(k).end() - 1, k);
             return storedInputs.get(k);
         }
 
@@ -378,7 +378,6 @@ public final class CheckpointedSequence {
                     vjp(recomputed, upstream);
                 }
             }
-            recorder.event(StepEvent.BACKWARD, r.end() - 1, k);
             buffers.restore();
             return segmentInput;
         }
