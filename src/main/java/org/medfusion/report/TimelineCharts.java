@@ -37,6 +37,10 @@ final class TimelineCharts {
             "backward", new Color(90, 150, 255, 60),
             "update", new Color(150, 150, 150, 80));
 
+    /** Line colours, one per cell in order (plain first): dark and distinct from the light phase shading. */
+    private static final Color[] LINE_COLORS = {new Color(20, 20, 20), new Color(31, 119, 180), new Color(214, 39, 40),
+        new Color(44, 160, 44), new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194)};
+
     private TimelineCharts() {
     }
 
@@ -51,8 +55,7 @@ final class TimelineCharts {
         XYChart c = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT).title(title(group))
                 .xAxisTitle("event of the training step").yAxisTitle("memory above the step's start (MiB)").build();
         Charts.style(c.getStyler());
-        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setYAxisMin(0.0);
         List<CellTimeline> measured = cells.stream().filter(t -> t.timeline().measured()).toList();
         if (measured.isEmpty()) {
@@ -64,6 +67,7 @@ final class TimelineCharts {
         }
         CellTimeline shaded = measured.stream().max(java.util.Comparator.comparingInt(t -> t.key().segments())).get();
         shade(c, shaded, top * 1.05);
+        int line = 0;
         for (CellTimeline t : measured) {
             List<Timeline.Event> ev = t.timeline().events();
             long start = ev.get(0).inUseBytes();
@@ -75,6 +79,8 @@ final class TimelineCharts {
             }
             XYSeries s = c.addSeries(t.label(), xs, ys);
             s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(LINE_COLORS[line++ % LINE_COLORS.length]);
+            s.setLineStyle(new java.awt.BasicStroke(2f));
         }
         return c;
     }
@@ -93,12 +99,13 @@ final class TimelineCharts {
             Color color = PHASE_COLORS.get(phase);
             if (color != null) {
                 int n = runs.merge(phase, 1, Integer::sum);
-                String name = phase + " phase (" + t.label() + ")" + (n == 1 ? "" : " " + n);
+                String name = phase + " (" + t.key().segments() + " segments)" + (n == 1 ? "" : " " + n);
                 XYSeries s = c.addSeries(name, new double[] {i - 0.5, j + 0.5}, new double[] {height, height});
                 s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
                 s.setMarker(SeriesMarkers.NONE);
                 s.setFillColor(color);
-                s.setLineColor(new Color(0, 0, 0, 0));
+                s.setLineColor(new Color(color.getRed(), color.getGreen(), color.getBlue(), 200)); // the legend draws the line
+                s.setLineStyle(new java.awt.BasicStroke(6f));
                 s.setShowInLegend(n == 1);
             }
             i = j + 1;
