@@ -2,7 +2,9 @@
  * Allocation counter, preloaded over glibc's allocator (LD_PRELOAD): counts the usable bytes of
  * every live malloc/calloc/realloc/posix_memalign/aligned_alloc/memalign/valloc block and their
  * high-water mark. The benchmark's memory profiler reads it through JNA as a second, independent
- * measure of a training step's peak, to cross-check the /proc resident high-water mark.
+ * measure of a training step's peak, to cross-check the /proc resident high-water mark. A second,
+ * independent high-water mark (the window) serves the memory timeline, which resets it at every event
+ * of a step without disturbing the step's own mark.
  * Build: gcc -O2 -shared -fPIC -o alloc_counter.so alloc_counter.c
  */
 #define _GNU_SOURCE
@@ -19,14 +21,20 @@ extern void __libc_free(void *);
 
 static _Atomic long current_bytes;
 static _Atomic long peak_bytes;
+static _Atomic long window_peak_bytes;
+
+static void raise(_Atomic long *mark, long c) {
+    long seen = atomic_load(mark);
+    while (c > seen && !atomic_compare_exchange_weak(mark, &seen, c)) {
+    }
+}
 
 static void count_alloc(void *p) {
     if (!p) return;
     long n = (long) malloc_usable_size(p);
     long c = atomic_fetch_add(&current_bytes, n) + n;
-    long seen = atomic_load(&peak_bytes);
-    while (c > seen && !atomic_compare_exchange_weak(&peak_bytes, &seen, c)) {
-    }
+    raise(&peak_bytes, c);
+    raise(&window_peak_bytes, c);
 }
 
 static void count_free(void *p) {
@@ -58,3 +66,5 @@ int posix_memalign(void **out, size_t align, size_t n) {
 long mfc_current(void) { return atomic_load(&current_bytes); }
 long mfc_peak(void) { return atomic_load(&peak_bytes); }
 void mfc_reset_peak(void) { atomic_store(&peak_bytes, atomic_load(&current_bytes)); }
+long mfc_window_peak(void) { return atomic_load(&window_peak_bytes); }
+void mfc_reset_window(void) { atomic_store(&window_peak_bytes, atomic_load(&current_bytes)); }

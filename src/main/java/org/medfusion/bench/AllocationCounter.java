@@ -19,6 +19,10 @@ public final class AllocationCounter {
         long mfc_peak();
 
         void mfc_reset_peak();
+
+        long mfc_window_peak();
+
+        void mfc_reset_window();
     }
 
     private final Counter lib;
@@ -47,5 +51,17 @@ public final class AllocationCounter {
 
     public long peak() {
         return lib.mfc_peak();
+    }
+
+    /**
+     * The second high-water mark, independent of {@link #peak()}: the memory timeline resets it at every event
+     * ({@link #resetWindow()}) while a probe's step peak keeps running.
+     */
+    public long windowPeak() {
+        return lib.mfc_window_peak();
+    }
+
+    public void resetWindow() {
+        lib.mfc_reset_window();
     }
 }

@@ -49,14 +49,17 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * threads: 1                  # optional: libtorch intra-op threads per fork (default: libtorch's, one per core)
  * weights: {resnet50: r50.safetensors}  # optional: torchvision weights per model (see docs/pytorch-parity.md), relative
  *                                       # to this file; every fork of that model loads them by torchvision's names
+ * timeline: true              # optional, default false: also record one step's memory timeline per measured cell
+ *                             # (timelines/&lt;cell&gt;/timeline.csv, docs/memory-timeline.md)
  * </pre>
  */
 public record MatrixConfig(String name, Device device, List<Precision> precisions, List<Split> splits, List<String> models,
         List<Integer> batchSizes, List<Integer> resolutions, List<Integer> segments, List<Integer> accumulations, MeasureSettings settings,
-        String source, Map<String, java.nio.file.Path> weights) {
+        String source, Map<String, java.nio.file.Path> weights, boolean timeline) {
 
     static final List<String> KEYS = List.of("name", "device", "precision", "split", "models", "batch_sizes", "resolutions", "segments",
-            "accumulation", "timing", "memory", "threads", "weights");
+            "accumulation", "timing", "memory", "threads", "weights",
+            "timeline");
     static final List<String> REQUIRED = List.of("models", "batch_sizes", "resolutions", "segments");
     static final List<String> RUN_KEYS = List.of("warmup", "iterations", "forks");
     /** What a config name may be: it becomes a directory name under {@code results/}. */
@@ -196,8 +199,18 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(fileName + ": " + e.getMessage());
         }
+        boolean timeline = map.containsKey("timeline") && bool(fileName, map.get("timeline"), "timeline");
         return new MatrixConfig(name, device, precisions, splits, models, batches, resolutions, segments, accumulations, settings, text,
-                weights(fileName, map.get("weights"), models));
+                weights(fileName, map.get("weights"), models), timeline);
+    }
+
+    /** {@code true} or {@code false}; anything else is a one-line error naming the value. */
+    private static boolean bool(String file, Node node, String what) {
+        String v = scalar(file, node);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(at(file, node) + what + " must be true or false, got '" + v + "'");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     /** A scalar parsed by an enum's label parser; its one-line error gains the file and line. */

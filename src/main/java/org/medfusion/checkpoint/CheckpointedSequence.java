@@ -43,6 +43,10 @@ import java.util.List;
  * keeps its output until the step's manager closes, so the recomputed activations stay alive while the earlier
  * segments recompute: extra peak memory only. Both apply to recomputed segments of a checkpointed step (a knob naming a
  * stored segment does nothing: it has no recompute).
+ *
+ * <p><b>Timeline</b> ({@link #setRecorder}): the engine reports every event of a training step ({@link StepEvent}) and
+ * every array it starts or stops holding ({@link Held}) to a {@link StepRecorder}; {@link StepRecorder#OFF} (the
+ * default) does nothing. Recording only observes: the same arrays are created and freed at the same points either way.
  */
 public final class CheckpointedSequence {
 
@@ -51,6 +55,7 @@ public final class CheckpointedSequence {
     private final BlockRng rng;
     private SegmentPlan plan; // null: checkpointing off
     private Diagnostics diagnostics = Diagnostics.fromSystemProperties();
+    private StepRecorder recorder = StepRecorder.OFF;
 
     public CheckpointedSequence(List<Block> blocks, SplitPolicy splitPolicy, long seed) {
         if (blocks.isEmpty()) {
@@ -84,6 +89,15 @@ public final class CheckpointedSequence {
         return diagnostics;
     }
 
+    /** Sets who receives the training forward's and backward's events ({@link StepRecorder#OFF}, the default: nobody). */
+    public void setRecorder(StepRecorder recorder) {
+        this.recorder = recorder == null ? StepRecorder.OFF : recorder;
+    }
+
+    public StepRecorder recorder() {
+        return recorder;
+    }
+
     public void disable() {
         plan = null;
     }
@@ -107,9 +121,9 @@ public final class CheckpointedSequence {
         if (plan == null || plan.segmentCount() == 1) {
             NDArray out;
             try (GradMode g = GradMode.enabled()) {
-                out = runBlocks(ps, input, 0, blocks.size(), true, step, stepManager);
+                out = runBlocks(ps, input, 0, blocks.size(), true, step, stepManager, StepEvent.FORWARD, 0);
             }
-            return new PlainForward(out);
+            return new PlainForward(out, blocks.size() - 1, recorder);
         }
         return checkpointedForward(ps, input, step, stepManager);
     }
@@ -152,8 +166,20 @@ public final class CheckpointedSequence {
      * right after it, and only the final output is attached to {@code resultManager}.
      */
     private NDArray runBlocks(ParameterStore ps, NDArray x, int from, int to, boolean training, long step, NDManager resultManager) {
+        return runBlocks(ps, x, from, to, training, step, resultManager, null, -1);
+    }
+
+    /**
+     * As {@link #runBlocks(ParameterStore, NDArray, int, int, boolean, long, NDManager)}, reporting each block as
+     * {@code event} of {@code segment} to the recorder (null: not reported). Each block's output is held as an
+     * activation until the next block frees it; the last one stays held (the caller decides its role).
+     */
+    private NDArray runBlocks(ParameterStore ps, NDArray x, int from, int to, boolean training, long step, NDManager resultManager,
+            StepEvent event, int segment) {
+        StepRecorder rec = event == null ? StepRecorder.OFF : recorder;
         NDArray current = x;
         for (int i = from; i < to; i++) {
+            NDArray previous = current;
             try (NDManager blockManager = resultManager.newSubManager()) {
                 if (current == x) {
                     current.tempAttach(blockManager);
@@ -167,6 +193,11 @@ public final class CheckpointedSequence {
                 out.attach(resultManager);
                 current = out;
             }
+            if (previous != x) {
+                rec.release(Held.ACTIVATIONS, previous); // closed with the block's manager
+            }
+            rec.hold(Held.ACTIVATIONS, current);
+            rec.event(event, i, segment);
         }
         return current;
     }
@@ -185,8 +216,10 @@ public final class CheckpointedSequence {
             NDArray segmentInput = null;
             if (plan.isRecomputed(k)) {
                 try (GradMode g = GradMode.disabled()) {
-                    x = runBlocks(ps, x, r.start(), r.end(), true, step, stepManager);
+                    x = runBlocks(ps, x, r.start(), r.end(), true, step, stepManager, StepEvent.FORWARD_NO_GRAD, k);
                 }
+                recorder.move(x, Held.ACTIVATIONS, Held.BOUNDARIES);
+                recorder.event(StepEvent.BOUNDARY_KEPT, r.end() - 1, k);
             } else {
                 if (k > 0) {
                     // cut the graph here: this segment's backward stops at its input, whose gradient goes to segment k-1
@@ -196,7 +229,7 @@ public final class CheckpointedSequence {
                     x = segmentInput;
                 }
                 try (GradMode g = GradMode.enabled()) {
-                    x = runBlocks(ps, x, r.start(), r.end(), true, step, stepManager);
+                    x = runBlocks(ps, x, r.start(), r.end(), true, step, stepManager, StepEvent.FORWARD, k);
                 }
             }
             outputs.add(x);
@@ -217,9 +250,13 @@ public final class CheckpointedSequence {
 
     private static final class PlainForward implements SequenceForward {
         private final NDArray output;
+        private final int lastBlock;
+        private final StepRecorder recorder;
 
-        PlainForward(NDArray output) {
+        PlainForward(NDArray output, int lastBlock, StepRecorder recorder) {
             this.output = output;
+            this.lastBlock = lastBlock;
+            this.recorder = recorder;
         }
 
         @Override
@@ -230,6 +267,7 @@ public final class CheckpointedSequence {
         @Override
         public void backward(NDArray loss) {
             backwardFromLoss(loss);
+            recorder.event(StepEvent.BACKWARD, lastBlock, 0);
         }
     }
 
@@ -240,6 +278,8 @@ public final class CheckpointedSequence {
         private final NDManager stepManager;
         private final List<NDArray> outputs;
         private final List<NDArray> storedInputs;
+        /** The output of the segment recomputed last, freed with its segment's manager (for the recorder). */
+        private NDArray recomputedOutput;
 
         CheckpointedForward(ParameterStore ps, NDArray input, long step, NDManager stepManager,
                 List<NDArray> outputs, List<NDArray> storedInputs) {
@@ -263,16 +303,29 @@ public final class CheckpointedSequence {
             NDArray lastInput = storedInputs.get(last);
             NDArray upstream = lastInput.getGradient();
             upstream.attach(stepManager);
+            recorder.hold(Held.UPSTREAM_GRADIENT, upstream);
+            recorder.event(StepEvent.BACKWARD, plan.ranges().get(last).end() - 1, last);
             lastInput.close();
             for (int k = last - 1; k >= 0; k--) {
+                NDArray freedUpstream = upstream;
+                recomputedOutput = null;
                 try (NDManager segment = stepManager.newSubManager()) {
                     upstream.attach(segment);
                     NDArray segmentInput = plan.isRecomputed(k) ? backwardRecomputed(k, upstream, segment) : backwardStored(k, upstream);
                     if (k > 0) {
                         upstream = segmentInput.getGradient();
                         upstream.attach(stepManager);
+                        recorder.hold(Held.UPSTREAM_GRADIENT, upstream); // the next upstream gradient, beside the one handed in
+                    }
+                    recorder.event(StepEvent.BACKWARD, plan.ranges().get(k).end() - 1, k);
+                    if (k > 0) {
                         segmentInput.close();
                     }
+                }
+                // the segment's manager freed the gradient it was handed and the output it recomputed
+                recorder.release(Held.UPSTREAM_GRADIENT, freedUpstream);
+                if (recomputedOutput != null) {
+                    recorder.release(Held.ACTIVATIONS, recomputedOutput);
                 }
             }
         }
@@ -287,6 +340,7 @@ public final class CheckpointedSequence {
             NDArray out = outputs.get(k);
             vjp(out, upstream);
             out.close(); // the backward freed the graph; this frees the output itself
+            recorder.release(Held.ACTIVATIONS, out);
             return storedInputs.get(k);
         }
 
@@ -299,19 +353,23 @@ public final class CheckpointedSequence {
         private NDArray backwardRecomputed(int k, NDArray upstream, NDManager segment) {
             SegmentPlan.Range r = plan.ranges().get(k);
             outputs.get(k).close(); // this segment's output: only its gradient is needed now
+            recorder.release(Held.BOUNDARIES, outputs.get(k));
             NDArray segmentInput = (k == 0 ? input : outputs.get(k - 1)).stopGradient();
             segmentInput.attach(segment);
             if (k > 0) {
                 segmentInput.setRequiresGradient(true);
             }
             BufferSnapshot buffers = BufferSnapshot.take(BufferSnapshot.buffersOf(blocks.subList(r.start(), r.end())), segment);
+            recorder.event(StepEvent.RECOMPUTE_START, r.start(), k);
             if (diagnostics.applies(Diagnostics.Knob.RECOMPUTE_TWICE, k)) {
                 recomputeDiscarded(segmentInput, r, segment);
                 buffers.restore();
             }
             boolean keepAlive = diagnostics.applies(Diagnostics.Knob.KEEP_ALIVE, k);
             try (GradMode g = GradMode.enabled()) {
-                NDArray recomputed = runBlocks(ps, segmentInput, r.start(), r.end(), true, step, segment);
+                NDArray recomputed = runBlocks(ps, segmentInput, r.start(), r.end(), true, step, segment, StepEvent.RECOMPUTE_FORWARD, k);
+                recorder.event(StepEvent.RECOMPUTE_END, r.end() - 1, k);
+                recomputedOutput = keepAlive ? null : recomputed; // kept alive: held until the step ends
                 if (keepAlive) {
                     // the retained graph holds the segment's activations until the step's manager closes
                     JniUtils.backward((PtNDArray) recomputed, (PtNDArray) upstream, true, false);

@@ -74,6 +74,11 @@ public final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--format", converter = OutputFormat.JsonOrTable.class, defaultValue = "json", description = "json or table (default: ${DEFAULT-VALUE}).")
     OutputFormat format;
 
+    @Option(names = "--timeline", description = "Also record one training step's memory timeline (every event of the step with the "
+            + "bytes in use, their high-water mark and what holds them) into <out>/timelines/<cell>/timeline.csv; needs --out. Bytes are "
+            + "measured with -Dmedfusion.allocCounter=<alloc_counter.so> on CPU (else \"not measured\"), the CUDA pool on a GPU.")
+    boolean timeline;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -81,6 +86,9 @@ public final class MeasureCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CellKey key = cell.validatedKey();
         java.time.Duration lockWait = lockTimeout.value();
+        if (timeline && out == null) {
+            throw new IllegalArgumentException("--timeline needs --out DIR: the timeline is written to DIR/timelines/<cell>/timeline.csv");
+        }
         Integer threadCount = threads.value();
         MeasureSettings d = MeasureSettings.defaults();
         MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
@@ -107,6 +115,10 @@ public final class MeasureCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("native fallback adopted after a fork crashed in oneDNN: "
                         + adopted.get().description() + "; measuring " + key.id() + " again under it");
                 r = measurer.measure(key);
+            }
+            if (timeline && r.status() == CellStatus.OK) {
+                spec.commandLine().getErr().println(TimelineLine.record(new org.medfusion.bench.TimelineMeasurer(dir.resolve("jmh"),
+                        threadCount).withWeights(weights.value()), key, dir));
             }
         } finally {
             if (out == null) {

@@ -145,6 +145,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         CellMeasurer measurer = new CellMeasurer(matrix.settings(), runDir, null, lockTimeout.value(), progress)
                 .withDiagnostics(diagnostics).withWeights(matrix.weights());
+        org.medfusion.bench.TimelineMeasurer timelines = matrix.timeline()
+                ? new org.medfusion.bench.TimelineMeasurer(runDir.resolve("jmh"), matrix.settings().threads()) : null;
         long start = System.nanoTime();
         int measured = 0;
         Deque<CellKey> todo = new ArrayDeque<>();
@@ -170,6 +172,9 @@ public final class RunCommand implements Callable<Integer> {
             measured++;
             progress.printf("[cell %d/%d] %s: %s%s%n", cells.size() - total + measured, cells.size(), k.id(),
                     r.status().label(), r.message() == null ? "" : " (" + r.message() + ")");
+            if (timelines != null && r.status() == CellStatus.OK) {
+                progress.println("  " + TimelineLine.record(timelines.withWeights(matrix.weights().get(k.model())), k, runDir));
+            }
             Optional<HsErrReport> crash = measurer.lastCrash().filter(Natives::isOneDnnCrash);
             if (r.status() == CellStatus.CRASH && crash.isPresent() && k.device() == org.medfusion.results.Device.CPU) {
                 Optional<Natives.Decision> adopted = Natives.afterOneDnnCrash(ConvShapes.of(k.model(), k.res()), k.batch(),

@@ -93,8 +93,10 @@ public final class Reporter {
             files.add(ReportRenderer.rel(runDir, c.png()));
             files.add(ReportRenderer.rel(runDir, c.svg()));
         });
+        Map<String, Object> timelines = TimelineSection.write(runDir, cells, files); // null: no timeline, no section
         Map<String, Object> data = ReportRenderer.model(runDir, manifest, cells, index, mt, st, charts, files);
         data.put("equalMemory", ReportRenderer.equalMemory(equalMemory));
+        data.put("timelines", timelines);
         List<Path> reports = ReportRenderer.write(runDir, data);
         return new Rendered(runDir, raw.toAbsolutePath(), mem, slow, charts, reports.get(0), reports.get(1),
                 summary(mt, st));

@@ -9,6 +9,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
 import java.util.List;
 import org.medfusion.checkpoint.GradMode;
+import org.medfusion.checkpoint.Held;
+import org.medfusion.checkpoint.StepEvent;
+import org.medfusion.checkpoint.StepRecorder;
 import org.medfusion.checkpoint.SequenceForward;
 import org.medfusion.backbones.TrainableModel;
 import org.medfusion.train.precision.Fp32Ops;
@@ -46,6 +49,7 @@ public final class TrainingStep {
     private final HalfPrecisionParameterStore halfStore; // null: float32 training
     private long stepCount;
     private boolean lastStepSkipped;
+    private StepRecorder recorder = StepRecorder.OFF;
 
     public TrainingStep(TrainableModel model, OptimizerConfig optimizer, int accumulation, NDManager manager) {
         this(model, optimizer, accumulation, manager, null);
@@ -66,6 +70,19 @@ public final class TrainingStep {
         this.amp = amp;
         this.masterGradients = amp == null ? null : new MasterGradients(manager);
         this.halfStore = amp == null ? null : new HalfPrecisionParameterStore(manager, amp.computeType());
+    }
+
+    /**
+     * Sets who receives the step's own events (start, loss, gradient accumulation, optimizer update); the model's
+     * forward and backward report theirs to the recorder set on its sequence. {@link StepRecorder#OFF} by default.
+     */
+    public void setRecorder(StepRecorder recorder) {
+        this.recorder = recorder == null ? StepRecorder.OFF : recorder;
+    }
+
+    /** The optimizer, whose state a timeline attributes. */
+    public Optimizer optimizer() {
+        return optimizer;
     }
 
     /** The mixed-precision setting, or null for float32 training. */
@@ -112,6 +129,7 @@ public final class TrainingStep {
         }
         long micro = n / accumulation;
         float total = 0f;
+        recorder.event(StepEvent.STEP_START, -1, -1);
         for (int i = 0; i < accumulation; i++) {
             try (NDManager stepManager = manager.newSubManager()) {
                 NDArray x;
@@ -132,6 +150,7 @@ public final class TrainingStep {
                     ps = halfStore;
                     x = x.toType(amp.computeType(), false);
                     x.attach(stepManager);
+                    recorder.hold(Held.STEP_INPUT, x);
                 }
                 SequenceForward forward = model.forwardTraining(ps, x, stepCount * accumulation + i, stepManager);
                 NDArray loss;
@@ -144,12 +163,14 @@ public final class TrainingStep {
                     backwardLoss = amp == null ? loss
                             : loss.mul(org.medfusion.backbones.layers.Layers.scalar(loss, amp.scaler().scale()));
                 }
+                recorder.event(StepEvent.LOSS, -1, -1);
                 forward.backward(backwardLoss);
                 if (halfStore != null) {
                     halfStore.moveGradientsTo(masterGradients);
                 }
                 total += loss.getFloat(); // each micro-batch loss is already divided by k
             }
+            recorder.event(StepEvent.GRADIENT_ACCUMULATION, -1, i); // the micro-batch's manager freed all it held
         }
         return total;
     }
@@ -164,6 +185,7 @@ public final class TrainingStep {
     public void applyUpdate() {
         if (amp != null) {
             applyMixedPrecisionUpdate();
+            recorder.event(StepEvent.OPTIMIZER_UPDATE, -1, -1);
             return;
         }
         try (GradMode g = GradMode.disabled()) {
@@ -176,6 +198,7 @@ public final class TrainingStep {
             }
         }
         stepCount++;
+        recorder.event(StepEvent.OPTIMIZER_UPDATE, -1, -1);
     }
 
     /** GradScaler's unscale, check, step-or-skip and scale update, then zeroed gradients. */

@@ -4,6 +4,7 @@ import org.medfusion.checkpoint.Split;
 import org.medfusion.results.Device;
 import org.medfusion.results.Precision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,9 +105,17 @@ class MatrixConfigTest {
     }
 
     @Test
+    void timelineKeyIsOffByDefaultAndMustBeABoolean() {
+        assertFalse(MatrixConfig.parse("tiny.yaml", GOOD).timeline());
+        assertTrue(MatrixConfig.parse("tiny.yaml", GOOD + "timeline: true\n").timeline());
+        String bad = error(GOOD + "timeline: yes please\n");
+        assertTrue(bad.startsWith("m.yaml:") && bad.endsWith("timeline must be true or false, got 'yes please'"), bad);
+    }
+
+    @Test
     void errorsNameFileLineValueAndWhatIsAllowed() {
         assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, "
-                + "accumulation, timing, memory, threads, weights",
+                + "accumulation, timing, memory, threads, weights, timeline",
                 error(GOOD.replace("models:", "modles:")));
         String unknownModel = error(GOOD.replace("resnet50]", "resnet51]"));
         assertTrue(unknownModel.startsWith("m.yaml:4: unknown model 'resnet51'; allowed: resnet18, resnet34"), unknownModel);
