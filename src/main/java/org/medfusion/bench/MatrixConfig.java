@@ -18,6 +18,7 @@ import org.medfusion.checkpoint.Split;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
 import org.medfusion.results.Precision;
+import org.medfusion.results.ReferenceFramework;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -49,18 +50,31 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * threads: 1                  # optional: libtorch intra-op threads per fork (default: libtorch's, one per core)
  * weights: {resnet50: r50.safetensors}  # optional: torchvision weights per model (see docs/pytorch-parity.md), relative
  *                                       # to this file; every fork of that model loads them by torchvision's names
+ * reference: [torch]          # optional: each cell also measured in the machine's PyTorch and stored beside it
+ *                             # (docs/pytorch-parity.md); "not available" without PyTorch, never an error
  * </pre>
  */
 public record MatrixConfig(String name, Device device, List<Precision> precisions, List<Split> splits, List<String> models,
         List<Integer> batchSizes, List<Integer> resolutions, List<Integer> segments, List<Integer> accumulations, MeasureSettings settings,
-        String source, Map<String, java.nio.file.Path> weights) {
+        String source, Map<String, java.nio.file.Path> weights, List<ReferenceFramework> references) {
 
     static final List<String> KEYS = List.of("name", "device", "precision", "split", "models", "batch_sizes", "resolutions", "segments",
-            "accumulation", "timing", "memory", "threads", "weights");
+            "accumulation", "timing", "memory", "threads", "weights", "reference");
     static final List<String> REQUIRED = List.of("models", "batch_sizes", "resolutions", "segments");
     static final List<String> RUN_KEYS = List.of("warmup", "iterations", "forks");
     /** What a config name may be: it becomes a directory name under {@code results/}. */
     static final java.util.regex.Pattern RUN_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]+");
+
+    /** This matrix with {@code framework} beside every cell too ({@code run --reference}), unless the config has it already. */
+    public MatrixConfig withReference(ReferenceFramework framework) {
+        if (references.contains(framework)) {
+            return this;
+        }
+        List<ReferenceFramework> more = new ArrayList<>(references);
+        more.add(framework);
+        return new MatrixConfig(name, device, precisions, splits, models, batchSizes, resolutions, segments, accumulations, settings,
+                source, weights, List.copyOf(more));
+    }
 
     /** Every cell of the matrix, in a stable order; a plain cell (segments 0) once, whatever the splits. */
     public List<CellKey> cells() {
@@ -197,7 +211,7 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
             throw new IllegalArgumentException(fileName + ": " + e.getMessage());
         }
         return new MatrixConfig(name, device, precisions, splits, models, batches, resolutions, segments, accumulations, settings, text,
-                weights(fileName, map.get("weights"), models));
+                weights(fileName, map.get("weights"), models), labels(fileName, map.get("reference"), ReferenceFramework::parse, null));
     }
 
     /** A scalar parsed by an enum's label parser; its one-line error gains the file and line. */
@@ -209,10 +223,10 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         }
     }
 
-    /** A list of labels (absent: the default alone). */
+    /** A list of labels (absent: the default alone, or none when the default is null). */
     private static <T> List<T> labels(String file, Node node, java.util.function.Function<String, T> parser, T absent) {
         if (node == null) {
-            return List.of(absent);
+            return absent == null ? List.of() : List.of(absent);
         }
         List<T> out = new ArrayList<>();
         for (Node n : list(file, node)) {

@@ -76,6 +76,16 @@ public final class RunCommand implements Callable<Integer> {
                     + " the regression gate (README, Evidence), never for real measurements.")
     List<String> diag = new ArrayList<>();
 
+    @Option(names = "--reference", paramLabel = "torch",
+            description = "Also measure every cell in the machine's PyTorch and store it beside ours (as the config key reference: [torch]);"
+                    + " raw.csv, memory.csv, slowdown.csv and the report get PyTorch's figures and our/PyTorch ratios; \"not available\""
+                    + " without PyTorch.")
+    String reference;
+
+    @Option(names = "--python", description = "The Python interpreter with torch and torchvision for the reference (default: the first"
+            + " of python3 on PATH and /usr/bin/python3 that imports both).")
+    String python;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -85,7 +95,8 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--lock-timeout must be >= 0 seconds, got " + lockTimeoutSeconds);
         }
         Diagnostics diagnostics = Diagnostics.parse(diag);
-        MatrixConfig matrix = loadConfig(config);
+        MatrixConfig matrix = reference == null ? loadConfig(config)
+                : loadConfig(config).withReference(org.medfusion.results.ReferenceFramework.parse(reference));
         Shards.Shard selected = shard == null ? null : Shards.resolve(shard, System.getenv());
         List<CellKey> cells = selected == null ? matrix.cells() : Shards.select(matrix.cells(), selected);
         checkDiagnostics(diagnostics, matrix);
@@ -147,6 +158,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         CellMeasurer measurer = new CellMeasurer(matrix.settings(), runDir, null, Duration.ofSeconds(lockTimeoutSeconds), progress)
                 .withDiagnostics(diagnostics).withWeights(matrix.weights());
+        org.medfusion.reference.RunReferences references = matrix.references().isEmpty() ? null
+                : new org.medfusion.reference.RunReferences(runDir, matrix.references().get(0), python, matrix.settings(), keepErrors, progress);
         long start = System.nanoTime();
         int measured = 0;
         Deque<CellKey> todo = new ArrayDeque<>();
@@ -172,6 +185,9 @@ public final class RunCommand implements Callable<Integer> {
             measured++;
             progress.printf("[cell %d/%d] %s: %s%s%n", cells.size() - total + measured, cells.size(), k.id(),
                     r.status().label(), r.message() == null ? "" : " (" + r.message() + ")");
+            if (references != null) {
+                references.after(r);
+            }
             Optional<HsErrReport> crash = measurer.lastCrash().filter(Natives::isOneDnnCrash);
             if (r.status() == CellStatus.CRASH && crash.isPresent() && k.device() == org.medfusion.results.Device.CPU) {
                 Optional<Natives.Decision> adopted = Natives.afterOneDnnCrash(ConvShapes.of(k.model(), k.res()), k.batch(),
@@ -195,6 +211,9 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
             progress.flush();
+        }
+        if (references != null) {
+            references.fill(cells); // cells measured before the reference was configured, or whose reference failed
         }
         org.medfusion.results.Environment env = manifest.environment();
         PredictedPeaks.of(cells, k -> PeakPrediction.cached(k, env)).write(runDir); // stored: report reads only the run

@@ -106,7 +106,7 @@ class MatrixConfigTest {
     @Test
     void errorsNameFileLineValueAndWhatIsAllowed() {
         assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, "
-                + "accumulation, timing, memory, threads, weights",
+                + "accumulation, timing, memory, threads, weights, reference",
                 error(GOOD.replace("models:", "modles:")));
         String unknownModel = error(GOOD.replace("resnet50]", "resnet51]"));
         assertTrue(unknownModel.startsWith("m.yaml:4: unknown model 'resnet51'; allowed: resnet18, resnet34"), unknownModel);
@@ -139,5 +139,20 @@ class MatrixConfigTest {
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> MatrixConfig.parse("tiny.yaml", GOOD + "weights: r50.safetensors\n"));
         assertTrue(e.getMessage().contains("weights must map a model to a .safetensors file"), e.getMessage());
+    }
+
+    @Test
+    void referenceNamesTheFrameworkBesideEveryCell() {
+        assertEquals(List.of(org.medfusion.results.ReferenceFramework.TORCH),
+                MatrixConfig.parse("tiny.yaml", GOOD + "reference: [torch]\n").references());
+        assertEquals(List.of(), MatrixConfig.parse("tiny.yaml", GOOD).references(), "absent: no reference");
+        assertEquals(List.of(org.medfusion.results.ReferenceFramework.TORCH), MatrixConfig.parse("tiny.yaml", GOOD)
+                .withReference(org.medfusion.results.ReferenceFramework.TORCH).references(), "run --reference torch");
+        assertEquals("tiny.yaml:10: reference must be torch (PyTorch beside our figures), got 'tensorflow'",
+                error2("tiny.yaml", GOOD + "reference: [tensorflow]\n"));
+    }
+
+    static String error2(String file, String yaml) {
+        return assertThrows(IllegalArgumentException.class, () -> MatrixConfig.parse(file, yaml)).getMessage();
     }
 }
