@@ -50,7 +50,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", defaultValue = "smoke",
             description = "A YAML matrix file, or the name of a built-in one (amp-cpu, amp-cpu-vit, ci-tiny, evidence,"
-                    + " evidence-memory, seed-table, smoke, zoo-cpu, zoo-cpu-maxvit);"
+                    + " evidence-memory, parity-cpu, seed-table, seed-table-cpu, smoke, zoo-cpu, zoo-cpu-maxvit);"
                     + " a built-in name wins over a same-named file unless given as a path (./smoke); default: ${DEFAULT-VALUE}.")
     String config;
 
@@ -105,7 +105,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         Natives.Decision natives = NativesMissingException.ensureCovered(modelsOf(cells)); // before any fork runs a convolution
         // a config's weights: each file loaded once here (all or nothing), so a bad one is one line and exit 3, not a failed cell per fork
-        matrix.weights().forEach((model, file) -> WeightsOption.check(model, matrix.resolutions().get(0), file));
+        matrix.weights().forEach((model, file) -> WeightsOption.check(model, matrix.resolutionsOf(model).get(0), file));
         String runId = out != null ? out.getFileName().toString()
                 : matrix.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
                         + (selected == null ? "" : "-shard" + selected.k() + "of" + selected.n());
