@@ -85,7 +85,12 @@ class TorchParityTest {
         }
     }
 
+    /** The input size of {@code model}'s comparison: {@code -Dparity.res} when given (a larger map for BatchNorm), else the default. */
     static int res(String model) {
+        Integer forced = Integer.getInteger("parity.res");
+        if (forced != null) {
+            return forced;
+        }
         if (model.startsWith("maxvit")) {
             return 224;
         }
