@@ -18,6 +18,7 @@ import org.medfusion.checkpoint.Split;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
 import org.medfusion.results.Precision;
+import org.medfusion.results.ReferenceFramework;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -49,32 +50,73 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * threads: 1                  # optional: libtorch intra-op threads per fork (default: libtorch's, one per core)
  * weights: {resnet50: r50.safetensors}  # optional: torchvision weights per model (see docs/pytorch-parity.md), relative
  *                                       # to this file; every fork of that model loads them by torchvision's names
+ * reference: [torch]          # optional: each cell also measured in the machine's PyTorch and stored beside it
+ *                             # (docs/pytorch-parity.md); "not available" without PyTorch, never an error
+ * per_model: {vit_b_16: {segments: [0, 4, 12]}}   # optional: a model's own batch_sizes, resolutions or segments
  * timeline: true              # optional, default false: also record one step's memory timeline per measured cell
  *                             # (timelines/&lt;cell&gt;/timeline.csv, docs/memory-timeline.md)
  * </pre>
  */
 public record MatrixConfig(String name, Device device, List<Precision> precisions, List<Split> splits, List<String> models,
         List<Integer> batchSizes, List<Integer> resolutions, List<Integer> segments, List<Integer> accumulations, MeasureSettings settings,
-        String source, Map<String, java.nio.file.Path> weights, boolean timeline) {
+        String source, Map<String, java.nio.file.Path> weights, List<ReferenceFramework> references, Map<String, ModelAxes> perModel,
+        boolean timeline) {
+
+    /**
+     * One model's own batch sizes, resolutions or segment counts ({@code per_model:}), where the seed's tables give a
+     * model other cells than the rest (ViT-B/16 at 12 segments, one per encoder layer); null keeps the matrix's.
+     */
+    public record ModelAxes(List<Integer> batchSizes, List<Integer> resolutions, List<Integer> segments) {
+    }
+
+    /** {@code model}'s batch sizes: its {@code per_model} ones, else the matrix's. */
+    public List<Integer> batchSizesOf(String model) {
+        ModelAxes a = perModel.get(model);
+        return a != null && a.batchSizes() != null ? a.batchSizes() : batchSizes;
+    }
+
+    /** {@code model}'s resolutions: its {@code per_model} ones, else the matrix's. */
+    public List<Integer> resolutionsOf(String model) {
+        ModelAxes a = perModel.get(model);
+        return a != null && a.resolutions() != null ? a.resolutions() : resolutions;
+    }
+
+    /** {@code model}'s segment counts: its {@code per_model} ones, else the matrix's. */
+    public List<Integer> segmentsOf(String model) {
+        ModelAxes a = perModel.get(model);
+        return a != null && a.segments() != null ? a.segments() : segments;
+    }
 
     static final List<String> KEYS = List.of("name", "device", "precision", "split", "models", "batch_sizes", "resolutions", "segments",
-            "accumulation", "timing", "memory", "threads", "weights",
+            "accumulation", "timing", "memory", "threads", "weights", "reference", "per_model",
             "timeline");
+    static final List<String> MODEL_AXES_KEYS = List.of("batch_sizes", "resolutions", "segments");
     static final List<String> REQUIRED = List.of("models", "batch_sizes", "resolutions", "segments");
     static final List<String> RUN_KEYS = List.of("warmup", "iterations", "forks");
     /** What a config name may be: it becomes a directory name under {@code results/}. */
     static final java.util.regex.Pattern RUN_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]+");
 
+    /** This matrix with {@code framework} beside every cell too ({@code run --reference}), unless the config has it already. */
+    public MatrixConfig withReference(ReferenceFramework framework) {
+        if (references.contains(framework)) {
+            return this;
+        }
+        List<ReferenceFramework> more = new ArrayList<>(references);
+        more.add(framework);
+        return new MatrixConfig(name, device, precisions, splits, models, batchSizes, resolutions, segments, accumulations, settings,
+                source, weights, List.copyOf(more), perModel, timeline);
+    }
+
     /** Every cell of the matrix, in a stable order; a plain cell (segments 0) once, whatever the splits. */
     public List<CellKey> cells() {
         List<CellKey> out = new ArrayList<>();
         for (String m : models) {
-            for (int b : batchSizes) {
-                for (int r : resolutions) {
+            for (int b : batchSizesOf(m)) {
+                for (int r : resolutionsOf(m)) {
                     for (Precision p : precisions) {
                         for (int a : accumulations) {
                             for (Split split : splits) {
-                                for (int s : segments) {
+                                for (int s : segmentsOf(m)) {
                                     CellKey k = new CellKey(m, b, r, s, split, p, device, a);
                                     if (!out.contains(k)) {
                                         out.add(k);
@@ -162,8 +204,11 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         List<Integer> segments = ints(fileName, map.get("segments"), 0, "segment count (0 = off)");
         List<Integer> accumulations = map.containsKey("accumulation") ? ints(fileName, map.get("accumulation"), 1, "accumulation")
                 : List.of(1);
+        Map<String, ModelAxes> perModel = perModel(fileName, map.get("per_model"), models);
+        List<Integer> allBatches = new ArrayList<>(batches);
+        perModel.values().stream().filter(a -> a.batchSizes() != null).forEach(a -> allBatches.addAll(a.batchSizes()));
         for (int i = 0; i < accumulations.size(); i++) {
-            for (int b : batches) {
+            for (int b : allBatches) {
                 if (b % accumulations.get(i) != 0) {
                     Node n = map.get("accumulation") instanceof SequenceNode seq ? seq.getValue().get(i) : map.get("accumulation");
                     throw new IllegalArgumentException(at(fileName, n) + "accumulation " + accumulations.get(i) + " does not divide batch size "
@@ -173,18 +218,21 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         }
         for (int i = 0; i < models.size(); i++) {
             ModelSpec spec = BackboneRegistry.spec(models.get(i));
-            for (int res : resolutions) {
+            ModelAxes own = perModel.get(models.get(i));
+            Node resNode = own != null && own.resolutions() != null ? map.get("per_model") : map.get("resolutions");
+            Node segNode = own != null && own.segments() != null ? map.get("per_model") : map.get("segments");
+            for (int res : own != null && own.resolutions() != null ? own.resolutions() : resolutions) {
                 try {
                     spec.inputRule().validate(spec.name(), res);
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(at(fileName, map.get("resolutions")) + e.getMessage());
+                    throw new IllegalArgumentException(at(fileName, resNode) + e.getMessage());
                 }
                 int blocks = CellValidation.blockCount(spec, res);
-                for (int s : segments) {
+                for (int s : own != null && own.segments() != null ? own.segments() : segments) {
                     try {
                         SegmentCount.requireCell(spec.name(), blocks, s);
                     } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException(at(fileName, map.get("segments")) + e.getMessage());
+                        throw new IllegalArgumentException(at(fileName, segNode) + e.getMessage());
                     }
                 }
             }
@@ -201,7 +249,8 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         }
         boolean timeline = map.containsKey("timeline") && bool(fileName, map.get("timeline"), "timeline");
         return new MatrixConfig(name, device, precisions, splits, models, batches, resolutions, segments, accumulations, settings, text,
-                weights(fileName, map.get("weights"), models), timeline);
+                weights(fileName, map.get("weights"), models), labels(fileName, map.get("reference"), ReferenceFramework::parse, null),
+                perModel, timeline);
     }
 
     /** {@code true} or {@code false}; anything else is a one-line error naming the value. */
@@ -222,10 +271,10 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         }
     }
 
-    /** A list of labels (absent: the default alone). */
+    /** A list of labels (absent: the default alone, or none when the default is null). */
     private static <T> List<T> labels(String file, Node node, java.util.function.Function<String, T> parser, T absent) {
         if (node == null) {
-            return List.of(absent);
+            return absent == null ? List.of() : List.of(absent);
         }
         List<T> out = new ArrayList<>();
         for (Node n : list(file, node)) {
@@ -277,6 +326,34 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
             }
             java.nio.file.Path p = java.nio.file.Path.of(scalar(file, t.getValueNode()));
             out.put(model, p.isAbsolute() || dir == null ? p : dir.resolve(p).normalize());
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /** {@code per_model:}: a model of the matrix to its own {@code batch_sizes}, {@code resolutions} or {@code segments}. */
+    private static Map<String, ModelAxes> perModel(String file, Node node, List<String> models) {
+        if (node == null) {
+            return Map.of();
+        }
+        if (!(node instanceof MappingNode)) {
+            throw new IllegalArgumentException(at(file, node) + "per_model must map a model to its own " + MODEL_AXES_KEYS
+                    + " ({vit_b_16: {segments: [0, 4, 12]}})");
+        }
+        Map<String, ModelAxes> out = new LinkedHashMap<>();
+        for (NodeTuple t : ((MappingNode) node).getValue()) {
+            String model = scalar(file, t.getKeyNode());
+            if (!models.contains(model)) {
+                throw new IllegalArgumentException(at(file, t.getKeyNode()) + "per_model for '" + model + "', which is not in models; allowed: "
+                        + String.join(", ", models));
+            }
+            if (!(t.getValueNode() instanceof MappingNode axes)) {
+                throw new IllegalArgumentException(at(file, t.getValueNode()) + "per_model." + model + " must be a mapping with keys "
+                        + MODEL_AXES_KEYS);
+            }
+            Map<String, Node> m = mapping(file, axes, MODEL_AXES_KEYS);
+            out.put(model, new ModelAxes(m.containsKey("batch_sizes") ? ints(file, m.get("batch_sizes"), 1, "batch size") : null,
+                    m.containsKey("resolutions") ? ints(file, m.get("resolutions"), 1, "resolution") : null,
+                    m.containsKey("segments") ? ints(file, m.get("segments"), 0, "segment count (0 = off)") : null));
         }
         return java.util.Collections.unmodifiableMap(out);
     }

@@ -10,8 +10,8 @@ import org.medfusion.results.CellJson;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.CellResult;
 import org.medfusion.results.CellStatus;
-import org.medfusion.reference.TorchPython;
-import org.medfusion.reference.TorchReference;
+import org.medfusion.reference.ReferenceRunner;
+import org.medfusion.results.ReferenceFigures;
 import org.medfusion.natives.Natives;
 import org.medfusion.platform.AtomicFiles;
 import picocli.CommandLine.Command;
@@ -93,7 +93,7 @@ public final class MeasureCommand implements Callable<Integer> {
         MeasureSettings d = MeasureSettings.defaults();
         MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
                 .withMemory(d.memory().withForks(memoryForks)).withThreads(threadCount);
-        TorchReference.Kind referenceKind = reference == null ? null : TorchReference.Kind.parse(reference);
+        org.medfusion.results.ReferenceFramework referenceKind = reference == null ? null : org.medfusion.results.ReferenceFramework.parse(reference);
         NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res()))); // before its forks run
         weights.check(key.model(), key.res());
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
@@ -128,7 +128,7 @@ public final class MeasureCommand implements Callable<Integer> {
         if (out == null && r.status() == CellStatus.CRASH) {
             r = r.withMessage(r.message().replaceFirst("hs_err: jmh/\\S+", "run with --out DIR to keep the JMH logs and the hs_err file"));
         }
-        TorchReference.Figures torch = referenceKind == null ? null : referenceFigures(key, settings, threadCount);
+        ReferenceFigures torch = referenceKind == null ? null : new ReferenceRunner(python, settings).measure(key);
         PrintWriter w = spec.commandLine().getOut();
         w.println(format == OutputFormat.JSON ? toJson(r, torch) : toTable(r) + (torch == null ? "" : referenceTable(r, torch)));
         w.flush();
@@ -150,14 +150,14 @@ public final class MeasureCommand implements Callable<Integer> {
     }
 
     /** As {@link #toJson(CellResult)}, with PyTorch's figures and our/PyTorch ratios under {@code reference} when measured. */
-    static String toJson(CellResult r, TorchReference.Figures torch) {
+    static String toJson(CellResult r, ReferenceFigures torch) {
         com.fasterxml.jackson.databind.node.ObjectNode n = CellJson.toNode(r);
         n.put("native_fallback", Natives.fallbackDescription()); // the fallback that produced these figures
         if (torch != null) {
             com.fasterxml.jackson.databind.node.ObjectNode ref = org.medfusion.platform.Json.MAPPER.valueToTree(torch);
             ref.put("framework", "torch");
-            Double peak = TorchReference.Figures.ratio(r.peakBytes(), torch.peakBytes());
-            Double time = TorchReference.Figures.ratio(r.stepMsMedian(), torch.stepMsMedian());
+            Double peak = ReferenceFigures.ratio(r.peakBytes(), torch.peakBytes());
+            Double time = ReferenceFigures.ratio(r.stepMsMedian(), torch.stepMsMedian());
             if (peak != null) {
                 ref.put("peak_ratio", peak);
             }
@@ -170,13 +170,13 @@ public final class MeasureCommand implements Callable<Integer> {
     }
 
     /** The "PyTorch beside us" lines of the table format. */
-    static String referenceTable(CellResult r, TorchReference.Figures t) {
+    static String referenceTable(CellResult r, ReferenceFigures t) {
         StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT, "%nPyTorch beside us: %s", t.status()));
         if (!t.ok()) {
             return sb.append(t.message() == null ? "" : " (" + t.message() + ")").toString();
         }
-        Double peak = TorchReference.Figures.ratio(r.peakBytes(), t.peakBytes());
-        Double time = TorchReference.Figures.ratio(r.stepMsMedian(), t.stepMsMedian());
+        Double peak = ReferenceFigures.ratio(r.peakBytes(), t.peakBytes());
+        Double time = ReferenceFigures.ratio(r.stepMsMedian(), t.stepMsMedian());
         sb.append(String.format(java.util.Locale.ROOT, ", %s, %d threads%n", t.torch(), t.threads()));
         sb.append(String.format(java.util.Locale.ROOT, "peak memory  %.1f MiB (cpu.rss.peak)%s   ours/PyTorch %s%n", t.peakBytes() / 1048576.0,
                 t.mallocPeakBytes() == null ? "" : String.format(java.util.Locale.ROOT, ", malloc %.1f MiB", t.mallocPeakBytes() / 1048576.0),
@@ -185,27 +185,6 @@ public final class MeasureCommand implements Callable<Integer> {
                 t.plainRatioMedian() == null ? "" : String.format(java.util.Locale.ROOT, " (checkpointed/plain %.3f)", t.plainRatioMedian()),
                 time == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", time)));
         return sb.toString();
-    }
-
-    /** PyTorch's figures of the cell: our block count and segment plan from a backbone built here (as a fork builds it). */
-    private TorchReference.Figures referenceFigures(CellKey key, MeasureSettings settings, Integer threadCount) {
-        java.util.List<String> tried = new java.util.ArrayList<>();
-        java.util.Optional<TorchPython> py = TorchPython.find(python, tried);
-        String notFound = "no python3 with torch and torchvision (tried " + String.join("; ", tried) + ")";
-        int blocks;
-        org.medfusion.checkpoint.SegmentPlan plan = null;
-        try (org.medfusion.backbones.Backbone b = org.medfusion.backbones.BackboneRegistry.create(key.model(),
-                org.medfusion.backbones.BackboneOptions.defaults().withImageSize(key.res()))) {
-            blocks = b.blockCount();
-            if (key.segments() > 0) {
-                plan = org.medfusion.planner.OptimalSplit.policy(key.split(), new org.medfusion.planner.ProfileKey(key.model(),
-                        key.batch() / key.accumulation(), key.res(), key.precision(), key.device()), key.segments())
-                        .plan(blocks, key.segments());
-            }
-        }
-        int threads = threadCount != null ? threadCount : Runtime.getRuntime().availableProcessors();
-        return TorchReference.measure(py, notFound, key, plan, blocks, threads, settings.memory().warmup(),
-                settings.memory().iterations(), settings.timing().warmup(), settings.timing().iterations());
     }
 
     static String toTable(CellResult r) {

@@ -51,7 +51,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", defaultValue = "smoke",
             description = "A YAML matrix file, or the name of a built-in one (amp-cpu, amp-cpu-vit, ci-tiny, evidence,"
-                    + " evidence-memory, seed-table, smoke, zoo-cpu, zoo-cpu-maxvit);"
+                    + " evidence-memory, parity-cpu, seed-table, seed-table-cpu, smoke, zoo-cpu, zoo-cpu-maxvit);"
                     + " a built-in name wins over a same-named file unless given as a path (./smoke); default: ${DEFAULT-VALUE}.")
     String config;
 
@@ -76,6 +76,16 @@ public final class RunCommand implements Callable<Integer> {
                     + " the regression gate (README, Evidence), never for real measurements.")
     List<String> diag = new ArrayList<>();
 
+    @Option(names = "--reference", paramLabel = "torch",
+            description = "Also measure every cell in the machine's PyTorch and store it beside ours (as the config key reference: [torch]);"
+                    + " raw.csv, memory.csv, slowdown.csv and the report get PyTorch's figures and our/PyTorch ratios; \"not available\""
+                    + " without PyTorch.")
+    String reference;
+
+    @Option(names = "--python", description = "The Python interpreter with torch and torchvision for the reference (default: the first"
+            + " of python3 on PATH and /usr/bin/python3 that imports both).")
+    String python;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -83,7 +93,8 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         lockTimeout.value(); // a bad value is a usage error before anything runs
         Diagnostics diagnostics = Diagnostics.parse(diag);
-        MatrixConfig matrix = loadConfig(config);
+        MatrixConfig matrix = reference == null ? loadConfig(config)
+                : loadConfig(config).withReference(org.medfusion.results.ReferenceFramework.parse(reference));
         Shards.Shard selected = shard == null ? null : Shards.resolve(shard, System.getenv());
         List<CellKey> cells = selected == null ? matrix.cells() : Shards.select(matrix.cells(), selected);
         checkDiagnostics(diagnostics, matrix);
@@ -92,7 +103,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         Natives.Decision natives = NativesMissingException.ensureCovered(modelsOf(cells)); // before any fork runs a convolution
         // a config's weights: each file loaded once here (all or nothing), so a bad one is one line and exit 3, not a failed cell per fork
-        matrix.weights().forEach((model, file) -> WeightsOption.check(model, matrix.resolutions().get(0), file));
+        matrix.weights().forEach((model, file) -> WeightsOption.check(model, matrix.resolutionsOf(model).get(0), file));
         String runId = out != null ? out.getFileName().toString()
                 : matrix.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
                         + (selected == null ? "" : "-shard" + selected.k() + "of" + selected.n());
@@ -147,6 +158,8 @@ public final class RunCommand implements Callable<Integer> {
                 .withDiagnostics(diagnostics).withWeights(matrix.weights());
         org.medfusion.bench.TimelineMeasurer timelines = matrix.timeline()
                 ? new org.medfusion.bench.TimelineMeasurer(runDir.resolve("jmh"), matrix.settings().threads()) : null;
+        org.medfusion.reference.RunReferences references = matrix.references().isEmpty() ? null
+                : new org.medfusion.reference.RunReferences(runDir, matrix.references().get(0), python, matrix.settings(), keepErrors, progress);
         long start = System.nanoTime();
         int measured = 0;
         Deque<CellKey> todo = new ArrayDeque<>();
@@ -175,6 +188,9 @@ public final class RunCommand implements Callable<Integer> {
             if (timelines != null && r.status() == CellStatus.OK) {
                 progress.println("  " + TimelineLine.record(timelines.withWeights(matrix.weights().get(k.model())), k, runDir));
             }
+            if (references != null) {
+                references.after(r);
+            }
             Optional<HsErrReport> crash = measurer.lastCrash().filter(Natives::isOneDnnCrash);
             if (r.status() == CellStatus.CRASH && crash.isPresent() && k.device() == org.medfusion.results.Device.CPU) {
                 Optional<Natives.Decision> adopted = Natives.afterOneDnnCrash(ConvShapes.of(k.model(), k.res()), k.batch(),
@@ -198,6 +214,9 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
             progress.flush();
+        }
+        if (references != null) {
+            references.fill(cells); // cells measured before the reference was configured, or whose reference failed
         }
         org.medfusion.results.Environment env = manifest.environment();
         PredictedPeaks.of(cells, k -> PeakPrediction.cached(k, env)).write(runDir); // stored: report reads only the run

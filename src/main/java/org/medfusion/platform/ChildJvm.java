@@ -142,6 +142,16 @@ public final class ChildJvm {
         return a;
     }
 
+    /**
+     * This JVM's class path with every entry made absolute: a child may run in another working directory (the native
+     * probe runs in its own folder), where {@code java -jar target/benchmarks.jar}'s relative entry finds nothing.
+     */
+    static String absoluteClassPath() {
+        return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> !e.isEmpty()).map(e -> Path.of(e).toAbsolutePath().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    }
+
     /** Starts the child and waits for it (or its timeout); an interrupt destroys it. */
     public Result run() throws IOException {
         if (errorDir == null) {
@@ -152,7 +162,7 @@ public final class ChildJvm {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(standardJvmArgs(errorDir));
         cmd.addAll(jvmArgs);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(List.of("-cp", absoluteClassPath(), mainClass));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         if (workDir != null) {

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.medfusion.bench.CpuMallocProbe;
@@ -15,6 +14,7 @@ import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
 import org.medfusion.platform.Json;
 import org.medfusion.results.Precision;
+import org.medfusion.results.ReferenceFigures;
 
 /**
  * The same cell in the machine's PyTorch ({@code measure --reference torch}): {@code scripts/torch_cell.py} runs
@@ -26,56 +26,10 @@ import org.medfusion.results.Precision;
  * paired protocol: a plain step before each checkpointed one).
  *
  * <p>No PyTorch on the machine, a cell it cannot run (amp, GPU, a model whose torchvision block list we do not
- * flatten): {@link Figures#notAvailable}, never an error: the reference stands beside our figures, it never decides
+ * flatten): {@link ReferenceFigures#notAvailable}, never an error: the reference stands beside our figures, it never decides
  * a cell's status.
  */
 public final class TorchReference {
-
-    /** The references {@code --reference} accepts. */
-    public enum Kind {
-        TORCH;
-
-        public String label() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-
-        /** One-line usage error naming the value and what is allowed. */
-        public static Kind parse(String label) {
-            for (Kind k : values()) {
-                if (k.label().equals(label)) {
-                    return k;
-                }
-            }
-            throw new IllegalArgumentException("--reference must be torch, got '" + label + "'");
-        }
-    }
-
-    /**
-     * PyTorch's figures of one cell.
-     *
-     * @param status {@code ok}, {@code error} (the script ran and failed: its message) or {@code not available}
-     * @param peakBytes {@code cpu.rss.peak} of PyTorch's step (median over its measured steps)
-     * @param mallocPeakBytes the allocation counter's peak of PyTorch's step, when preloaded
-     * @param stepMsMedian PyTorch's step time, median
-     * @param plainRatioMedian PyTorch's checkpointed / plain step time, median over pairs (checkpointed cells)
-     * @param torch torch and torchvision versions and the interpreter
-     */
-    public record Figures(String status, String message, Long peakBytes, Long mallocPeakBytes, Double stepMsMedian,
-            Double plainRatioMedian, String torch, int threads) {
-
-        public static Figures notAvailable(String why) {
-            return new Figures("not available", why, null, null, null, null, null, 0);
-        }
-
-        public boolean ok() {
-            return "ok".equals(status);
-        }
-
-        /** Ours over PyTorch's, or null when either is missing. */
-        public static Double ratio(Number ours, Number theirs) {
-            return ours == null || theirs == null || theirs.doubleValue() == 0 ? null : ours.doubleValue() / theirs.doubleValue();
-        }
-    }
 
     private TorchReference() {
     }
@@ -107,17 +61,17 @@ public final class TorchReference {
      * @param blocks our block count (PyTorch's flattening must give the same)
      * @param threads intra-op threads (ours)
      */
-    public static Figures measure(Optional<TorchPython> python, String notFound, CellKey key, SegmentPlan plan, int blocks,
+    public static ReferenceFigures measure(Optional<TorchPython> python, String notFound, CellKey key, SegmentPlan plan, int blocks,
             int threads, int memoryWarmup, int memoryIterations, int timingWarmup, int timingIterations) {
         if (python.isEmpty()) {
-            return Figures.notAvailable(notFound);
+            return ReferenceFigures.notAvailable(notFound);
         }
         if (key.device() != Device.CPU || key.precision() != Precision.FP32 || key.accumulation() != 1) {
-            return Figures.notAvailable("the PyTorch reference runs fp32 CPU cells without accumulation for now");
+            return ReferenceFigures.notAvailable("the PyTorch reference runs fp32 CPU cells without accumulation for now");
         }
         Optional<Path> scripts = scriptsDir();
         if (scripts.isEmpty()) {
-            return Figures.notAvailable("scripts/torch_cell.py not found (run from the checkout or set -Dmedfusion.scripts)");
+            return ReferenceFigures.notAvailable("scripts/torch_cell.py not found (run from the checkout or set -Dmedfusion.scripts)");
         }
         TorchPython py = python.get();
         List<String> common = new ArrayList<>(List.of(key.model(), "--batch", String.valueOf(key.batch()), "--res", String.valueOf(key.res()),
@@ -136,19 +90,19 @@ public final class TorchReference {
         try {
             JsonNode mem = run(py, script, common, "memory", memoryWarmup, memoryIterations, memoryEnv);
             if (!"ok".equals(mem.path("status").asText())) {
-                return new Figures("error", mem.path("message").asText(), null, null, null, null, py.describe(), threads);
+                return new ReferenceFigures("error", mem.path("message").asText(), null, null, null, null, py.describe(), threads);
             }
             JsonNode time = run(py, script, common, "time", timingWarmup, timingIterations, Map.of());
             if (!"ok".equals(time.path("status").asText())) {
-                return new Figures("error", time.path("message").asText(), mem.path("peak_bytes").asLong(), null, null, null,
+                return new ReferenceFigures("error", time.path("message").asText(), mem.path("peak_bytes").asLong(), null, null, null,
                         py.describe(), threads);
             }
-            return new Figures("ok", null, mem.path("peak_bytes").asLong(),
+            return new ReferenceFigures("ok", null, mem.path("peak_bytes").asLong(),
                     mem.path("malloc_peak_bytes").isNumber() ? mem.path("malloc_peak_bytes").asLong() : null,
                     time.path("step_ms_median").asDouble(),
                     time.path("ratio_median").isNumber() ? time.path("ratio_median").asDouble() : null, py.describe(), threads);
         } catch (RuntimeException e) {
-            return new Figures("error", Json.oneLine(e), null, null, null, null, py.describe(), threads);
+            return new ReferenceFigures("error", Json.oneLine(e), null, null, null, null, py.describe(), threads);
         }
     }
 

@@ -297,6 +297,35 @@ public final class Charts {
         return out;
     }
 
+    /** File name of the PyTorch-beside-us chart (also the key of its note in the report). */
+    public static final String REFERENCE_PEAK = "reference-peak";
+
+    /** (f) Our peak beside the reference framework's, per cell that has both. */
+    static CategoryChart referencePeakChart(ReferenceTable t, String framework) {
+        List<ReferenceTable.PeakPoint> pts = t.peaks();
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title("Peak memory: ours beside " + framework)
+                .xAxisTitle("cell").yAxisTitle("peak memory (MiB)").build();
+        style(c.getStyler());
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        c.getStyler().setYAxisMin(0.0);
+        c.getStyler().setOverlapped(false);
+        c.getStyler().setXAxisLabelRotation(pts.size() > 3 ? 30 : 0);
+        if (pts.isEmpty()) {
+            return c;
+        }
+        List<String> cats = pts.stream().map(ReferenceTable.PeakPoint::cell).toList();
+        c.addSeries("ours", cats, pts.stream().map(ReferenceTable.PeakPoint::oursMib).toList());
+        c.addSeries(framework, cats, pts.stream().map(ReferenceTable.PeakPoint::theirsMib).toList());
+        return c;
+    }
+
+    /** Writes the reference chart when some cell has both peaks; empty otherwise. */
+    static List<ChartFile> writeReference(Path dir, ReferenceTable t, String framework) {
+        CategoryChart c = referencePeakChart(t, framework);
+        return c.getSeriesMap().isEmpty() ? List.of() : List.of(write(dir, REFERENCE_PEAK, c));
+    }
+
     /** File names of the equal-memory charts (also the keys of their notes in the report). */
     public static final String EQUAL_MEMORY_BATCH = "equal-memory-batch";
     public static final String EQUAL_MEMORY_THROUGHPUT = "equal-memory-throughput";

@@ -45,4 +45,23 @@ abstract class GroupTable<R> {
     public Path write(Path file) {
         return AtomicFiles.writeString(file, toCsv());
     }
+
+    /** The CSV with {@code extraHeader} appended to the header and {@code extraRows} (one per row, same order) to the rows. */
+    public String toCsv(List<String> extraHeader, List<List<String>> extraRows) {
+        List<String> h = new ArrayList<>(header());
+        h.addAll(extraHeader);
+        List<List<String>> rows = new ArrayList<>();
+        List<List<String>> own = csvRows();
+        for (int i = 0; i < own.size(); i++) {
+            List<String> r = new ArrayList<>(own.get(i));
+            r.addAll(extraRows.get(i));
+            rows.add(r);
+        }
+        return Csv.render(h, rows);
+    }
+
+    /** Writes {@link #toCsv(List, List)} atomically. */
+    public Path write(Path file, List<String> extraHeader, List<List<String>> extraRows) {
+        return AtomicFiles.writeString(file, toCsv(extraHeader, extraRows));
+    }
 }

@@ -51,6 +51,8 @@ public final class ReportRenderer {
             "tradeoff", "Each point is one segment count (label; \"none\" = no checkpointing), both axes relative "
                     + "to the same model without checkpointing; the dashed line is the model's Pareto front "
                     + "(settings no other setting beats in both memory and time).",
+            Charts.REFERENCE_PEAK, "Bars: the peak memory of one training step of each cell, ours and PyTorch's, by the same method"
+                    + " (cpu.rss.peak above the steady state) in the same run; cells without PyTorch's figure are left out (see the table).",
             Charts.EQUAL_MEMORY_BATCH, "Bars: the largest batch whose measured step peak fits the cap, per mode (0: nothing fits). "
                     + "Source: equal-memory.csv.",
             Charts.EQUAL_MEMORY_THROUGHPUT, "Bars: samples per second at that batch (batch / median step time); error bars: the larger "
@@ -341,6 +343,19 @@ public final class ReportRenderer {
         m.put("table", table);
         m.put("markdown", table.isEmpty() ? "No rows in equal-memory.csv.\n" : table.markdown());
         m.put("verdicts", t.verdicts());
+        return m;
+    }
+
+    /** The template data of the "PyTorch beside us" section; null (no section) in a run without a reference. */
+    static Map<String, Object> reference(ReferenceTable t) {
+        if (t == null) {
+            return null;
+        }
+        Map<String, Object> m = new HashMap<>();
+        ReportTable table = t.display();
+        m.put("table", table);
+        m.put("markdown", table.isEmpty() ? "No cell of this run has been measured yet.\n" : table.markdown());
+        m.put("reasons", t.notAvailableReasons());
         return m;
     }
 

@@ -9,6 +9,7 @@ import org.medfusion.results.ReportDataException;
 import org.medfusion.results.RunManifest;
 import org.medfusion.results.StoredCells;
 import org.medfusion.results.RawCsv;
+import org.medfusion.results.ReferenceStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,16 +69,24 @@ public final class Reporter {
     public static Rendered render(Path runDir, RunManifest manifest, List<CellResult> cells, boolean writeRaw) {
         Path raw = runDir.resolve(RawCsv.FILE);
         CellIndex index = new CellIndex(cells);
+        // PyTorch beside us, only in a run that has it configured: every other run renders exactly as before
+        ReferenceStore.References refs = ReferenceStore.load(runDir).orElse(null);
+        ReferenceTable reference = refs == null ? null : ReferenceTable.of(index, refs);
         if (writeRaw) {
-            RawCsv.write(raw, cells, index);
+            RawCsv.write(raw, cells, index, refs);
         }
         // predicted peaks as stored in the run when it was measured: the report reads nothing outside the run
         org.medfusion.results.PredictedPeaks predicted = org.medfusion.results.PredictedPeaks.read(runDir);
         MemoryTable mt = MemoryTable.of(index, predicted::of);
         SlowdownTable st = SlowdownTable.of(index);
-        Path mem = mt.write(runDir.resolve(MemoryTable.FILE));
-        Path slow = st.write(runDir.resolve(SlowdownTable.FILE));
+        Path mem = reference == null ? mt.write(runDir.resolve(MemoryTable.FILE))
+                : mt.write(runDir.resolve(MemoryTable.FILE), reference.memoryHeader(), reference.memoryRows());
+        Path slow = reference == null ? st.write(runDir.resolve(SlowdownTable.FILE))
+                : st.write(runDir.resolve(SlowdownTable.FILE), reference.slowdownHeader(), reference.slowdownRows());
         List<Charts.ChartFile> charts = new ArrayList<>(Charts.writeAll(runDir.resolve(CHARTS_DIR), mt, st));
+        if (reference != null) {
+            charts.addAll(Charts.writeReference(runDir.resolve(CHARTS_DIR), reference, "PyTorch"));
+        }
         List<String> files = new ArrayList<>(List.of(RawCsv.FILE, MemoryTable.FILE, SlowdownTable.FILE));
         // the equal-memory comparison (capacity --out into this directory), when there is one
         Path equalMemoryFile = runDir.resolve(EqualMemoryCsv.FILE);
@@ -97,6 +106,7 @@ public final class Reporter {
         Map<String, Object> data = ReportRenderer.model(runDir, manifest, cells, index, mt, st, charts, files);
         data.put("equalMemory", ReportRenderer.equalMemory(equalMemory));
         data.put("timelines", timelines);
+        data.put("reference", ReportRenderer.reference(reference));
         List<Path> reports = ReportRenderer.write(runDir, data);
         return new Rendered(runDir, raw.toAbsolutePath(), mem, slow, charts, reports.get(0), reports.get(1),
                 summary(mt, st));

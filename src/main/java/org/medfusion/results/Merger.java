@@ -146,6 +146,7 @@ public final class Merger {
         for (CellResult r : results) {
             CellStore.save(out, r);
         }
+        shardDirs.forEach(d -> ReferenceStore.copy(d, out)); // PyTorch's figures beside the cells, when the shards have them
         merged.write(out);
         return merged;
     }

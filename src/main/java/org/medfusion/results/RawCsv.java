@@ -45,6 +45,17 @@ public final class RawCsv {
     private static final java.util.Map<String, String> LEGACY_DEFAULTS = java.util.Map.of("split", "uniform", "accumulation", "1",
             "paired_plain_ms_samples", "");
 
+    /**
+     * The columns a run with a reference framework ({@code reference: [torch]}) adds at the end, named with the framework's
+     * label: its status and message, version, threads, peak, malloc peak, step median, checkpointed/plain ratio, and our
+     * peak and step over its. Figures read "not available" when its status is not ok; empty where nothing is stored yet.
+     */
+    public static List<String> referenceColumns(ReferenceFramework f) {
+        String p = f.label();
+        return List.of(p + "_status", p + "_message", p + "_version", p + "_threads", p + "_peak_bytes", p + "_malloc_peak_bytes",
+                p + "_step_ms_median", p + "_paired_ratio", "peak_ratio_" + p, "step_ratio_" + p);
+    }
+
     private RawCsv() {
     }
 
@@ -55,6 +66,11 @@ public final class RawCsv {
 
     /** As {@link #render(List)}, with the index of the same cells already built. */
     public static String render(List<CellResult> cells, CellIndex idx) {
+        return render(cells, idx, null);
+    }
+
+    /** As {@link #render(List, CellIndex)}, with the reference columns when {@code refs} is not null (the run has one). */
+    public static String render(List<CellResult> cells, CellIndex idx, ReferenceStore.References refs) {
         List<List<String>> rows = new ArrayList<>();
         cells.stream().sorted((a, b) -> CellKey.ORDER.compare(a.key(), b.key())).forEach(r -> {
             CellKey k = r.key();
@@ -68,8 +84,36 @@ public final class RawCsv {
                     Fmt.joinDoubles(r.stepMsSamples()), Fmt.exact(Stats.cv(r.stepMsSamples())), Fmt.exact(r.recomputeForwardMs()),
                     Fmt.joinDoubles(r.pairedPlainMsSamples()),
                     plain == null ? "" : Fmt.exact(CellIndex.recomputeOverhead(plain, r))));
+            if (refs != null) {
+                List<String> row = new ArrayList<>(rows.remove(rows.size() - 1));
+                row.addAll(referenceFields(r, refs.of(k)));
+                rows.add(row);
+            }
         });
-        return Csv.render(COLUMNS, rows);
+        if (refs == null) {
+            return Csv.render(COLUMNS, rows);
+        }
+        List<String> header = new ArrayList<>(COLUMNS);
+        header.addAll(referenceColumns(refs.framework()));
+        return Csv.render(header, rows);
+    }
+
+    private static List<String> referenceFields(CellResult r, ReferenceFigures f) {
+        if (f == null) {
+            return java.util.Collections.nCopies(10, "");
+        }
+        if (!f.ok()) {
+            String na = ReferenceFigures.NOT_AVAILABLE;
+            return List.of(f.status(), nz(f.message()), nz(f.torch()), f.threads() == 0 ? "" : Integer.toString(f.threads()), na, na, na, na, na, na);
+        }
+        return List.of(f.status(), "", nz(f.torch()), Integer.toString(f.threads()), Fmt.exact(f.peakBytes()), Fmt.exact(f.mallocPeakBytes()),
+                Fmt.exact(f.stepMsMedian()), Fmt.exact(f.plainRatioMedian()), Fmt.exact(ReferenceFigures.ratio(CellIndex.peak(r), f.peakBytes())),
+                Fmt.exact(ReferenceFigures.ratio(CellIndex.ok(r) ? r.stepMsMedian() : null, f.stepMsMedian())));
+    }
+
+    /** As {@link #write(Path, List, CellIndex)}, with the reference columns when {@code refs} is not null. */
+    public static Path write(Path file, List<CellResult> cells, CellIndex idx, ReferenceStore.References refs) {
+        return AtomicFiles.writeString(file, render(cells, idx, refs));
     }
 
     /** Writes {@code file} atomically. */
@@ -123,14 +167,16 @@ public final class RawCsv {
                 prevEnd = p.getCurrentLineNumber();
                 if (header) {
                     header = false;
-                    if (isOlderHeader(rec.toList())) {
+                    List<String> h = withoutReferenceColumns(rec.toList()); // a reference's figures are not read back
+                    if (isOlderHeader(h)) {
                         columns = rec.toList();
                         continue;
                     }
-                    if (!rec.toList().equals(COLUMNS)) {
+                    if (!h.equals(COLUMNS)) {
                         throw new ReportDataException(name + " line 1: header is not the raw.csv columns; expected "
                                 + String.join(",", COLUMNS) + " got " + String.join(",", rec.toList()));
                     }
+                    columns = rec.toList();
                     continue;
                 }
                 if (rec.size() == 1 && rec.get(0).isEmpty()) {
@@ -147,6 +193,17 @@ public final class RawCsv {
             }
         }
         return out;
+    }
+
+    /** {@code header} without a reference framework's trailing columns, when it ends with them. */
+    static List<String> withoutReferenceColumns(List<String> header) {
+        for (ReferenceFramework f : ReferenceFramework.values()) {
+            List<String> ref = referenceColumns(f);
+            if (header.size() > ref.size() && header.subList(header.size() - ref.size(), header.size()).equals(ref)) {
+                return header.subList(0, header.size() - ref.size());
+            }
+        }
+        return header;
     }
 
     /** The columns in order with some of {@link #OPTIONAL_COLUMNS} missing: a file written before they existed. */

@@ -115,7 +115,7 @@ class MatrixConfigTest {
     @Test
     void errorsNameFileLineValueAndWhatIsAllowed() {
         assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, "
-                + "accumulation, timing, memory, threads, weights, timeline",
+                + "accumulation, timing, memory, threads, weights, reference, per_model, timeline",
                 error(GOOD.replace("models:", "modles:")));
         String unknownModel = error(GOOD.replace("resnet50]", "resnet51]"));
         assertTrue(unknownModel.startsWith("m.yaml:4: unknown model 'resnet51'; allowed: resnet18, resnet34"), unknownModel);
@@ -148,5 +148,36 @@ class MatrixConfigTest {
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> MatrixConfig.parse("tiny.yaml", GOOD + "weights: r50.safetensors\n"));
         assertTrue(e.getMessage().contains("weights must map a model to a .safetensors file"), e.getMessage());
+    }
+
+    @Test
+    void referenceNamesTheFrameworkBesideEveryCell() {
+        assertEquals(List.of(org.medfusion.results.ReferenceFramework.TORCH),
+                MatrixConfig.parse("tiny.yaml", GOOD + "reference: [torch]\n").references());
+        assertEquals(List.of(), MatrixConfig.parse("tiny.yaml", GOOD).references(), "absent: no reference");
+        assertEquals(List.of(org.medfusion.results.ReferenceFramework.TORCH), MatrixConfig.parse("tiny.yaml", GOOD)
+                .withReference(org.medfusion.results.ReferenceFramework.TORCH).references(), "run --reference torch");
+        assertEquals("tiny.yaml:10: reference must be torch (PyTorch beside our figures), got 'tensorflow'",
+                error2("tiny.yaml", GOOD + "reference: [tensorflow]\n"));
+    }
+
+    static String error2(String file, String yaml) {
+        return assertThrows(IllegalArgumentException.class, () -> MatrixConfig.parse(file, yaml)).getMessage();
+    }
+
+    @Test
+    void perModelGivesAModelItsOwnBatchesAndSegments() {
+        MatrixConfig c = MatrixConfig.parse("tiny.yaml", GOOD + "per_model: {resnet50: {batch_sizes: [8], segments: [0, 2, 6]}}\n");
+        assertEquals(List.of(8), c.batchSizesOf("resnet50"));
+        assertEquals(List.of(0, 2, 6), c.segmentsOf("resnet50"));
+        assertEquals(List.of(2, 4), c.batchSizesOf("resnet18"), "the others keep the matrix's");
+        List<String> r50 = c.cells().stream().filter(k -> k.model().equals("resnet50")).map(org.medfusion.results.CellKey::id).toList();
+        assertEquals(List.of("resnet50_b8_r32_s0_fp32_cpu", "resnet50_b8_r32_s2_fp32_cpu", "resnet50_b8_r32_s6_fp32_cpu"), r50);
+        assertTrue(error2("tiny.yaml", GOOD + "per_model: {vit_b_16: {segments: [0]}}\n")
+                .startsWith("tiny.yaml:10: per_model for 'vit_b_16', which is not in models"));
+        assertEquals("tiny.yaml:10: unknown key 'iterations'; allowed: batch_sizes, resolutions, segments",
+                error2("tiny.yaml", GOOD + "per_model: {resnet50: {iterations: [3]}}\n"));
+        assertTrue(error2("tiny.yaml", GOOD + "per_model: {resnet18: {segments: [0, 99]}}\n")
+                .startsWith("tiny.yaml:10: segments for resnet18 must be 0 (off) or between 1 and 10"));
     }
 }

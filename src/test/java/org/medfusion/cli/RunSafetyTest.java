@@ -81,7 +81,7 @@ class RunSafetyTest {
         CliRun r = CliRun.exec("run", "--config", dir.toString());
         assertEquals(ExitCodes.USAGE, r.code());
         assertEquals("error: --config " + dir + " is a directory; give a YAML matrix file or a built-in name (amp-cpu,"
-                + " amp-cpu-vit, ci-tiny, evidence, evidence-memory, seed-table, smoke, zoo-cpu, zoo-cpu-maxvit)", r.err().strip());
+                + " amp-cpu-vit, ci-tiny, evidence, evidence-memory, parity-cpu, seed-table, seed-table-cpu, smoke, zoo-cpu, zoo-cpu-maxvit)", r.err().strip());
         assertEquals("smoke", RunCommand.loadConfig("smoke").name(), "a bare built-in name is the built-in");
         Path escape = Files.writeString(tmp.resolve("x.yaml"), RunCommandTest.CONFIG.replace("name: e2e", "name: ../../x"));
         r = CliRun.exec("run", "--config", escape.toString());

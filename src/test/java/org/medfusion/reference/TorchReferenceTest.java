@@ -15,6 +15,7 @@ import org.medfusion.checkpoint.SplitPolicy;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
 import org.medfusion.results.Precision;
+import org.medfusion.results.ReferenceFigures;
 
 /** The PyTorch reference runner: a tiny cell in the machine's PyTorch, and "not available" without it. */
 class TorchReferenceTest {
@@ -27,11 +28,11 @@ class TorchReferenceTest {
         Optional<TorchPython> none = TorchPython.find("/nonexistent/python3", tried);
         assertTrue(none.isEmpty());
         assertTrue(tried.get(0).startsWith("/nonexistent/python3: "), tried.toString());
-        TorchReference.Figures f = TorchReference.measure(none, "no python3 with torch (tried " + tried + ")", TINY,
+        ReferenceFigures f = TorchReference.measure(none, "no python3 with torch (tried " + tried + ")", TINY,
                 SplitPolicy.TORCH_SEQUENTIAL.plan(10, 2), 10, 1, 1, 2, 1, 2);
         assertEquals("not available", f.status());
         assertTrue(f.message().contains("/nonexistent/python3"), f.message());
-        assertEquals(null, TorchReference.Figures.ratio(100L, f.peakBytes()));
+        assertEquals(null, ReferenceFigures.ratio(100L, f.peakBytes()));
     }
 
     @Test
@@ -39,12 +40,12 @@ class TorchReferenceTest {
         Optional<TorchPython> py = TorchPython.find();
         assumeTrue(py.isPresent(), "no python3 with torch and torchvision (apt-get install -y python3-torch python3-torchvision)");
         SegmentPlan plan = SplitPolicy.TORCH_SEQUENTIAL.plan(10, 2);
-        TorchReference.Figures f = TorchReference.measure(py, null, TINY, plan, 10, 1, 1, 2, 1, 2);
+        ReferenceFigures f = TorchReference.measure(py, null, TINY, plan, 10, 1, 1, 2, 1, 2);
         assertEquals("ok", f.status(), f.message());
         assertTrue(f.peakBytes() > 0, "a training step grows RSS: " + f.peakBytes());
         assertTrue(f.stepMsMedian() > 0);
         assertNotNull(f.plainRatioMedian(), "a checkpointed cell is timed against a plain step");
-        TorchReference.Figures wrong = TorchReference.measure(py, null, TINY, SplitPolicy.TORCH_SEQUENTIAL.plan(11, 2), 11, 1, 1, 1, 1, 1);
+        ReferenceFigures wrong = TorchReference.measure(py, null, TINY, SplitPolicy.TORCH_SEQUENTIAL.plan(11, 2), 11, 1, 1, 1, 1, 1);
         assertEquals("error", wrong.status());
         assertTrue(wrong.message().contains("flattens into 10 blocks, ours has 11"), wrong.message());
     }

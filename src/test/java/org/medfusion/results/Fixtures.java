@@ -52,6 +52,30 @@ public final class Fixtures {
         return l;
     }
 
+    /**
+     * PyTorch's figures beside {@link #run()}: ok for resnet50 and resnet152 S4 and vit_b_16 S0/S4, none stored for
+     * vit_b_16 S8 (an interrupted run), "not available" for convnext_base S0 (no PyTorch), an error for convnext_base S2
+     * and our failed cells.
+     */
+    public static ReferenceStore.References references() {
+        java.util.Map<String, ReferenceFigures> m = new java.util.LinkedHashMap<>();
+        String torch = "torch 1.13.0a0, torchvision 0.14.1a0 (/usr/bin/python3)";
+        m.put(key("resnet50", 0).id(), new ReferenceFigures("ok", null, 8300 * MIB, 8100 * MIB, 300.0, null, torch, 2));
+        m.put(key("resnet50", 2).id(), new ReferenceFigures("ok", null, 6800 * MIB, null, 335.0, 1.08, torch, 2));
+        m.put(key("resnet50", 4).id(), new ReferenceFigures("ok", null, 5000 * MIB, null, 350.0, 1.15, torch, 2));
+        m.put(key("resnet50", 8).id(), new ReferenceFigures("ok", null, 4750 * MIB, null, 380.0, 1.25, torch, 2));
+        m.put(key("vit_b_16", 0).id(), new ReferenceFigures("ok", null, 10400 * MIB, null, 400.0, null, torch, 2));
+        m.put(key("vit_b_16", 4).id(), new ReferenceFigures("ok", null, 5900 * MIB, null, 470.0, 1.17, torch, 2));
+        m.put(key("convnext_base", 0).id(), ReferenceFigures.notAvailable("no python3 with torch and torchvision (tried python3: not found)"));
+        m.put(key("convnext_base", 2).id(), new ReferenceFigures("error", "torch_cell.py failed: \"quoted\", comma", null, null, null,
+                null, torch, 2));
+        m.put(key("convnext_base", 4).id(), new ReferenceFigures("ok", null, 6000 * MIB, null, 420.0, 1.12, torch, 2));
+        m.put(key("convnext_base", 8).id(), ReferenceFigures.notAvailable("our cell is error: no figures of ours to compare"));
+        m.put(key("resnet152", 0).id(), ReferenceFigures.notAvailable("our cell is oom: no figures of ours to compare"));
+        m.put(key("resnet152", 4).id(), new ReferenceFigures("ok", null, 10800 * MIB, null, 690.0, 1.2, torch, 2));
+        return new ReferenceStore.References(ReferenceFramework.TORCH, m);
+    }
+
     public static Environment env() {
         return new Environment("Test CPU @ 2.0GHz", 16, 128L << 30, "NVIDIA H100 80GB HBM3", "550.54", "12.4",
                 "Eclipse Adoptium 17.0.15+6 (OpenJDK 64-Bit Server VM)", "Linux 6.1 amd64", "0.36.0", "2.7.1");

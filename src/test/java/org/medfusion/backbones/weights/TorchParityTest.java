@@ -85,7 +85,12 @@ class TorchParityTest {
         }
     }
 
+    /** The input size of {@code model}'s comparison: {@code -Dparity.res} when given (a larger map for BatchNorm), else the default. */
     static int res(String model) {
+        Integer forced = Integer.getInteger("parity.res");
+        if (forced != null) {
+            return forced;
+        }
         if (model.startsWith("maxvit")) {
             return 224;
         }
@@ -152,8 +157,24 @@ class TorchParityTest {
         assertTrue(o.within(), o.line());
     }
 
+    /**
+     * The issue's {@code --weights} round trip: a torchvision state dict of ResNet-50, ViT-B/16 and Swin-T, written as
+     * safetensors by torchvision's names, loads into ours and gives torchvision's eval-mode logits within 1e-4. The
+     * logits alone: ResNet-50's training gradients at this size are ill-conditioned in torch itself (docs/pytorch-parity.md),
+     * which says nothing about the weights.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"resnet50", "vit_b_16", "swin_t"})
+    void torchvisionWeightsRoundTripToTorchvisionsLogits(String model) {
+        assumeTrue(python != null, notFound);
+        assumeTrue(!python.missingModels(List.of(model)).contains(model), "torchvision " + python.torchvisionVersion() + " lacks " + model);
+        Outcome o = compare(model, res(model), dir.resolve("round-trip-" + model), false);
+        System.out.println("round trip " + o.line());
+        assertTrue(o.evalErr() <= TOLERANCE, "round trip " + o.line());
+    }
+
     /** One comparison's figures and verdict. */
-    record Outcome(boolean within, String line, int compared, int trainable) {
+    record Outcome(boolean within, String line, int compared, int trainable, double evalErr) {
     }
 
     private Outcome compare(String model, int res, Path out, boolean noise) {
@@ -223,7 +244,7 @@ class TorchParityTest {
                     worstName, worstAllowed, compared, noisy.isEmpty() ? "" : "; " + noisy.size() + " gradients float32-noisy in torch itself, e.g. "
                     + String.join(", ", noisy.subList(0, Math.min(3, noisy.size()))));
             boolean within = evalErr <= TOLERANCE && lossErr <= lossAllowed && worst <= worstAllowed;
-            return new Outcome(within, line, compared, b.trainableParameters().size());
+            return new Outcome(within, line, compared, b.trainableParameters().size(), evalErr);
         } finally {
             if (previous == null) {
                 System.clearProperty(TrainingNoise.PROPERTY);
