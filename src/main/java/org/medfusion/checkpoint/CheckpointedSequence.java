@@ -22,7 +22,9 @@ import java.util.List;
  * <i>recomputed</i> or <i>stored</i> (the last one always stored). A recomputed segment runs with grad mode off,
  * keeping only its output (the boundary). A stored segment runs with grad from a detached copy of its input that
  * requires grad, and keeps its output with its autograd graph until its backward: memory held through every later
- * segment, traded for no recompute. {@link SequenceForward#backward} back-propagates the loss through the last
+ * segment, traded for no recompute. The output handed to the caller is cut from the last segment too (a detached,
+ * grad-requiring view), so the caller's loss graph, alive until the step ends, holds none of the last segment's
+ * graph. {@link SequenceForward#backward} back-propagates the loss to that view, the view's gradient through the last
  * segment, then walks the earlier segments in reverse, each with the upstream gradient (the gradient of its
  * output, left on the next segment's detached input): a stored segment back-propagates its kept output with it; a
  * recomputed one is recomputed with grad from a detached input and then back-propagated (a vector-Jacobian product
@@ -235,7 +237,11 @@ public final class CheckpointedSequence {
             outputs.add(x);
             storedInputs.add(segmentInput);
         }
-        return new CheckpointedForward(ps, input, step, stepManager, outputs, storedInputs);
+        // cut once more after the last segment: the caller's loss graph ends at this leaf, not in the last segment
+        NDArray head = x.stopGradient();
+        head.attach(stepManager);
+        head.setRequiresGradient(true);
+        return new CheckpointedForward(ps, input, step, stepManager, outputs, storedInputs, head);
     }
 
     private static void vjp(NDArray output, NDArray upstream) {
@@ -278,28 +284,32 @@ public final class CheckpointedSequence {
         private final NDManager stepManager;
         private final List<NDArray> outputs;
         private final List<NDArray> storedInputs;
+        /** A detached, grad-requiring view of the last segment's output: the {@link #output()} the caller's loss uses. */
+        private final NDArray head;
         /** The output of the segment recomputed last, freed with its segment's manager (for the recorder). */
         private NDArray recomputedOutput;
 
         CheckpointedForward(ParameterStore ps, NDArray input, long step, NDManager stepManager,
-                List<NDArray> outputs, List<NDArray> storedInputs) {
+                List<NDArray> outputs, List<NDArray> storedInputs, NDArray head) {
             this.ps = ps;
             this.input = input;
             this.step = step;
             this.stepManager = stepManager;
             this.outputs = outputs;
             this.storedInputs = storedInputs;
+            this.head = head;
         }
 
         @Override
         public NDArray output() {
-            return outputs.get(outputs.size() - 1);
+            return head;
         }
 
         @Override
         public void backward(NDArray loss) {
             backwardFromLoss(loss);
             int last = outputs.size() - 1;
+            backwardLastSegment(outputs.get(last));
             NDArray lastInput = storedInputs.get(last);
             NDArray upstream = lastInput.getGradient();
             upstream.attach(stepManager);
@@ -328,6 +338,23 @@ public final class CheckpointedSequence {
                     recorder.release(Held.ACTIVATIONS, recomputedOutput);
                 }
             }
+        }
+
+        /**
+         * The loss's graph lives as long as the caller holds the loss and the arrays it was computed from (until the
+         * step's manager closes). Had it run into the last segment, it would keep that segment's input alive, an
+         * autograd leaf held by its {@code AccumulateGrad} node, with the leaf's gradient and the storage of the
+         * boundary it shares: two activation-sized tensors through every earlier segment's recompute. The loss's graph
+         * therefore ends at {@link #head}; the last segment's own graph is rooted at its output, held only here, and is
+         * back-propagated with the head's gradient, then freed with that output. The values fed to the last segment's
+         * backward are the same as in one backward from the loss, so the gradients are too.
+         */
+        private void backwardLastSegment(NDArray lastOutput) {
+            try (NDArray headGradient = head.getGradient()) {
+                vjp(lastOutput, headGradient);
+            }
+            // frees the last segment's graph, and with it the leaf; its storage lives on in the head (still counted)
+            lastOutput.close();
         }
 
         /**
