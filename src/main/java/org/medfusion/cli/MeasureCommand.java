@@ -1,5 +1,6 @@
 package org.medfusion.cli;
 
+import org.medfusion.platform.ByteSize;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,8 +179,8 @@ public final class MeasureCommand implements Callable<Integer> {
         Double peak = ReferenceFigures.ratio(r.peakBytes(), t.peakBytes());
         Double time = ReferenceFigures.ratio(r.stepMsMedian(), t.stepMsMedian());
         sb.append(String.format(java.util.Locale.ROOT, ", %s, %d threads%n", t.torch(), t.threads()));
-        sb.append(String.format(java.util.Locale.ROOT, "peak memory  %.1f MiB (cpu.rss.peak)%s   ours/PyTorch %s%n", t.peakBytes() / 1048576.0,
-                t.mallocPeakBytes() == null ? "" : String.format(java.util.Locale.ROOT, ", malloc %.1f MiB", t.mallocPeakBytes() / 1048576.0),
+        sb.append(String.format(java.util.Locale.ROOT, "peak memory  %s (cpu.rss.peak)%s   ours/PyTorch %s%n", ByteSize.mib(t.peakBytes()),
+                t.mallocPeakBytes() == null ? "" : ", malloc " + ByteSize.mib(t.mallocPeakBytes()),
                 peak == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", peak)));
         sb.append(String.format(java.util.Locale.ROOT, "step time    %.1f ms median%s   ours/PyTorch %s", t.stepMsMedian(),
                 t.plainRatioMedian() == null ? "" : String.format(java.util.Locale.ROOT, " (checkpointed/plain %.3f)", t.plainRatioMedian()),
