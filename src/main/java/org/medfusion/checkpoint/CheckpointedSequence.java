@@ -254,6 +254,30 @@ public final class CheckpointedSequence {
         }
     }
 
+    /**
+     * Back-propagates {@code upstream} through {@code output}'s graph holding neither. A vector-Jacobian product
+     * ({@link #vjp}) keeps both handles for the whole backward, so libtorch cannot free the output (saved by its last
+     * operation, a ReLU say) nor the upstream gradient when their last use inside the backward is done: two
+     * output-sized tensors through the segment's backward, where PyTorch's own checkpoint frees both early. Here the
+     * root is the scalar {@code sum(output * upstream)}, whose gradient with respect to {@code output} is
+     * {@code 1 * upstream}, the same values bit for bit; both handles are closed before the backward runs, so the
+     * multiplication's node holds the upstream gradient until it has run once and the output lives only as long as
+     * the graph saves it. The price is one output-sized temporary, freed before the backward starts.
+     */
+    private void backwardReleasing(NDArray output, Held outputRole, NDArray upstream) {
+        NDArray root;
+        try (GradMode g = GradMode.enabled(); NDArray product = output.mul(upstream)) {
+            root = product.sum();
+        }
+        recorder.release(outputRole, output);
+        recorder.release(Held.UPSTREAM_GRADIENT, upstream);
+        output.close();
+        upstream.close();
+        try (root) {
+            backwardFromLoss(root);
+        }
+    }
+
     private static final class PlainForward implements SequenceForward {
         private final NDArray output;
         private final int lastBlock;
@@ -286,9 +310,6 @@ public final class CheckpointedSequence {
         private final List<NDArray> storedInputs;
         /** A detached, grad-requiring view of the last segment's output: the {@link #output()} the caller's loss uses. */
         private final NDArray head;
-        /** The output of the segment recomputed last, freed with its segment's manager (for the recorder). */
-        private NDArray recomputedOutput;
-
         CheckpointedForward(ParameterStore ps, NDArray input, long step, NDManager stepManager,
                 List<NDArray> outputs, List<NDArray> storedInputs, NDArray head) {
             this.ps = ps;
@@ -317,8 +338,6 @@ public final class CheckpointedSequence {
             recorder.event(StepEvent.BACKWARD, plan.ranges().get(last).end() - 1, last);
             lastInput.close();
             for (int k = last - 1; k >= 0; k--) {
-                NDArray freedUpstream = upstream;
-                recomputedOutput = null;
                 try (NDManager segment = stepManager.newSubManager()) {
                     upstream.attach(segment);
                     NDArray segmentInput = plan.isRecomputed(k) ? backwardRecomputed(k, upstream, segment) : backwardStored(k, upstream);
@@ -331,11 +350,6 @@ public final class CheckpointedSequence {
                     if (k > 0) {
                         segmentInput.close();
                     }
-                }
-                // the segment's manager freed the gradient it was handed and the output it recomputed
-                recorder.release(Held.UPSTREAM_GRADIENT, freedUpstream);
-                if (recomputedOutput != null) {
-                    recorder.release(Held.ACTIVATIONS, recomputedOutput);
                 }
             }
         }
@@ -364,10 +378,7 @@ public final class CheckpointedSequence {
          * @return the detached input it ran from (null for segment 0), whose gradient is the next upstream gradient
          */
         private NDArray backwardStored(int k, NDArray upstream) {
-            NDArray out = outputs.get(k);
-            vjp(out, upstream);
-            out.close(); // the backward freed the graph; this frees the output itself
-            recorder.release(Held.ACTIVATIONS, out);
+            backwardReleasing(outputs.get(k), Held.ACTIVATIONS, upstream);
             return storedInputs.get(k);
         }
 
@@ -396,13 +407,14 @@ public final class CheckpointedSequence {
             try (GradMode g = GradMode.enabled()) {
                 NDArray recomputed = runBlocks(ps, segmentInput, r.start(), r.end(), true, step, segment, StepEvent.RECOMPUTE_FORWARD, k);
                 recorder.event(StepEvent.RECOMPUTE_END, r.end() - 1, k);
-                recomputedOutput = keepAlive ? null : recomputed; // kept alive: held until the step ends
                 if (keepAlive) {
                     // the retained graph holds the segment's activations until the step's manager closes
                     JniUtils.backward((PtNDArray) recomputed, (PtNDArray) upstream, true, false);
                     recomputed.attach(stepManager);
+                    recorder.release(Held.UPSTREAM_GRADIENT, upstream);
+                    upstream.close();
                 } else {
-                    vjp(recomputed, upstream);
+                    backwardReleasing(recomputed, Held.ACTIVATIONS, upstream);
                 }
             }
             buffers.restore();
