@@ -108,7 +108,7 @@ public final class Layers {
     }
 
     public static SequentialBlock convBnAct(int out, int kernel, int stride, int groups, Act act, BatchNorm bn) {
-        SequentialBlock b = new SequentialBlock().add(conv(out, kernel, stride, groups, false)).add(bn);
+        SequentialBlock b = new ReleasingSequentialBlock().add(conv(out, kernel, stride, groups, false)).add(bn);
         if (act != Act.NONE) {
             b.add(act.block());
         }

@@ -36,10 +36,27 @@ public final class Residual extends AbstractBlock {
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        NDArray y = main.forward(ps, inputs, training, params).singletonOrThrow();
-        y = StochasticDepth.apply(y, dropPathProb, training);
+        NDArray branch = main.forward(ps, inputs, training, params).singletonOrThrow();
+        NDArray y = StochasticDepth.apply(branch, dropPathProb, training);
+        closeIfDerived(branch, y, x);
         NDArray s = shortcut == null ? x : shortcut.forward(ps, inputs, training, params).singletonOrThrow();
-        return new NDList(post.apply(y.add(s)));
+        NDArray sum = y.add(s);
+        closeIfDerived(y, sum, x);
+        closeIfDerived(s, sum, x);
+        NDArray out = post.apply(sum);
+        closeIfDerived(sum, out, x);
+        return new NDList(out);
+    }
+
+    /**
+     * Closes {@code consumed} once {@code result} was computed from it, unless it is the block's input or the result
+     * itself: as {@link ReleasingSequentialBlock}, an intermediate autograd does not save is freed at once instead of at
+     * the end of the block (the main branch's last BatchNorm output and the sum, two outputs-sized tensors per block).
+     */
+    private static void closeIfDerived(NDArray consumed, NDArray result, NDArray input) {
+        if (consumed != result && consumed != input) {
+            consumed.close();
+        }
     }
 
     @Override
