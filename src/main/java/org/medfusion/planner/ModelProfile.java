@@ -19,8 +19,11 @@ import java.util.Locale;
 public record ModelProfile(int formatVersion, String model, int batch, int res, String precision, String device,
         String cpuModel, String libtorchVersion, String memoryMethod, long updatePeakBytes, List<BlockProfile> blocks) {
 
-    /** Bumped whenever what a figure means changes, so stale cache files are re-measured. */
-    public static final int FORMAT_VERSION = 3;
+    /**
+     * Bumped whenever what a figure means changes, or what the blocks keep and free does (4: intermediates freed once
+     * consumed), so stale cache files are re-measured.
+     */
+    public static final int FORMAT_VERSION = 4;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
