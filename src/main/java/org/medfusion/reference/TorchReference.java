@@ -1,6 +1,8 @@
 package org.medfusion.reference;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import org.medfusion.bench.CpuMallocProbe;
 import org.medfusion.checkpoint.SegmentPlan;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
+import org.medfusion.platform.AtomicFiles;
 import org.medfusion.platform.Json;
 import org.medfusion.results.Precision;
 import org.medfusion.results.ReferenceFigures;
@@ -34,7 +37,13 @@ public final class TorchReference {
     private TorchReference() {
     }
 
-    /** {@code scripts/} of the checkout: {@code -Dmedfusion.scripts}, else {@code ./scripts}, else beside the jar's folder. */
+    /** The scripts the reference runs, packaged in the jar too. */
+    static final List<String> PACKAGED_SCRIPTS = List.of("torch_cell.py", "torch_reference.py");
+
+    /**
+     * {@code scripts/} of the checkout: {@code -Dmedfusion.scripts}, else {@code ./scripts}, else beside the jar's folder,
+     * else the copies packaged in the jar, written once per process into a temporary folder.
+     */
     public static Optional<Path> scriptsDir() {
         List<Path> candidates = new ArrayList<>();
         String prop = System.getProperty("medfusion.scripts");
@@ -50,7 +59,37 @@ public final class TorchReference {
         } catch (Exception ignored) {
             // no code source: the other candidates
         }
-        return candidates.stream().filter(d -> Files.isRegularFile(d.resolve("torch_cell.py"))).findFirst();
+        Optional<Path> onDisk = candidates.stream().filter(d -> Files.isRegularFile(d.resolve("torch_cell.py"))).findFirst();
+        return onDisk.isPresent() ? onDisk : packagedScripts();
+    }
+
+    private static Path extracted;
+
+    /** The packaged scripts, written into a temporary folder on first use (empty when the jar lacks them). */
+    static synchronized Optional<Path> packagedScripts() {
+        if (extracted != null) {
+            return Optional.of(extracted);
+        }
+        try {
+            Path dir = Files.createTempDirectory("medfusion-scripts");
+            for (String name : PACKAGED_SCRIPTS) {
+                try (InputStream in = TorchReference.class.getResourceAsStream("/scripts/" + name)) {
+                    if (in == null) {
+                        AtomicFiles.deleteTreeQuietly(dir);
+                        return Optional.empty();
+                    }
+                    Files.copy(in, dir.resolve(name));
+                }
+            }
+            dir.toFile().deleteOnExit();
+            for (String name : PACKAGED_SCRIPTS) {
+                dir.resolve(name).toFile().deleteOnExit();
+            }
+            extracted = dir;
+            return Optional.of(dir);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /**
