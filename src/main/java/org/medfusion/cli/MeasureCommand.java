@@ -56,15 +56,8 @@ public final class MeasureCommand implements Callable<Integer> {
     @Mixin
     WeightsOption weights;
 
-    @Option(names = "--reference", paramLabel = "torch",
-            description = "Also run the cell in the machine's PyTorch (torchvision's model, our blocks and segment plan, same step, "
-                    + "batch, resolution and threads; peak by our cpu.rss.peak method, time by the paired protocol) and print "
-                    + "its figures and our/PyTorch ratios beside ours; \"not available\" when PyTorch is not.")
-    String reference;
-
-    @Option(names = "--python", description = "The Python interpreter with torch and torchvision for --reference (default: the first "
-            + "of python3 on PATH and /usr/bin/python3 that imports both).")
-    String python;
+    @Mixin
+    ReferenceOption reference;
 
     @Option(names = "--out", description = "Directory for JMH's JSON and logs (default: a temporary directory, deleted afterwards).")
     Path out;
@@ -94,7 +87,7 @@ public final class MeasureCommand implements Callable<Integer> {
         MeasureSettings d = MeasureSettings.defaults();
         MeasureSettings settings = d.withTiming(d.timing().withWarmup(warmup).withIterations(iterations))
                 .withMemory(d.memory().withForks(memoryForks)).withThreads(threadCount);
-        org.medfusion.results.ReferenceFramework referenceKind = reference == null ? null : org.medfusion.results.ReferenceFramework.parse(reference);
+        org.medfusion.results.ReferenceFramework referenceKind = reference.framework().orElse(null);
         NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res()))); // before its forks run
         weights.check(key.model(), key.res());
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("medfusion-measure");
@@ -129,7 +122,7 @@ public final class MeasureCommand implements Callable<Integer> {
         if (out == null && r.status() == CellStatus.CRASH) {
             r = r.withMessage(r.message().replaceFirst("hs_err: jmh/\\S+", "run with --out DIR to keep the JMH logs and the hs_err file"));
         }
-        ReferenceFigures torch = referenceKind == null ? null : new ReferenceRunner(python, settings).measure(key);
+        ReferenceFigures torch = referenceKind == null ? null : new ReferenceRunner(reference.python(), settings).measure(key);
         PrintWriter w = spec.commandLine().getOut();
         w.println(format == OutputFormat.JSON ? toJson(r, torch) : toTable(r) + (torch == null ? "" : referenceTable(r, torch)));
         w.flush();

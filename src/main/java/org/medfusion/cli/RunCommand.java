@@ -76,15 +76,8 @@ public final class RunCommand implements Callable<Integer> {
                     + " the regression gate (README, Evidence), never for real measurements.")
     List<String> diag = new ArrayList<>();
 
-    @Option(names = "--reference", paramLabel = "torch",
-            description = "Also measure every cell in the machine's PyTorch and store it beside ours (as the config key reference: [torch]);"
-                    + " raw.csv, memory.csv, slowdown.csv and the report get PyTorch's figures and our/PyTorch ratios; \"not available\""
-                    + " without PyTorch.")
-    String reference;
-
-    @Option(names = "--python", description = "The Python interpreter with torch and torchvision for the reference (default: the first"
-            + " of python3 on PATH and /usr/bin/python3 that imports both).")
-    String python;
+    @Mixin
+    ReferenceOption reference;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -93,8 +86,8 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         lockTimeout.value(); // a bad value is a usage error before anything runs
         Diagnostics diagnostics = Diagnostics.parse(diag);
-        MatrixConfig matrix = reference == null ? loadConfig(config)
-                : loadConfig(config).withReference(org.medfusion.results.ReferenceFramework.parse(reference));
+        MatrixConfig loaded = loadConfig(config);
+        MatrixConfig matrix = reference.framework().map(loaded::withReference).orElse(loaded);
         Shards.Shard selected = shard == null ? null : Shards.resolve(shard, System.getenv());
         List<CellKey> cells = selected == null ? matrix.cells() : Shards.select(matrix.cells(), selected);
         checkDiagnostics(diagnostics, matrix);
@@ -159,7 +152,7 @@ public final class RunCommand implements Callable<Integer> {
         org.medfusion.bench.TimelineMeasurer timelines = matrix.timeline()
                 ? new org.medfusion.bench.TimelineMeasurer(runDir.resolve("jmh"), matrix.settings().threads()) : null;
         org.medfusion.reference.RunReferences references = matrix.references().isEmpty() ? null
-                : new org.medfusion.reference.RunReferences(runDir, matrix.references().get(0), python, matrix.settings(), keepErrors, progress);
+                : new org.medfusion.reference.RunReferences(runDir, matrix.references().get(0), reference.python(), matrix.settings(), keepErrors, progress);
         long start = System.nanoTime();
         int measured = 0;
         Deque<CellKey> todo = new ArrayDeque<>();
