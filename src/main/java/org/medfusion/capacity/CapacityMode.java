@@ -1,9 +1,8 @@
 package org.medfusion.capacity;
 
-import java.util.Arrays;
 import java.util.Locale;
-import java.util.stream.Collectors;
 import org.medfusion.checkpoint.Split;
+import org.medfusion.platform.EnumLabels;
 
 /** What an equal-memory comparison runs at each batch: no checkpointing, the uniform split, or the planner's optimal split. */
 public enum CapacityMode {
@@ -37,12 +36,6 @@ public enum CapacityMode {
 
     /** @throws IllegalArgumentException naming the value and the allowed ones */
     public static CapacityMode parse(String label) {
-        for (CapacityMode m : values()) {
-            if (m.label().equalsIgnoreCase(label == null ? "" : label.trim())) {
-                return m;
-            }
-        }
-        throw new IllegalArgumentException("mode must be one of " + Arrays.stream(values()).map(CapacityMode::label)
-                .collect(Collectors.joining(", ")) + ", got '" + label + "'");
+        return EnumLabels.parseIgnoringCase(values(), CapacityMode::label, "mode", label);
     }
 }

@@ -9,6 +9,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.medfusion.platform.EnumLabels;
 
 /**
  * Diagnostic knobs of {@link CheckpointedSequence}: deliberate, documented regressions used to prove that the
@@ -47,12 +48,7 @@ public record Diagnostics(Map<Knob, SortedSet<Integer>> active) {
         }
 
         static Knob ofLabel(String label) {
-            for (Knob k : values()) {
-                if (k.label.equals(label)) {
-                    return k;
-                }
-            }
-            throw new IllegalArgumentException("unknown diagnostic knob '" + label + "'; allowed: recompute-twice, keep-alive");
+            return EnumLabels.parse(values(), k -> k.label, "diagnostic knob", label);
         }
     }
 

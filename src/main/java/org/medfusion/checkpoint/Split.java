@@ -2,9 +2,9 @@ package org.medfusion.checkpoint;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.medfusion.platform.EnumLabels;
 
 /**
  * How a cell's blocks are cut into segments: a coordinate of every cell (matrix YAML {@code split:}, CLI
@@ -53,17 +53,12 @@ public enum Split {
     }
 
     public static List<String> labels() {
-        return Arrays.stream(values()).map(Split::label).toList();
+        return EnumLabels.labels(values(), Split::label);
     }
 
     /** Parses a label; one-line error naming the value and what is allowed. */
     @JsonCreator
     public static Split parse(String label) {
-        for (Split s : values()) {
-            if (s.label().equals(label)) {
-                return s;
-            }
-        }
-        throw new IllegalArgumentException("split must be one of " + String.join(", ", labels()) + ", got '" + label + "'");
+        return EnumLabels.parse(values(), Split::label, "split", label);
     }
 }

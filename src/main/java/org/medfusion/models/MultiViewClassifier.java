@@ -27,6 +27,7 @@ import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.checkpoint.GradMode;
 import org.medfusion.checkpoint.SequenceForward;
 import org.medfusion.platform.AtomicFiles;
+import org.medfusion.platform.EnumLabels;
 
 /**
  * MedFusion's multi-view classifier (the seed's scenario 4): input (B, views, C, H, W); every view
@@ -43,12 +44,7 @@ public final class MultiViewClassifier implements TrainableModel, AutoCloseable 
 
         /** Parses {@code mean}, {@code max} or {@code attention} (any case); one-line error otherwise. */
         public static Aggregation parse(String label) {
-            for (Aggregation a : values()) {
-                if (a.name().equalsIgnoreCase(label)) {
-                    return a;
-                }
-            }
-            throw new IllegalArgumentException("aggregation must be one of mean, max, attention, got '" + label + "'");
+            return EnumLabels.parseIgnoringCase(values(), a -> a.name().toLowerCase(java.util.Locale.ROOT), "aggregation", label);
         }
     }
 

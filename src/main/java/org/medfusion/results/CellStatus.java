@@ -2,8 +2,8 @@ package org.medfusion.results;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
 import java.util.Locale;
+import org.medfusion.platform.EnumLabels;
 
 /**
  * Outcome of measuring one cell. {@link #OK} and {@link #OOM} are results (an out-of-memory is a finding about the
@@ -24,13 +24,7 @@ public enum CellStatus {
     /** Parses a label, case-insensitively (cell files written before labels were lower-case say {@code OK}). */
     @JsonCreator
     public static CellStatus parse(String label) {
-        for (CellStatus s : values()) {
-            if (s.name().equalsIgnoreCase(label)) {
-                return s;
-            }
-        }
-        throw new IllegalArgumentException("status must be one of "
-                + String.join(", ", Arrays.stream(values()).map(CellStatus::label).toList()) + ", got '" + label + "'");
+        return EnumLabels.parseIgnoringCase(values(), CellStatus::label, "status", label);
     }
 
     /** True for a failed measurement (error, crash): not a result, measured again on resume. */

@@ -2,9 +2,9 @@ package org.medfusion.results;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.medfusion.platform.EnumLabels;
 
 /** Where a cell runs. Its label ({@code cpu}, {@code gpu}) is what YAML, CLI, CSV, JSON and JMH's {@code -p device=} use. */
 public enum Device {
@@ -16,18 +16,13 @@ public enum Device {
     }
 
     public static List<String> labels() {
-        return Arrays.stream(values()).map(Device::label).toList();
+        return EnumLabels.labels(values(), Device::label);
     }
 
     /** Parses a label; one-line error naming the value and what is allowed. */
     @JsonCreator
     public static Device parse(String label) {
-        for (Device d : values()) {
-            if (d.label().equals(label)) {
-                return d;
-            }
-        }
-        throw new IllegalArgumentException("device must be one of " + String.join(", ", labels()) + ", got '" + label + "'");
+        return EnumLabels.parse(values(), Device::label, "device", label);
     }
 
     /** The DJL device. */

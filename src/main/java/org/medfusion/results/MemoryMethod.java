@@ -2,8 +2,8 @@ package org.medfusion.results;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
 import java.util.List;
+import org.medfusion.platform.EnumLabels;
 
 /**
  * How a cell's peak memory was measured: one per memory probe ({@code bench.MemoryProbes}). Peaks measured by
@@ -38,18 +38,13 @@ public enum MemoryMethod {
     }
 
     public static List<String> labels() {
-        return Arrays.stream(values()).map(MemoryMethod::label).toList();
+        return EnumLabels.labels(values(), MemoryMethod::label);
     }
 
     /** Parses a label; one-line error naming the value and what is allowed. */
     @JsonCreator
     public static MemoryMethod parse(String label) {
-        for (MemoryMethod m : values()) {
-            if (m.label.equals(label)) {
-                return m;
-            }
-        }
-        throw new IllegalArgumentException("memory_method must be one of " + String.join(", ", labels()) + ", got '" + label + "'");
+        return EnumLabels.parse(values(), MemoryMethod::label, "memory_method", label);
     }
 
     /** {@link #parse} of a label that may be absent (null: no memory figure). */

@@ -2,9 +2,9 @@ package org.medfusion.results;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.medfusion.platform.EnumLabels;
 
 /**
  * The arithmetic of a cell's training step: {@code fp32} everywhere, or {@code amp} (mixed precision). Its label is
@@ -19,17 +19,12 @@ public enum Precision {
     }
 
     public static List<String> labels() {
-        return Arrays.stream(values()).map(Precision::label).toList();
+        return EnumLabels.labels(values(), Precision::label);
     }
 
     /** Parses a label; one-line error naming the value and what is allowed. */
     @JsonCreator
     public static Precision parse(String label) {
-        for (Precision p : values()) {
-            if (p.label().equals(label)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("precision must be one of " + String.join(", ", labels()) + ", got '" + label + "'");
+        return EnumLabels.parse(values(), Precision::label, "precision", label);
     }
 }

@@ -1,6 +1,7 @@
 package org.medfusion.results;
 
 import java.util.Locale;
+import org.medfusion.platform.EnumLabels;
 
 /**
  * A framework whose figures a run stores beside ours ({@code reference: [torch]} in a config, {@code --reference torch}):
@@ -16,11 +17,6 @@ public enum ReferenceFramework {
 
     /** One-line usage error naming the value and what is allowed. */
     public static ReferenceFramework parse(String label) {
-        for (ReferenceFramework k : values()) {
-            if (k.label().equals(label)) {
-                return k;
-            }
-        }
-        throw new IllegalArgumentException("reference must be torch (PyTorch beside our figures), got '" + label + "'");
+        return EnumLabels.parse(values(), ReferenceFramework::label, "reference", label);
     }
 }

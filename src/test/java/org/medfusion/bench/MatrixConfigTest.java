@@ -157,7 +157,7 @@ class MatrixConfigTest {
         assertEquals(List.of(), MatrixConfig.parse("tiny.yaml", GOOD).references(), "absent: no reference");
         assertEquals(List.of(org.medfusion.results.ReferenceFramework.TORCH), MatrixConfig.parse("tiny.yaml", GOOD)
                 .withReference(org.medfusion.results.ReferenceFramework.TORCH).references(), "run --reference torch");
-        assertEquals("tiny.yaml:10: reference must be torch (PyTorch beside our figures), got 'tensorflow'",
+        assertEquals("tiny.yaml:10: reference must be one of torch, got 'tensorflow'",
                 error2("tiny.yaml", GOOD + "reference: [tensorflow]\n"));
     }
 
