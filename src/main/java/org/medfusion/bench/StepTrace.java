@@ -36,14 +36,7 @@ public final class StepTrace {
         if (args.length != 9) {
             throw new IllegalArgumentException("usage: StepTrace model batch res segments split precision device warmup steps");
         }
-        TrainingCell cell = new TrainingCell();
-        cell.model = args[0];
-        cell.batch = Integer.parseInt(args[1]);
-        cell.res = Integer.parseInt(args[2]);
-        cell.segments = Integer.parseInt(args[3]);
-        cell.split = args[4];
-        cell.precision = args[5];
-        cell.device = args[6];
+        TrainingCell cell = TrainingCell.fromArgs(args);
         int warmup = Integer.parseInt(args[7]);
         int steps = Integer.parseInt(args[8]);
         boolean proc = ProcSched.isAvailable();

@@ -28,14 +28,7 @@ public final class TimelineRun {
         if (args.length != 11) {
             throw new IllegalArgumentException("usage: TimelineRun model batch res segments split precision device accumulation warmup check out.csv");
         }
-        TrainingCell cell = new TrainingCell();
-        cell.model = args[0];
-        cell.batch = Integer.parseInt(args[1]);
-        cell.res = Integer.parseInt(args[2]);
-        cell.segments = Integer.parseInt(args[3]);
-        cell.split = args[4];
-        cell.precision = args[5];
-        cell.device = args[6];
+        TrainingCell cell = TrainingCell.fromArgs(args);
         cell.accumulation = Integer.parseInt(args[7]);
         int warmup = Integer.parseInt(args[8]);
         int check = Integer.parseInt(args[9]);

@@ -38,6 +38,9 @@ import org.openjdk.jmh.runner.IterationType;
 @State(Scope.Benchmark)
 public class TrainingCell {
 
+    /** How many leading arguments {@link #fromArgs} reads: model batch res segments split precision device. */
+    static final int CELL_ARGS = 7;
+
     @Param("resnet50")
     public String model;
 
@@ -102,6 +105,19 @@ public class TrainingCell {
     NDArray forwardImages;
     /** Whether the current JMH iteration is a measured one (a skipped amp step there fails the cell). */
     boolean measuring;
+
+    /** A child process's cell from its first {@link #CELL_ARGS} arguments: model batch res segments split precision device. */
+    static TrainingCell fromArgs(String[] args) {
+        TrainingCell cell = new TrainingCell();
+        cell.model = args[0];
+        cell.batch = Integer.parseInt(args[1]);
+        cell.res = Integer.parseInt(args[2]);
+        cell.segments = Integer.parseInt(args[3]);
+        cell.split = args[4];
+        cell.precision = args[5];
+        cell.device = args[6];
+        return cell;
+    }
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {

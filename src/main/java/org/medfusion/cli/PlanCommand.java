@@ -160,14 +160,17 @@ public final class PlanCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** Measures exactly {@code p}: the plain cell when it recomputes nothing, else its segment count with the explicit plan. */
     private CellResult measure(ProfileKey key, PlannedSegments p, java.time.Duration lockWait) throws java.io.IOException {
-        boolean plain = p.plan().recomputesNothing();
-        int s = plain ? 0 : p.segments();
-        CellKey cell = new CellKey(key.model(), key.batch(), key.res(), s, Split.OPTIMAL, key.precision(), key.device());
         Path dir = Files.createTempDirectory("medfusion-plan");
         CellMeasurer measurer = new CellMeasurer(new MeasureSettings(new RunSettings(1, 3, 1), new RunSettings(1, 2, 1)), dir,
                 spec.commandLine().getErr(), lockWait, spec.commandLine().getErr());
+        return measurePlan(measurer, key, p);
+    }
+
+    /** Measures exactly {@code p}: the plain cell when it recomputes nothing, else its segment count with the explicit plan. */
+    static CellResult measurePlan(CellMeasurer measurer, ProfileKey key, PlannedSegments p) {
+        boolean plain = p.plan().recomputesNothing();
+        CellKey cell = new CellKey(key.model(), key.batch(), key.res(), plain ? 0 : p.segments(), Split.OPTIMAL, key.precision(), key.device());
         return (plain ? measurer : measurer.withExplicitPlan(p.plan())).measure(cell);
     }
 

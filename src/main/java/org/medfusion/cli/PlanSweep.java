@@ -11,7 +11,6 @@ import java.util.Locale;
 import org.medfusion.bench.CellMeasurer;
 import org.medfusion.bench.MeasureSettings;
 import org.medfusion.bench.RunSettings;
-import org.medfusion.checkpoint.Split;
 import org.medfusion.natives.Natives;
 import org.medfusion.planner.BudgetSweep;
 import org.medfusion.planner.MemoryModel;
@@ -49,10 +48,8 @@ final class PlanSweep {
         List<Double> loadBefore = LoadAverage.now();
         CellMeasurer measurer = new CellMeasurer(SETTINGS, dir.resolve("cells"), err, lockWait, err);
         BudgetSweep sweep = BudgetSweep.run(memory, budgets, SPLIT_SEGMENTS, p -> {
-            boolean plain = p.plan().recomputesNothing();
-            CellKey cell = new CellKey(key.model(), key.batch(), key.res(), plain ? 0 : p.segments(), Split.OPTIMAL, key.precision(), key.device());
-            err.println("sweep: measuring " + (plain ? "the plain step" : p.plan().spec()));
-            return (plain ? measurer : measurer.withExplicitPlan(p.plan())).measure(cell);
+            err.println("sweep: measuring " + (p.plan().recomputesNothing() ? "the plain step" : p.plan().spec()));
+            return PlanCommand.measurePlan(measurer, key, p);
         }, (split, s) -> {
             err.println("sweep: measuring the " + split.label() + " split at " + s + " segments");
             return measurer.measure(new CellKey(key.model(), key.batch(), key.res(), s, split, key.precision(), key.device()));

@@ -215,6 +215,14 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
         return out;
     }
 
+    /** The figures of every distinct plan: the budgets' (a budget that repeats an earlier one's plan once), then the splits'. */
+    public List<Figures> distinctFigures() {
+        List<Figures> all = new ArrayList<>();
+        points.stream().filter(p -> p.sameAsBudget() < 0).forEach(p -> all.add(p.figures()));
+        splits.forEach(s -> all.add(s.figures()));
+        return all;
+    }
+
     /**
      * The cheapest measured plan (least paired ratio) whose measured peak is at most {@code fraction} of the plain
      * step's measured peak, among the budgets and the splits; empty when none measured that low, or the plain step
@@ -226,10 +234,7 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
         if (plainMeasured.isEmpty()) {
             return Optional.empty();
         }
-        List<Figures> all = new ArrayList<>();
-        points.forEach(p -> all.add(p.figures()));
-        splits.forEach(s -> all.add(s.figures()));
-        return all.stream().filter(f -> f.measuredPeakBytes() != null && f.pairedRatio() != null
+        return distinctFigures().stream().filter(f -> f.measuredPeakBytes() != null && f.pairedRatio() != null
                 && f.measuredPeakBytes() <= fraction * plainMeasured.get())
                 .min(java.util.Comparator.comparingDouble(Figures::pairedRatio));
     }

@@ -44,14 +44,25 @@ final class ReferenceTable {
 
     /** One row per group, in the order of the memory and slowdown tables. */
     List<List<String>> memoryRows() {
+        return rows((row, s, c, f) -> {
+            row.add(figure(f, f == null ? null : Fmt.exact(f.peakBytes())));
+            row.add(figure(f, Fmt.fixed(f == null ? null : ReferenceFigures.ratio(CellIndex.peak(c), f.peakBytes()), 4)));
+        });
+    }
+
+    /** Adds one cell's columns to its group's row: {@code ours} and {@code theirs} are null where nothing is stored. */
+    private interface CellColumns {
+        void add(List<String> row, int segments, CellResult ours, ReferenceFigures theirs);
+    }
+
+    /** One row per group; each segment count (plain first) adds its columns. */
+    private List<List<String>> rows(CellColumns columns) {
         List<List<String>> out = new ArrayList<>();
         for (Map<Integer, CellResult> g : index.groups().values()) {
             List<String> row = new ArrayList<>();
             for (int s : withPlain()) {
                 CellResult c = g.get(s);
-                ReferenceFigures f = c == null ? null : refs.of(c.key());
-                row.add(figure(f, f == null ? null : Fmt.exact(f.peakBytes())));
-                row.add(figure(f, Fmt.fixed(f == null ? null : ReferenceFigures.ratio(CellIndex.peak(c), f.peakBytes()), 4)));
+                columns.add(row, s, c, c == null ? null : refs.of(c.key()));
             }
             out.add(row);
         }
@@ -69,21 +80,13 @@ final class ReferenceTable {
     }
 
     List<List<String>> slowdownRows() {
-        List<List<String>> out = new ArrayList<>();
-        for (Map<Integer, CellResult> g : index.groups().values()) {
-            List<String> row = new ArrayList<>();
-            for (int s : withPlain()) {
-                CellResult c = g.get(s);
-                ReferenceFigures f = c == null ? null : refs.of(c.key());
-                row.add(figure(f, Fmt.fixed(f == null ? null : f.stepMsMedian(), 3)));
-                row.add(figure(f, Fmt.fixed(f == null ? null : ReferenceFigures.ratio(CellIndex.stepMedian(c), f.stepMsMedian()), 4)));
-                if (s > 0) {
-                    row.add(figure(f, Fmt.fixed(f == null ? null : pairedPct(f), 2)));
-                }
+        return rows((row, s, c, f) -> {
+            row.add(figure(f, Fmt.fixed(f == null ? null : f.stepMsMedian(), 3)));
+            row.add(figure(f, Fmt.fixed(f == null ? null : ReferenceFigures.ratio(CellIndex.stepMedian(c), f.stepMsMedian()), 4)));
+            if (s > 0) {
+                row.add(figure(f, Fmt.fixed(f == null ? null : pairedPct(f), 2)));
             }
-            out.add(row);
-        }
-        return out;
+        });
     }
 
     /** The report's table: one row per cell of the run, ours beside the reference's, or why the reference is missing. */

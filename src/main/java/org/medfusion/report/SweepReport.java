@@ -112,10 +112,7 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
 
     /** "every plan" or the count outside the tolerance, over the plans where the error is defined. */
     private String within(java.util.function.Function<BudgetSweep.Figures, Double> error, double tolerance) {
-        List<BudgetSweep.Figures> all = new ArrayList<>();
-        sweep.points().stream().filter(p -> p.sameAsBudget() < 0).forEach(p -> all.add(p.figures()));
-        sweep.splits().forEach(s -> all.add(s.figures()));
-        List<Double> errors = all.stream().map(error).filter(java.util.Objects::nonNull).toList();
+        List<Double> errors = sweep.distinctFigures().stream().map(error).filter(java.util.Objects::nonNull).toList();
         long outside = errors.stream().filter(e -> Math.abs(e) > tolerance).count();
         if (errors.isEmpty()) {
             return "not measured";
