@@ -79,6 +79,23 @@ def alloc_counter():
         return None
 
 
+def blas_libraries():
+    """The BLAS libraries this process has loaded (PyTorch's CPU matmuls run in them), from /proc/self/maps.
+
+    Debian's python3-torch calls whatever libblas.so.3 the system's alternatives point at: netlib's reference BLAS
+    (libblas3) unless an optimised one (OpenBLAS, BLIS) is installed, which makes matmul-heavy models (ViT) many times
+    slower. The time figures are only comparable with this stated beside them.
+    """
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[5] for line in f if len(line.split()) >= 6}
+    except OSError:
+        return None
+    names = ("libblas", "libopenblas", "libblis", "libmkl_rt", "libcblas")
+    found = sorted(p for p in paths if os.path.basename(p).startswith(names))
+    return ", ".join(found) if found else None
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model")
@@ -97,7 +114,7 @@ def main():
     import torchvision
     torch.set_num_threads(max(1, a.threads))
     out = {"model": a.model, "torch": torch.__version__, "torchvision": torchvision.__version__, "threads": a.threads,
-           "mode": a.mode, "plan": a.plan}
+           "mode": a.mode, "plan": a.plan, "blas": blas_libraries()}
     try:
         torch.manual_seed(a.seed)
         kwargs = {"image_size": a.res} if a.model.startswith("vit_") else {}

@@ -129,20 +129,30 @@ public final class TorchReference {
         try {
             JsonNode mem = run(py, script, common, "memory", memoryWarmup, memoryIterations, memoryEnv);
             if (!"ok".equals(mem.path("status").asText())) {
-                return new ReferenceFigures("error", mem.path("message").asText(), null, null, null, null, py.describe(), threads);
+                return new ReferenceFigures("error", mem.path("message").asText(), null, null, null, null, described(py, mem), threads);
             }
             JsonNode time = run(py, script, common, "time", timingWarmup, timingIterations, Map.of());
             if (!"ok".equals(time.path("status").asText())) {
                 return new ReferenceFigures("error", time.path("message").asText(), mem.path("peak_bytes").asLong(), null, null, null,
-                        py.describe(), threads);
+                        described(py, time), threads);
             }
             return new ReferenceFigures("ok", null, mem.path("peak_bytes").asLong(),
                     mem.path("malloc_peak_bytes").isNumber() ? mem.path("malloc_peak_bytes").asLong() : null,
                     time.path("step_ms_median").asDouble(),
-                    time.path("ratio_median").isNumber() ? time.path("ratio_median").asDouble() : null, py.describe(), threads);
+                    time.path("ratio_median").isNumber() ? time.path("ratio_median").asDouble() : null, described(py, time), threads);
         } catch (RuntimeException e) {
             return new ReferenceFigures("error", Json.oneLine(e), null, null, null, null, py.describe(), threads);
         }
+    }
+
+    /**
+     * The interpreter and versions, with the BLAS library PyTorch's matmuls ran in when the script saw one: Debian's
+     * torch uses the system's libblas.so.3, netlib's unoptimised reference BLAS unless OpenBLAS or BLIS is installed,
+     * and a matmul-heavy model's step time depends on it many times over.
+     */
+    private static String described(TorchPython py, JsonNode result) {
+        JsonNode blas = result.path("blas");
+        return blas.isTextual() && !blas.asText().isBlank() ? py.describe() + "; BLAS " + blas.asText() : py.describe();
     }
 
     private static JsonNode run(TorchPython py, Path script, List<String> common, String mode, int warmup, int iterations,
