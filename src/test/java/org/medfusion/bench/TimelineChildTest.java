@@ -60,5 +60,31 @@ class TimelineChildTest {
         assertTrue(Math.abs(max - offMedian) <= 0.02 * offMedian, "timeline max " + max + " vs the counter peak without it " + off);
         assertTrue(Math.abs(on - offMedian) <= 0.01 * offMedian, "recording moved the step peak: " + on + " vs " + off);
         assertTrue(t.sentence().startsWith("peak "), t.sentence());
+        assertSegmentBackwardsFreeWhatTheyWereHanded(t);
+    }
+
+    /**
+     * Once a recomputed segment's backward has returned, the engine holds nothing of that segment: from its recompute
+     * start to its backward, the bytes in use change exactly as the upstream gradients held do (the one handed in
+     * freed, its input's gradient made). An engine that keeps its handles on the recomputed output or on the upstream
+     * gradient through the backward (libtorch cannot free them early then) is one output's size above that.
+     */
+    private static void assertSegmentBackwardsFreeWhatTheyWereHanded(Timeline t) {
+        Timeline.Event start = null;
+        int checked = 0;
+        for (Timeline.Event e : t.events()) {
+            if (e.kind().equals("recompute start")) {
+                start = e;
+            } else if (e.kind().equals("backward") && start != null && e.segment() == start.segment() && e.segment() > 0) {
+                long handedIn = start.bytes(Timeline.Category.UPSTREAM_GRADIENT);
+                long inUse = e.inUseBytes() - start.inUseBytes();
+                long upstream = e.bytes(Timeline.Category.UPSTREAM_GRADIENT) - handedIn;
+                assertTrue(Math.abs(inUse - upstream) < handedIn / 2, "segment " + e.segment() + "'s backward left " + (inUse - upstream)
+                        + " bytes beyond its gradients in use (the gradient handed in: " + handedIn + " bytes): " + e.describe());
+                checked++;
+                start = null;
+            }
+        }
+        assertTrue(checked > 0, "no recomputed segment after the first in " + t.events().size() + " events");
     }
 }
