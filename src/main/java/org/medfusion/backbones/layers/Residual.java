@@ -40,9 +40,7 @@ public final class Residual extends AbstractBlock {
         NDArray y = StochasticDepth.apply(branch, dropPathProb, training);
         closeIfDerived(branch, y, x);
         NDArray s = shortcut == null ? x : shortcut.forward(ps, inputs, training, params).singletonOrThrow();
-        // in place into the branch's output, as torchvision's "out += identity": no third tensor of the output's size while
-        // both operands are alive (autograd refuses at backward, never silently, should the branch's last op have saved it)
-        NDArray sum = y != x && y != s ? y.addi(s) : y.add(s);
+        NDArray sum = y.add(s);
         closeIfDerived(y, sum, x);
         closeIfDerived(s, sum, x);
         NDArray out = post.apply(sum);
