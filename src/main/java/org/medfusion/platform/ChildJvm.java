@@ -152,7 +152,11 @@ public final class ChildJvm {
                 .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
-    /** Starts the child and waits for it (or its timeout); an interrupt destroys it. */
+    /**
+     * Starts the child and waits for it (or its timeout); an interrupt destroys it, and so does this JVM's exit (Ctrl-C,
+     * a scheduler's SIGTERM): a child left running would go on measuring, and a profile worker would write its cache
+     * file, after the user had stopped the command.
+     */
     public Result run() throws IOException {
         if (errorDir == null) {
             throw new IllegalStateException("a child JVM needs an error folder: " + what);
@@ -189,6 +193,8 @@ public final class ChildJvm {
         long start = System.nanoTime();
         List<Path> before = hsErrFiles();
         Process p = pb.start();
+        Thread reaper = new Thread(p::destroyForcibly, "child-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
         Path out = Files.createTempFile("medfusion-child", ".out");
         try {
             Thread pump = new Thread(() -> {
@@ -216,6 +222,11 @@ public final class ChildJvm {
                     .max(Comparator.comparingLong(f -> f.toFile().lastModified()));
             return new Result(done ? p.exitValue() : -1, !done, output, hsErr, (System.nanoTime() - start) / 1_000_000);
         } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(reaper);
+            } catch (IllegalStateException shuttingDown) {
+                // this JVM is exiting: the reaper runs
+            }
             Files.deleteIfExists(out);
         }
     }
