@@ -254,23 +254,29 @@ public final class CheckpointedSequence {
         }
     }
 
+    /** {@link #backPropagateReleasing}, telling the recorder the two arrays are no longer held. */
+    private void backwardReleasing(NDArray output, Held outputRole, NDArray upstream) {
+        recorder.release(outputRole, output);
+        recorder.release(Held.UPSTREAM_GRADIENT, upstream);
+        backPropagateReleasing(output, upstream);
+    }
+
     /**
-     * Back-propagates {@code upstream} through {@code output}'s graph holding neither. A vector-Jacobian product
-     * ({@link #vjp}) keeps both handles for the whole backward, so libtorch cannot free the output (saved by its last
-     * operation, a ReLU say) nor the upstream gradient when their last use inside the backward is done: two
+     * Back-propagates {@code upstream} through {@code output}'s graph holding neither, and closes both. A vector-Jacobian
+     * product ({@link #vjp}) keeps both handles for the whole backward, so libtorch cannot free the output (saved by its
+     * last operation, a ReLU say) nor the upstream gradient when their last use inside the backward is done: two
      * output-sized tensors through the segment's backward, where PyTorch's own checkpoint frees both early. Here the
      * root is the scalar {@code sum(output * upstream)}, whose gradient with respect to {@code output} is
      * {@code 1 * upstream}, the same values bit for bit; both handles are closed before the backward runs, so the
      * multiplication's node holds the upstream gradient until it has run once and the output lives only as long as
-     * the graph saves it. The price is one output-sized temporary, freed before the backward starts.
+     * the graph saves it. The price is one output-sized temporary, freed before the backward starts. The planner's
+     * profiler measures each block's backward this way too, so its figures are the engine's.
      */
-    private void backwardReleasing(NDArray output, Held outputRole, NDArray upstream) {
+    public static void backPropagateReleasing(NDArray output, NDArray upstream) {
         NDArray root;
         try (GradMode g = GradMode.enabled(); NDArray product = output.mul(upstream)) {
             root = product.sum();
         }
-        recorder.release(outputRole, output);
-        recorder.release(Held.UPSTREAM_GRADIENT, upstream);
         output.close();
         upstream.close();
         try (root) {

@@ -10,10 +10,9 @@ import org.medfusion.checkpoint.SegmentPlan;
  * ({@link org.medfusion.checkpoint.CheckpointedSequence}). Each segment is
  * <ul>
  *   <li><i>recomputed</i>: run without grad in the forward (only its output, the boundary, is kept), then, in
- *       the backward, recomputed with grad and back-propagated with its upstream gradient held; or</li>
+ *       the backward, recomputed with grad (the upstream gradient held) and back-propagated; or</li>
  *   <li><i>stored</i>: run with grad in the forward, keeping its activations (its output included) while every
- *       later segment runs forward and backward, until its own backward, which runs with the upstream gradient
- *       held. The last segment is always stored (its backward runs first, with no upstream gradient to hold);
+ *       later segment runs forward and backward, until its own backward. The last segment is always stored (its backward runs first, with no upstream gradient to hold);
  *       a one-segment plan is the plain step.</li>
  * </ul>
  * While segment k runs (forward or its backward), what the segments before it keep is held: the boundary of a
@@ -23,8 +22,9 @@ import org.medfusion.checkpoint.SegmentPlan;
  *
  * <p>Within a segment run with grad, while block i runs forward: the kept bytes of the blocks before it
  * plus its forward peak; while it runs backward: the kept bytes of the blocks up to it, the gradient of its
- * output (for the segment's last block: the upstream gradient), plus its backward peak; in a recomputed
- * segment the upstream gradient and the recomputed output stay held throughout.
+ * output (for the segment's last block: the upstream gradient), plus its backward peak. The engine holds no handle on
+ * the upstream gradient or the segment's output during the backward, so both are gone once the last block's backward
+ * has consumed them.
  *
  * <p>The optimizer update runs after the step's arrays are freed: the step's peak is the larger of the
  * forward/backward peak and the update's own peak.
@@ -75,7 +75,7 @@ public final class MemoryModel {
             forward = Math.max(forward, input + blocks.get(i).forwardNoGradPeakBytes());
         }
         long upstream = blocks.get(end - 1).outputBytes();
-        return Math.max(forward, withGradCost(start, end, upstream, upstream, true));
+        return Math.max(forward, withGradCost(start, end, upstream, upstream));
     }
 
     /**
@@ -85,7 +85,7 @@ public final class MemoryModel {
      */
     public long storedCost(int start, int end) {
         long upstream = end == blocks.size() ? 0 : blocks.get(end - 1).outputBytes();
-        return withGradCost(start, end, 0, upstream, false);
+        return withGradCost(start, end, 0, upstream);
     }
 
     /** What a stored segment [start, end) keeps from its forward to its backward: its blocks' kept bytes, output included. */
@@ -102,7 +102,7 @@ public final class MemoryModel {
         return recomputed ? boundaryBytes(end) : storedKeptBytes(start, end);
     }
 
-    private long withGradCost(int start, int end, long upstreamForward, long upstreamBackward, boolean outputHeld) {
+    private long withGradCost(int start, int end, long upstreamForward, long upstreamBackward) {
         long peak = 0;
         long kept = 0;
         long[] keptBefore = new long[end - start];
@@ -111,12 +111,10 @@ public final class MemoryModel {
             peak = Math.max(peak, upstreamForward + kept + blocks.get(i).forwardPeakBytes());
             kept += keptIn(i, start);
         }
-        long lastOutput = blocks.get(end - 1).outputBytes();
         for (int i = end - 1; i >= start; i--) {
             BlockProfile b = blocks.get(i);
-            long gradient = i == end - 1 ? 0 : b.outputBytes(); // the last block's output gradient is the upstream one
-            long output = outputHeld && i < end - 1 ? lastOutput : 0; // handle of the recomputed output, freed with the segment
-            peak = Math.max(peak, upstreamBackward + output + keptBefore[i - start] + keptIn(i, start) + gradient + b.backwardPeakBytes());
+            long gradient = i == end - 1 ? upstreamBackward : b.outputBytes(); // the last block's output gradient is the upstream one
+            peak = Math.max(peak, keptBefore[i - start] + keptIn(i, start) + gradient + b.backwardPeakBytes());
         }
         return peak;
     }

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +13,7 @@ import org.medfusion.backbones.BackboneOptions;
 import org.medfusion.backbones.BackboneRegistry;
 import org.medfusion.platform.NativeHeap;
 import org.medfusion.platform.ProcMemory;
+import org.medfusion.checkpoint.CheckpointedSequence;
 import org.medfusion.checkpoint.GradMode;
 import org.medfusion.train.SyntheticBatch;
 import org.medfusion.train.TrainingStep;
@@ -37,7 +36,8 @@ import org.medfusion.train.TrainingStep;
  *       a segment, whose input is a boundary); then the copy's handle is closed, which frees it unless
  *       autograd saved it: the growth after that is what the block adds inside a chain;</li>
  *   <li>its no-grad forward, its forward with grad, and the backward of that forward with a gradient of
- *       ones of the output's shape; each peak is the resident high-water mark (reset through
+ *       ones of the output's shape, run as the engine runs a segment's (neither output nor gradient held,
+ *       {@link CheckpointedSequence#backPropagateReleasing}); each peak is the resident high-water mark (reset through
  *       {@code /proc/self/clear_refs}) minus the resident size just before.</li>
  * </ol>
  * Every figure is the median over the measured rounds: a one-off (the JVM maps pages of its own now and
@@ -146,7 +146,7 @@ public final class Profiler {
                 upstream.attach(m);
                 long rss = resetPeak();
                 long t0 = System.nanoTime();
-                JniUtils.backward((PtNDArray) o, (PtNDArray) upstream, false, false);
+                CheckpointedSequence.backPropagateReleasing(o, upstream); // as the engine runs a segment's backward
                 bwd[r] = (System.nanoTime() - t0) / 1e6;
                 bwdPeak[r] = ProcMemory.highWaterMarkBytes() - rss;
                 if (index > 0) {
