@@ -338,10 +338,7 @@ public final class ReportRenderer {
         if (t == null) {
             return null;
         }
-        Map<String, Object> m = new HashMap<>();
-        ReportTable table = t.display();
-        m.put("table", table);
-        m.put("markdown", table.isEmpty() ? "No rows in equal-memory.csv.\n" : table.markdown());
+        Map<String, Object> m = tableSection(t.display(), "No rows in equal-memory.csv.\n");
         m.put("verdicts", t.verdicts());
         return m;
     }
@@ -351,11 +348,16 @@ public final class ReportRenderer {
         if (t == null) {
             return null;
         }
-        Map<String, Object> m = new HashMap<>();
-        ReportTable table = t.display();
-        m.put("table", table);
-        m.put("markdown", table.isEmpty() ? "No cell of this run has been measured yet.\n" : table.markdown());
+        Map<String, Object> m = tableSection(t.display(), "No cell of this run has been measured yet.\n");
         m.put("reasons", t.notAvailableReasons());
+        return m;
+    }
+
+    /** A table section's template data: the table, and its Markdown or {@code whenEmpty}. */
+    private static Map<String, Object> tableSection(ReportTable table, String whenEmpty) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("table", table);
+        m.put("markdown", table.isEmpty() ? whenEmpty : table.markdown());
         return m;
     }
 
