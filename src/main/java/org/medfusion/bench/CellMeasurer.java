@@ -93,8 +93,9 @@ public final class CellMeasurer {
         return JmhRun.lockFile();
     }
 
+    /** The cell's memory and, unless the settings are {@link MeasureSettings#memoryOnly memory only}, its times. */
     public CellResult measure(CellKey key) {
-        return measurePart(key, Part.ALL);
+        return measurePart(key, settings.memoryOnly() ? Part.MEMORY : Part.ALL);
     }
 
     /**

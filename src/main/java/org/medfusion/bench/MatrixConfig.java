@@ -45,7 +45,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * resolutions: [112]
  * segments: [0, 2, 4, 8]      # 0 = checkpointing off
  * accumulation: [1, 4]        # optional, default [1]: micro-batches of batch/k per optimizer step (must divide every batch size)
- * timing: {warmup: 3, iterations: 10, forks: 1}
+ * timing: {warmup: 3, iterations: 10, forks: 1}   # or "off": memory forks only, every time figure missing
  * memory: {warmup: 2, iterations: 3, forks: 2}
  * threads: 1                  # optional: libtorch intra-op threads per fork (default: libtorch's, one per core)
  * weights: {resnet50: r50.safetensors}  # optional: torchvision weights per model (see docs/pytorch-parity.md), relative
@@ -238,12 +238,18 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
             }
         }
         MeasureSettings d = MeasureSettings.defaults();
-        RunSettings timing = runSettings(fileName, map.get("timing"), d.timing());
+        Node timingNode = map.get("timing");
+        boolean timingOff = timingNode instanceof ScalarNode;
+        if (timingOff && !scalar(fileName, timingNode).equals("off")) {
+            throw new IllegalArgumentException(at(fileName, timingNode) + "timing must be a mapping with keys " + RUN_KEYS
+                    + " or off (memory only), got '" + scalar(fileName, timingNode) + "'");
+        }
+        RunSettings timing = timingOff ? d.timing() : runSettings(fileName, timingNode, d.timing());
         RunSettings memory = runSettings(fileName, map.get("memory"), d.memory());
         Integer threads = map.containsKey("threads") ? integer(fileName, map.get("threads"), 1, "threads") : null;
         MeasureSettings settings;
         try {
-            settings = new MeasureSettings(timing, memory, threads);
+            settings = new MeasureSettings(timing, memory, threads, timingOff);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(fileName + ": " + e.getMessage());
         }

@@ -17,8 +17,11 @@ import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
  *     what {@code OMP_NUM_THREADS} in the environment says). On a small shared VM one thread steadies step times a lot
  *     (idle 2-core VM, zoo-cpu back to back: 14 of 16 cells at CV <= 5 % with 1 thread, 8 of 16 with 2, at 1.2-1.9x
  *     the step time); the checkpointed/plain ratio barely moves (within 0.3-3 % per family)
+ * @param memoryOnly memory forks only (a config's {@code timing: off}): every step time, paired ratio and recompute time
+ *     of the run is missing, never estimated. For runs whose steps take so long that timing them does not fit the
+ *     machine's time (the seed's 224 px table on a 2-core CPU), where memory is the figure wanted first
  */
-public record MeasureSettings(RunSettings timing, RunSettings memory, Integer threads) {
+public record MeasureSettings(RunSettings timing, RunSettings memory, Integer threads, boolean memoryOnly) {
 
     /**
      * Single-shot: each iteration is exactly one training step, so the per-iteration samples are step times and a
@@ -54,6 +57,11 @@ public record MeasureSettings(RunSettings timing, RunSettings memory, Integer th
         this(timing, memory, null);
     }
 
+    /** Settings that measure memory and time. */
+    public MeasureSettings(RunSettings timing, RunSettings memory, Integer threads) {
+        this(timing, memory, threads, false);
+    }
+
     public MeasureSettings {
         if (threads != null && threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -82,16 +90,21 @@ public record MeasureSettings(RunSettings timing, RunSettings memory, Integer th
     }
 
     public MeasureSettings withTiming(RunSettings value) {
-        return new MeasureSettings(value, memory, threads);
+        return new MeasureSettings(value, memory, threads, memoryOnly);
     }
 
     public MeasureSettings withMemory(RunSettings value) {
-        return new MeasureSettings(timing, value, threads);
+        return new MeasureSettings(timing, value, threads, memoryOnly);
     }
 
     /** @param value intra-op threads per fork, null for libtorch's default */
     public MeasureSettings withThreads(Integer value) {
-        return new MeasureSettings(timing, memory, value);
+        return new MeasureSettings(timing, memory, value, memoryOnly);
+    }
+
+    /** @param value true: memory forks only, every time figure missing */
+    public MeasureSettings withMemoryOnly(boolean value) {
+        return new MeasureSettings(timing, memory, threads, value);
     }
 
     /**

@@ -65,7 +65,6 @@ public final class ReferenceRunner {
         } catch (RuntimeException e) {
             return ReferenceFigures.notAvailable("our block list or segment plan could not be built: " + org.medfusion.platform.Json.oneLine(e));
         }
-        return TorchReference.measure(python, notFound, key, plan, blocks, threads, settings.memory().warmup(),
-                settings.memory().iterations(), settings.timing().warmup(), settings.timing().iterations());
+        return TorchReference.measure(python, notFound, key, plan, blocks, threads, settings);
     }
 }

@@ -68,8 +68,9 @@ public final class RunReferences {
     private static String figures(CellResult r, ReferenceFigures f) {
         Double peak = ReferenceFigures.ratio(r.peakBytes(), f.peakBytes());
         Double step = ReferenceFigures.ratio(r.stepMsMedian(), f.stepMsMedian());
-        return String.format(java.util.Locale.ROOT, ", peak %s (ours/PyTorch %s), step %.1f ms (ours/PyTorch %s)",
-                org.medfusion.platform.ByteSize.mib(f.peakBytes()), peak == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", peak),
-                f.stepMsMedian(), step == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", step));
+        String peakText = String.format(java.util.Locale.ROOT, ", peak %s (ours/PyTorch %s)", org.medfusion.platform.ByteSize.mib(f.peakBytes()),
+                peak == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", peak));
+        return f.stepMsMedian() == null ? peakText + ", step time not measured" : peakText + String.format(java.util.Locale.ROOT,
+                ", step %.1f ms (ours/PyTorch %s)", f.stepMsMedian(), step == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", step));
     }
 }

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.medfusion.bench.CpuMallocProbe;
+import org.medfusion.bench.MeasureSettings;
+import org.medfusion.bench.RunSettings;
 import org.medfusion.checkpoint.SegmentPlan;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
@@ -99,9 +101,10 @@ public final class TorchReference {
      * @param plan our segment plan of the cell, null for a plain cell
      * @param blocks our block count (PyTorch's flattening must give the same)
      * @param threads intra-op threads (ours)
+     * @param counts our warm-up and measured steps of each kind; memory only: no time process, PyTorch's times missing
      */
     public static ReferenceFigures measure(Optional<TorchPython> python, String notFound, CellKey key, SegmentPlan plan, int blocks,
-            int threads, int memoryWarmup, int memoryIterations, int timingWarmup, int timingIterations) {
+            int threads, MeasureSettings counts) {
         if (python.isEmpty()) {
             return ReferenceFigures.notAvailable(notFound);
         }
@@ -127,18 +130,20 @@ public final class TorchReference {
             memoryEnv.put("LD_PRELOAD", counter);
         }
         try {
-            JsonNode mem = run(py, script, common, "memory", memoryWarmup, memoryIterations, memoryEnv);
+            JsonNode mem = run(py, script, common, "memory", counts.memory(), memoryEnv);
             if (!"ok".equals(mem.path("status").asText())) {
                 return new ReferenceFigures("error", mem.path("message").asText(), null, null, null, null, described(py, mem), threads);
             }
-            JsonNode time = run(py, script, common, "time", timingWarmup, timingIterations, Map.of());
+            Long mallocPeak = mem.path("malloc_peak_bytes").isNumber() ? mem.path("malloc_peak_bytes").asLong() : null;
+            if (counts.memoryOnly()) {
+                return new ReferenceFigures("ok", null, mem.path("peak_bytes").asLong(), mallocPeak, null, null, described(py, mem), threads);
+            }
+            JsonNode time = run(py, script, common, "time", counts.timing(), Map.of());
             if (!"ok".equals(time.path("status").asText())) {
                 return new ReferenceFigures("error", time.path("message").asText(), mem.path("peak_bytes").asLong(), null, null, null,
                         described(py, time), threads);
             }
-            return new ReferenceFigures("ok", null, mem.path("peak_bytes").asLong(),
-                    mem.path("malloc_peak_bytes").isNumber() ? mem.path("malloc_peak_bytes").asLong() : null,
-                    time.path("step_ms_median").asDouble(),
+            return new ReferenceFigures("ok", null, mem.path("peak_bytes").asLong(), mallocPeak, time.path("step_ms_median").asDouble(),
                     time.path("ratio_median").isNumber() ? time.path("ratio_median").asDouble() : null, described(py, time), threads);
         } catch (RuntimeException e) {
             return new ReferenceFigures("error", Json.oneLine(e), null, null, null, null, py.describe(), threads);
@@ -155,10 +160,10 @@ public final class TorchReference {
         return blas.isTextual() && !blas.asText().isBlank() ? py.describe() + "; BLAS " + blas.asText() : py.describe();
     }
 
-    private static JsonNode run(TorchPython py, Path script, List<String> common, String mode, int warmup, int iterations,
+    private static JsonNode run(TorchPython py, Path script, List<String> common, String mode, RunSettings counts,
             Map<String, String> env) {
         List<String> args = new ArrayList<>(common);
-        args.addAll(List.of("--mode", mode, "--warmup", String.valueOf(warmup), "--iterations", String.valueOf(iterations)));
+        args.addAll(List.of("--mode", mode, "--warmup", String.valueOf(counts.warmup()), "--iterations", String.valueOf(counts.iterations())));
         String out = py.runScript(script, args, env, 3600);
         List<String> lines = out.lines().filter(l -> l.startsWith("{")).toList();
         if (lines.isEmpty()) {

@@ -115,7 +115,7 @@ final class ReferenceTable {
                 Double step = ReferenceFigures.ratio(CellIndex.stepMedian(c), f.stepMsMedian());
                 Double theirPaired = pairedPct(f);
                 body.add(List.of(c.key().id(), ourPeak, Fmt.mib(f.peakBytes()), peak == null ? "–" : Fmt.fixed(peak, 3), ourStep,
-                        Fmt.fixed(f.stepMsMedian(), 1), step == null ? "–" : Fmt.fixed(step, 3), ourPairedText,
+                        f.stepMsMedian() == null ? "not measured" : Fmt.fixed(f.stepMsMedian(), 1), step == null ? "–" : Fmt.fixed(step, 3), ourPairedText,
                         theirPaired == null ? "–" : Fmt.fixed(theirPaired, 1) + " %", f.torch() + ", " + f.threads() + " thread"
                                 + (f.threads() == 1 ? "" : "s")));
             }

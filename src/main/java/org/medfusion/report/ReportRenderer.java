@@ -229,15 +229,29 @@ public final class ReportRenderer {
      */
     static List<Map<String, Object>> timeNotes(RunManifest manifest, List<CellResult> cells) {
         List<Map<String, Object>> out = new ArrayList<>();
+        boolean timed = anyStepTime(cells);
         note(out, "native-fallback", fallbackNote(manifest), true);
-        note(out, "machine-load", loadNote(manifest), true);
-        note(out, "host-steal", stealNote(manifest), true);
-        note(out, "threads", threadsNote(manifest), true);
+        note(out, "machine-load", timed ? loadNote(manifest) : null, true);
+        note(out, "host-steal", timed ? stealNote(manifest) : null, true);
+        note(out, "threads", timed ? threadsNote(manifest) : null, true);
         note(out, "step-spread", spreadNote(cells), false);
         note(out, "diagnostics", manifest != null && manifest.diagnosticsActive() ? "Diagnostic knob active: "
                 + String.join(", ", manifest.diagnostics()) + ". This run was deliberately regressed (run --diag) to test the"
                 + " regression gate; its figures are not the build's real ones." : null, true);
         return out;
+    }
+
+    /** Whether any cell has a step time (none in a memory-only run, a config's {@code timing: off}). */
+    static boolean anyStepTime(List<CellResult> cells) {
+        return cells.stream().anyMatch(c -> c.stepMsMedian() != null);
+    }
+
+    /** What the time section says instead of a table of dashes when no cell was timed. */
+    static String noStepTimes(List<CellResult> cells) {
+        return cells.stream().anyMatch(c -> c.status() == CellStatus.OK)
+                ? "Step times not measured: this run measured memory only (the config's timing: off); slowdown.csv's time"
+                        + " columns are empty, never estimated."
+                : "No cell has a step time.";
     }
 
     private static void note(List<Map<String, Object>> notes, String id, String text, boolean warning) {
@@ -270,11 +284,12 @@ public final class ReportRenderer {
             d.put("missingShards", manifest.incomplete() ? String.join(", ", manifest.missingShards()) : null);
         }
         ReportTable mt = memory.display();
-        ReportTable st = slowdown.display();
+        ReportTable st = anyStepTime(cells) ? slowdown.display() : new ReportTable(List.of(), List.of());
         d.put("memoryTable", mt);
         d.put("memoryMarkdown", mt.isEmpty() ? "No cell has a memory figure.\n" : mt.markdown());
         d.put("slowdownTable", st);
-        d.put("slowdownMarkdown", st.isEmpty() ? "No cell has a step time.\n" : st.markdown());
+        d.put("slowdownMarkdown", st.isEmpty() ? noStepTimes(cells) + "\n" : st.markdown());
+        d.put("noStepTimes", st.isEmpty() ? noStepTimes(cells) : null);
         ReportTable pt = PrecisionTable.of(cells).display();
         d.put("hasPrecisionTable", !pt.isEmpty());
         d.put("precisionTable", pt);
@@ -302,10 +317,7 @@ public final class ReportRenderer {
         d.put("seedTime", stime);
         d.put("seedMemoryMarkdown", sm.markdown());
         d.put("seedTimeMarkdown", stime.markdown());
-        d.put("seedNote", SeedComparison.anyMatch(index)
-                ? "Our columns come from cells of this run with the seed's configuration (batch 32, 224 px, GPU)."
-                : "No cell of this run has the seed's configuration (batch 32, 224 px, GPU): the seed's figures are "
-                        + "shown alone. Run the seed-table config on a GPU to fill our columns.");
+        d.put("seedNote", SeedComparison.note(index));
         d.put("seedAssumptions", List.of(
                 "The seed's memory table does not state its segment count; it is taken as the guide's default "
                         + "(4 for CNNs and ConvNeXt, 12 = one per layer for ViT-B/16) and ours uses the same count.",

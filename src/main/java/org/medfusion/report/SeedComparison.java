@@ -23,7 +23,10 @@ import org.apache.commons.csv.CSVRecord;
 /**
  * The seed guide's published tables (GPU, batch 32, 224 px; classpath resource {@code /seed-published.csv},
  * long format: table, model, seed_label, batch, res, device, segments, metric, value, unit) next to this run's
- * figures where the configuration matches: same model, batch 32, 224 px, device gpu (fp32 preferred, else amp).
+ * figures where the configuration matches: same model, batch 32, 224 px; a GPU cell in fp32 preferred, else amp, else
+ * a CPU cell in fp32 (the {@code seed-table-cpu} run: the same cells on the CPU, so a reader sees the seed's GPU
+ * figures beside ours and the column says which device ours are from). Within a device and precision, the torch
+ * split (the seed's {@code checkpoint_sequential}) is preferred to uniform.
  *
  * <p>The seed's memory table does not say how many segments it used; the resource assumes the guide's default
  * (4 for CNNs and ConvNeXt, one per layer = 12 for ViT-B/16), and our column uses the same segment count. The
@@ -66,14 +69,36 @@ public final class SeedComparison {
                 && x.metric().equals(metric)).findFirst().orElse(null);
     }
 
+    /** The device and precision of our figures beside the seed's, in order of preference. */
+    private static final List<CellKey> PREFERRED = List.of(
+            new CellKey("", 32, 224, 0, Precision.FP32, Device.GPU),
+            new CellKey("", 32, 224, 0, Precision.AMP, Device.GPU),
+            new CellKey("", 32, 224, 0, Precision.FP32, Device.CPU));
+
     /** Our group matching a seed model, or null. */
     static CellIndex.Group match(CellIndex idx, String model) {
-        CellIndex.Group fp32 = new CellIndex.Group(new CellKey(model, 32, 224, 0, Precision.FP32, Device.GPU), Split.UNIFORM);
-        if (idx.groups().containsKey(fp32)) {
-            return fp32;
+        for (CellKey k : PREFERRED) {
+            for (Split split : List.of(Split.TORCH, Split.UNIFORM)) {
+                CellIndex.Group g = new CellIndex.Group(new CellKey(model, k.batch(), k.res(), 0, k.precision(), k.device()), split);
+                if (idx.groups().containsKey(g)) {
+                    return g;
+                }
+            }
         }
-        CellIndex.Group amp = new CellIndex.Group(new CellKey(model, 32, 224, 0, Precision.AMP, Device.GPU), Split.UNIFORM);
-        return idx.groups().containsKey(amp) ? amp : null;
+        return null;
+    }
+
+    /** How our column's cells ran: e.g. "cpu fp32, torch split". */
+    static String ours(CellIndex.Group g) {
+        return g == null ? "not measured" : g.plain().device().label() + " " + g.precision().label() + ", " + g.split().label() + " split";
+    }
+
+    /** The devices our matched figures come from (empty when none matches). */
+    public static java.util.Set<Device> matchedDevices(CellIndex idx) {
+        java.util.Set<Device> out = java.util.EnumSet.noneOf(Device.class);
+        published().stream().map(Figure::model).distinct().map(m -> match(idx, m)).filter(java.util.Objects::nonNull)
+                .forEach(g -> out.add(g.plain().device()));
+        return out;
     }
 
     /** Memory: seed plain / checkpointed / saving, ours the same where a cell matches. */
@@ -93,13 +118,13 @@ public final class SeedComparison {
             CellResult oc = g == null ? null : idx.get(g, s);
             Double saving = CellIndex.savingPct(op, oc);
             rows.add(List.of(m.seedLabel(), Integer.toString(s), num(plain), num(ck), sv == null ? "" : num(sv) + " %",
-                    g == null ? "not measured" : g.precision().label(),
+                    ours(g),
                     g == null ? "–" : GroupColumns.cellText(op, Fmt.gib(CellIndex.peak(op))),
                     g == null ? "–" : GroupColumns.cellText(oc, Fmt.gib(CellIndex.peak(oc))),
                     saving == null ? "–" : Fmt.fixed(saving, 1) + " %"));
         }
         return new ReportTable(List.of("model", "segments", "seed: no ckpt (GB)", "seed: ckpt (GB)", "seed: saving",
-                "ours: precision", "ours: no ckpt (GiB)", "ours: ckpt (GiB)", "ours: saving"), rows);
+                "ours: cells", "ours: no ckpt (GiB)", "ours: ckpt (GiB)", "ours: saving"), rows);
     }
 
     /** Time: seed seconds at 0/4/8 segments and increase; our per-step increase at 4 and 8 segments. */
@@ -115,17 +140,30 @@ public final class SeedComparison {
             CellIndex.Group g = match(idx, m.model());
             CellResult op = g == null ? null : idx.get(g, 0);
             rows.add(List.of(m.seedLabel(), num(p), num(s4), num(s8), inc(p, s4), inc(p, s8),
-                    g == null ? "not measured" : g.precision().label(),
+                    ours(g),
                     g == null ? "–" : pct(CellIndex.increasePct(op, idx.get(g, 4))),
                     g == null ? "–" : pct(CellIndex.increasePct(op, idx.get(g, 8)))));
         }
         return new ReportTable(List.of("model", "seed: none (s)", "seed: 4 seg (s)", "seed: 8 seg (s)",
-                "seed: +4 seg", "seed: +8 seg", "ours: precision", "ours: +4 seg", "ours: +8 seg"), rows);
+                "seed: +4 seg", "seed: +8 seg", "ours: cells", "ours: +4 seg", "ours: +8 seg"), rows);
     }
 
-    /** True when at least one of our groups matches a seed configuration. */
-    public static boolean anyMatch(CellIndex idx) {
-        return published().stream().map(Figure::model).distinct().anyMatch(m -> match(idx, m) != null);
+    /** The sentence above the tables: where our columns come from, and what a CPU column can and cannot say. */
+    public static String note(CellIndex idx) {
+        java.util.Set<Device> devices = matchedDevices(idx);
+        if (devices.contains(Device.GPU)) {
+            return "Our columns come from cells of this run with the seed's configuration (batch 32, 224 px, GPU)"
+                    + (devices.contains(Device.CPU) ? "; models without a GPU cell show this run's CPU cells (the column says which)." : ".");
+        }
+        if (devices.contains(Device.CPU)) {
+            return "Our columns come from this run's CPU cells of the seed's configuration (batch 32, 224 px, fp32); the seed's figures"
+                    + " are GPU ones. What transfers: the bytes a step keeps (parameters, gradients, AdamW state and the activations"
+                    + " autograd saves are the same tensors on either device), so the saving in % is the comparable figure. What does"
+                    + " not: absolute GiB (our CPU method counts process memory above the steady state, a GPU figure counts the"
+                    + " CUDA allocator's bytes, with cuDNN workspaces and the seed's unstated precision) and step times.";
+        }
+        return "No cell of this run has the seed's configuration (batch 32, 224 px): the seed's figures are shown alone. Run the"
+                + " seed-table config (GPU) or seed-table-cpu to fill our columns.";
     }
 
     private static String num(Figure x) {

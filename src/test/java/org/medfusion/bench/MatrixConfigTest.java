@@ -113,6 +113,17 @@ class MatrixConfigTest {
     }
 
     @Test
+    void timingOffMeasuresMemoryOnlyAndAnyOtherWordIsAnError() {
+        assertFalse(MatrixConfig.parse("tiny.yaml", GOOD).settings().memoryOnly());
+        MatrixConfig off = MatrixConfig.parse("tiny.yaml", GOOD.replace("timing: {warmup: 1, iterations: 6, forks: 1}", "timing: off"));
+        assertTrue(off.settings().memoryOnly());
+        assertEquals(new RunSettings(1, 2, 2), off.settings().memory());
+        String bad = error(GOOD.replace("timing: {warmup: 1, iterations: 6, forks: 1}", "timing: none"));
+        assertTrue(bad.startsWith("m.yaml:8: ") && bad.endsWith("timing must be a mapping with keys [warmup, iterations, forks] or off "
+                + "(memory only), got 'none'"), bad);
+    }
+
+    @Test
     void errorsNameFileLineValueAndWhatIsAllowed() {
         assertEquals("m.yaml:4: unknown key 'modles'; allowed: name, device, precision, split, models, batch_sizes, resolutions, segments, "
                 + "accumulation, timing, memory, threads, weights, reference, per_model, timeline",

@@ -2,6 +2,7 @@ package org.medfusion.reference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -9,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.medfusion.bench.MeasureSettings;
+import org.medfusion.bench.RunSettings;
 import org.medfusion.checkpoint.SegmentPlan;
 import org.medfusion.checkpoint.Split;
 import org.medfusion.checkpoint.SplitPolicy;
@@ -20,6 +23,9 @@ import org.medfusion.results.ReferenceFigures;
 /** The PyTorch reference runner: a tiny cell in the machine's PyTorch, and "not available" without it. */
 class TorchReferenceTest {
 
+    /** Time: 1 warm-up, 2 measured steps; memory: 1 warm-up, 2 measured steps. */
+    private static final MeasureSettings COUNTS = new MeasureSettings(new RunSettings(1, 2, 1), new RunSettings(1, 2, 1));
+
     private static final CellKey TINY = new CellKey("resnet18", 2, 32, 2, Split.TORCH, Precision.FP32, Device.CPU, 1);
 
     @Test
@@ -29,7 +35,7 @@ class TorchReferenceTest {
         assertTrue(none.isEmpty());
         assertTrue(tried.get(0).startsWith("/nonexistent/python3: "), tried.toString());
         ReferenceFigures f = TorchReference.measure(none, "no python3 with torch (tried " + tried + ")", TINY,
-                SplitPolicy.TORCH_SEQUENTIAL.plan(10, 2), 10, 1, 1, 2, 1, 2);
+                SplitPolicy.TORCH_SEQUENTIAL.plan(10, 2), 10, 1, COUNTS);
         assertEquals("not available", f.status());
         assertTrue(f.message().contains("/nonexistent/python3"), f.message());
         assertEquals(null, ReferenceFigures.ratio(100L, f.peakBytes()));
@@ -40,13 +46,19 @@ class TorchReferenceTest {
         Optional<TorchPython> py = TorchPython.find();
         assumeTrue(py.isPresent(), "no python3 with torch and torchvision (apt-get install -y python3-torch python3-torchvision)");
         SegmentPlan plan = SplitPolicy.TORCH_SEQUENTIAL.plan(10, 2);
-        ReferenceFigures f = TorchReference.measure(py, null, TINY, plan, 10, 1, 1, 2, 1, 2);
+        ReferenceFigures f = TorchReference.measure(py, null, TINY, plan, 10, 1, COUNTS);
         assertEquals("ok", f.status(), f.message());
         assertTrue(f.peakBytes() > 0, "a training step grows RSS: " + f.peakBytes());
         assertTrue(f.stepMsMedian() > 0);
         assertNotNull(f.plainRatioMedian(), "a checkpointed cell is timed against a plain step");
-        ReferenceFigures wrong = TorchReference.measure(py, null, TINY, SplitPolicy.TORCH_SEQUENTIAL.plan(11, 2), 11, 1, 1, 1, 1, 1);
+        ReferenceFigures wrong = TorchReference.measure(py, null, TINY, SplitPolicy.TORCH_SEQUENTIAL.plan(11, 2), 11, 1,
+                new MeasureSettings(new RunSettings(1, 1, 1), new RunSettings(1, 1, 1)));
         assertEquals("error", wrong.status());
         assertTrue(wrong.message().contains("flattens into 10 blocks, ours has 11"), wrong.message());
+        ReferenceFigures memoryOnly = TorchReference.measure(py, null, TINY, plan, 10, 1, COUNTS.withMemoryOnly(true));
+        assertEquals("ok", memoryOnly.status(), memoryOnly.message());
+        assertTrue(memoryOnly.peakBytes() > 0, "memory only still measures the peak: " + memoryOnly.peakBytes());
+        assertNull(memoryOnly.stepMsMedian(), "timing: off leaves PyTorch's step time missing, never estimated");
+        assertNull(memoryOnly.plainRatioMedian());
     }
 }

@@ -92,6 +92,35 @@ class ReferenceColumnsTest {
         assertTrue(Files.readString(r.rawCsv()).contains(",not available,"));
     }
 
+    /**
+     * A memory-only run ({@code timing: off}) of the seed's cells on the CPU (seed-table-cpu): the time section says
+     * nothing was timed (no table of dashes), PyTorch's step column says "not measured", and the seed comparison takes
+     * our CPU cells, saying which device they are from.
+     */
+    @Test
+    void aMemoryOnlyCpuSeedTableRunSaysTimesAreNotMeasuredAndFillsTheSeedColumns() throws Exception {
+        Path run = Files.createDirectories(tmp.resolve("memory-only"));
+        List<CellResult> cells = Fixtures.run().stream().map(c -> c.toBuilder().key(new CellKey(c.key().model(), 32, 224,
+                c.key().segments(), org.medfusion.checkpoint.Split.TORCH, c.key().precision(), org.medfusion.results.Device.CPU))
+                .timing(CellResult.Timing.NONE).build()).toList();
+        cells.forEach(c -> CellStore.save(run, c));
+        Fixtures.manifest(cells, null).write(run);
+        ReferenceStore.configure(run, ReferenceFramework.TORCH);
+        CellResult r50s4 = cells.stream().filter(c -> c.key().model().equals("resnet50") && c.key().segments() == 4).findFirst().orElseThrow();
+        ReferenceStore.save(run, ReferenceFramework.TORCH, r50s4.key(),
+                new ReferenceFigures("ok", null, 5000L * Fixtures.MIB, null, null, null, "torch 1.13", 2));
+        Reporter.Rendered r = Reporter.render(run);
+        String md = Files.readString(r.reportMd());
+        assertTrue(md.contains("Step times not measured: this run measured memory only (the config's timing: off)"), md);
+        assertFalse(md.contains("Median step time in ms"), "no explanation of a table that is not there: " + md);
+        String row = md.lines().filter(l -> l.startsWith("| resnet50_b32_r224_s4_torch_fp32_cpu ")).findFirst().orElseThrow();
+        assertTrue(row.contains("| 5400.0 | 5000.0 | 1.080 | – | not measured | – |"), row);
+        assertTrue(md.contains("Our columns come from this run's CPU cells of the seed's configuration"), md);
+        String seedR50 = md.lines().filter(l -> l.startsWith("| ResNet50 | 4 |")).findFirst().orElseThrow();
+        assertTrue(seedR50.contains("| cpu fp32, torch split | 8.01 | 5.27 | 34.1 % |"), seedR50);
+        assertTrue(Files.readString(r.reportHtml()).contains("<p id=\"no-step-times\">Step times not measured"));
+    }
+
     @Test
     void aRunWithoutAReferenceHasNoSectionNoChartNoColumns() throws Exception {
         Path run = Files.createDirectories(tmp.resolve("plain-run"));

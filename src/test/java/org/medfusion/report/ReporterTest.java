@@ -42,7 +42,7 @@ class ReporterTest {
         assertTrue(md.contains("| resnet50 | 32 | 224 | fp32 | gpu | uniform | 1 | cuda.allocated.peak | 8200.0 | 6900.0 | 15.9 % |"),
                 md);
         assertTrue(md.contains("![Peak memory of one training step](charts/memory.png)"));
-        assertTrue(md.contains("| ResNet50 | 4 | 8.2 | 5.4 | 34 % | fp32 | 8.01 | 5.27 | 34.1 % |"), md);
+        assertTrue(md.contains("| ResNet50 | 4 | 8.2 | 5.4 | 34 % | gpu fp32, uniform split | 8.01 | 5.27 | 34.1 % |"), md);
         assertTrue(md.contains("**cpu.rss.peak** (bytes)"));
         assertTrue(md.contains("MALLOC_MMAP_THRESHOLD_=65536"));
         assertTrue(md.contains("| GPU | NVIDIA H100 80GB HBM3 |"));
