@@ -30,8 +30,11 @@ import org.medfusion.results.Stats;
  * @param planningMs wall time of building the planner (its dynamic programs) from the profile, once
  * @param points one per budget, smallest first
  * @param splits the uniform and torch splits measured beside the budgets
+ * @param plain the plain step, always measured (once: a budget that chose it shares the measurement): every saving and
+ *     every "at most half the plain peak" verdict is against its measured peak, whatever the budgets chose
  */
-public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double planningMs, List<Point> points, List<SplitPoint> splits) {
+public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double planningMs, List<Point> points, List<SplitPoint> splits,
+        PlainPoint plain) {
 
     /** Predicted and measured peak must agree within this fraction of the measured peak. */
     public static final double PEAK_TOLERANCE = 0.05;
@@ -75,6 +78,14 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
 
         public Figures figures() {
             return Figures.of(plan.predictedPeakBytes(), plan.predictedOverheadMs(), false, measured);
+        }
+    }
+
+    /** The plain step (no checkpointing), measured beside the budgets. */
+    public record PlainPoint(PlannedSegments plan, CellResult measured) {
+
+        public Figures figures() {
+            return Figures.of(plan.predictedPeakBytes(), 0, true, measured);
         }
     }
 
@@ -175,6 +186,8 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
             points.add(new Point(budget, v, earlier == null ? -1 : earlier));
             firstBudget.putIfAbsent(first.get().plan(), points.size() - 1);
         }
+        PlannedSegments plainPlan = new PlannedSegments(SegmentPlan.uniform(n, 1), plain, 0);
+        PlainPoint plainPoint = new PlainPoint(plainPlan, once.apply(plainPlan));
         List<SplitPoint> splits = new ArrayList<>();
         for (int s : splitSegments) {
             if (s < 2 || s > n) {
@@ -186,7 +199,7 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
                 splits.add(new SplitPoint(split, s, new PlannedSegments(plan, p.peakBytes(), p.overheadMs()), measureSplit.apply(split, s)));
             }
         }
-        return new BudgetSweep(least, plain, planningMs, points, splits);
+        return new BudgetSweep(least, plain, planningMs, points, splits, plainPoint);
     }
 
     /** Budgets whose last plan measured above them (or could not be measured). */
@@ -225,17 +238,18 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
 
     /**
      * The cheapest measured plan (least paired ratio) whose measured peak is at most {@code fraction} of the plain
-     * step's measured peak, among the budgets and the splits; empty when none measured that low, or the plain step
-     * was not measured.
+     * step's measured peak, among the budgets, the splits and the plain step; empty when none measured that low, or
+     * the plain step's measurement failed.
      */
     public Optional<Figures> cheapestAtMost(double fraction) {
-        Optional<Long> plainMeasured = points.stream().filter(p -> p.plan().plan().recomputesNothing())
-                .map(p -> p.figures().measuredPeakBytes()).filter(java.util.Objects::nonNull).findFirst();
-        if (plainMeasured.isEmpty()) {
+        Long plainMeasured = plain.figures().measuredPeakBytes();
+        if (plainMeasured == null) {
             return Optional.empty();
         }
-        return distinctFigures().stream().filter(f -> f.measuredPeakBytes() != null && f.pairedRatio() != null
-                && f.measuredPeakBytes() <= fraction * plainMeasured.get())
+        List<Figures> candidates = new ArrayList<>(distinctFigures());
+        candidates.add(plain.figures());
+        return candidates.stream().filter(f -> f.measuredPeakBytes() != null && f.pairedRatio() != null
+                && f.measuredPeakBytes() <= fraction * plainMeasured)
                 .min(java.util.Comparator.comparingDouble(Figures::pairedRatio));
     }
 }

@@ -32,7 +32,7 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
             "same_as_budget", "predicted_peak_bytes", "measured_peak_bytes", "peak_error", "kept_budget",
             "predicted_recompute_ms", "measured_recompute_ms", "recompute_error", "paired_ratio", "status");
 
-    /** The rows of {@code sweep.csv}: the budgets, smallest first, then the splits. */
+    /** The rows of {@code sweep.csv}: the budgets, smallest first, then the splits, then the plain step. */
     public String csv() {
         List<List<String>> rows = new ArrayList<>();
         for (int i = 0; i < sweep.points().size(); i++) {
@@ -52,6 +52,10 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
                     Fmt.fixed(f.predictedRecomputeMs(), 2), Fmt.fixed(f.measuredRecomputeMs(), 2), Fmt.fixed(f.recomputeError(), 4),
                     Fmt.fixed(f.pairedRatio(), 4), s.measured().status().label()));
         }
+        BudgetSweep.Figures pf = sweep.plain().figures();
+        rows.add(List.of("", "", "plain", "1", sweep.plain().plan().plan().spec(), "1", "", String.valueOf(pf.predictedPeakBytes()),
+                Fmt.exact(pf.measuredPeakBytes()), Fmt.fixed(pf.peakError(), 4), "", Fmt.fixed(pf.predictedRecomputeMs(), 2),
+                Fmt.fixed(pf.measuredRecomputeMs(), 2), "", Fmt.fixed(pf.pairedRatio(), 4), sweep.plain().measured().status().label()));
         return Csv.render(HEADER, rows);
     }
 
@@ -75,6 +79,7 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
         for (BudgetSweep.SplitPoint s : sweep.splits()) {
             sb.append(row("–", s.split().label() + " " + s.segments() + ": " + s.plan().plan().spec(), s.figures(), "–"));
         }
+        sb.append(row("–", "plain step (no checkpointing), the reference of every saving", sweep.plain().figures(), "–"));
         sb.append('\n');
         List<BudgetSweep.Point> violations = sweep.violations();
         sb.append("- Budgets kept: ").append(sweep.points().size() - violations.size()).append(" of ").append(sweep.points().size())
@@ -138,6 +143,9 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
             addScatter(c, split.label() + " split", pts, split == org.medfusion.checkpoint.Split.UNIFORM ? SeriesMarkers.SQUARE : SeriesMarkers.DIAMOND);
             all.addAll(pts);
         }
+        List<Charts.Point> plain = point(sweep.plain().figures()).stream().toList();
+        addScatter(c, "plain step", plain, SeriesMarkers.TRIANGLE_UP);
+        all.addAll(plain);
         List<Charts.Point> front = Charts.paretoFront(all);
         if (front.size() > 1) {
             XYSeries f = c.addSeries("Pareto front", front.stream().map(Charts.Point::timePct).toList(), front.stream().map(Charts.Point::memPct).toList());

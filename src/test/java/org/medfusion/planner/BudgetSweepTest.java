@@ -121,6 +121,22 @@ class BudgetSweepTest {
     }
 
     @Test
+    void thePlainStepIsMeasuredEvenWhenNoBudgetEndsOnIt() {
+        // the plain step measures 30 % above its prediction: the largest budget is re-planned to a checkpointed plan,
+        // so no budget's answer is the plain step; the sweep still measures it, once, and judges against it
+        List<SegmentPlan> measuredPlans = new ArrayList<>();
+        BudgetSweep sweep = BudgetSweep.run(MODEL, 4, List.of(), p -> {
+            measuredPlans.add(p.plan());
+            return measured(p.plan().recomputesNothing() ? Math.round(p.predictedPeakBytes() * 1.3) : p.predictedPeakBytes(),
+                    p.predictedOverheadMs());
+        }, BudgetSweepTest::splitMeasured, 3);
+        assertTrue(sweep.points().stream().noneMatch(p -> p.plan().plan().recomputesNothing()), "no budget ends on the plain step");
+        assertEquals(1, measuredPlans.stream().filter(SegmentPlan::recomputesNothing).count(), "the plain step is measured once");
+        assertEquals(Math.round(sweep.plainPeakBytes() * 1.3), sweep.plain().figures().measuredPeakBytes());
+        assertTrue(sweep.cheapestAtMost(1.0).isPresent(), "judged against the measured plain step");
+    }
+
+    @Test
     void aFailedMeasurementLeavesItsFiguresMissing() {
         BudgetSweep sweep = BudgetSweep.run(MODEL, 3, List.of(), p -> CellResult.failed(KEY, "resnet", CellStatus.ERROR, "boom"),
                 BudgetSweepTest::splitMeasured, 3);

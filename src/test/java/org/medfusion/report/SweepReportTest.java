@@ -51,14 +51,16 @@ class SweepReportTest {
         assertEquals(List.of("sweep.csv", "sweep.md", "pareto.png", "pareto.svg"), files.stream().map(p -> p.getFileName().toString()).toList());
         List<String> csv = Files.readAllLines(dir.resolve("sweep.csv"));
         assertEquals(String.join(",", SweepReport.HEADER), csv.get(0));
-        assertEquals(1 + 4 + 4, csv.size(), "4 budgets, uniform and torch at 2 and 4 segments");
+        assertEquals(1 + 4 + 4 + 1, csv.size(), "4 budgets, uniform and torch at 2 and 4 segments, the plain step");
+        assertTrue(csv.get(9).contains(",plain,1,"), csv.get(9));
         assertTrue(csv.get(1).contains(",false,"), "the first budget was not kept: " + csv.get(1));
         String md = Files.readString(dir.resolve("sweep.md"));
         assertTrue(md.contains("- Budgets kept: 3 of 4 (not kept: "), md);
         assertTrue(md.contains("| **no** |"), md);
         assertTrue(md.contains("Peak predicted within 5 %: 1 of "), md);
         assertTrue(md.contains("Measured by a fixture."), md);
-        assertTrue(r.paretoChart().getSeriesMap().keySet().containsAll(List.of("planner (one per budget)", "uniform split", "torch split")),
+        assertTrue(r.paretoChart().getSeriesMap().keySet().containsAll(List.of("planner (one per budget)", "uniform split", "torch split",
+                "plain step")),
                 r.paretoChart().getSeriesMap().keySet().toString());
         assertTrue(Files.readString(dir.resolve("pareto.svg")).contains("<svg"));
     }
