@@ -58,6 +58,9 @@ final class JmhRun {
         return Path.of(System.getProperty("java.io.tmpdir"), "jmh.lock");
     }
 
+    /** DJL's offline switch, which the benchmarks' {@code @Fork} options set in every fork. */
+    static final String OFFLINE_PROPERTY = "ai.djl.offline";
+
     /** Where the forks' hs_err files go. */
     Path jmhDir() {
         return jmhDir;
@@ -69,15 +72,18 @@ final class JmhRun {
      */
     static List<String> forkJvmArgs(Path jmhDir, Diagnostics diagnostics, Integer threads) {
         List<String> args = new ArrayList<>(ChildJvm.standardJvmArgs(jmhDir)); // hs_err into jmh/, forwarded settings
-        args.add(org.medfusion.natives.Natives.forkJvmArg()); // the parent's native fallback decision (-Dmedfusion.onednn)
+        args.removeIf(a -> a.startsWith("-D" + OFFLINE_PROPERTY + "=")); // the benchmarks' @Fork sets it
+        List<String> more = new ArrayList<>();
+        more.add(org.medfusion.natives.Natives.forkJvmArg()); // the parent's native fallback decision (-Dmedfusion.onednn)
         String hook = ForkCrashHook.forkOption();
         if (hook != null) {
-            args.add(hook);
+            more.add(hook);
         }
-        args.addAll(diagnostics.jvmArgs());
+        more.addAll(diagnostics.jvmArgs());
         if (threads != null) {
-            args.add(MeasureSettings.threadsJvmArg(threads));
+            more.add(MeasureSettings.threadsJvmArg(threads));
         }
+        more.forEach(a -> ChildJvm.putProperty(args, a));
         return args;
     }
 

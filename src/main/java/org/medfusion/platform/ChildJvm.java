@@ -143,6 +143,24 @@ public final class ChildJvm {
     }
 
     /**
+     * Adds a JVM option to {@code args}; a {@code -Dkey=value} replaces an earlier {@code -Dkey=} in place (the JVM
+     * would take the last one anyway), so that each property appears once on the child's command line.
+     */
+    public static void putProperty(List<String> args, String option) {
+        int eq = option.indexOf('=');
+        if (option.startsWith("-D") && eq > 2) {
+            String prefix = option.substring(0, eq + 1);
+            for (int i = 0; i < args.size(); i++) {
+                if (args.get(i).startsWith(prefix)) {
+                    args.set(i, option);
+                    return;
+                }
+            }
+        }
+        args.add(option);
+    }
+
+    /**
      * This JVM's class path with every entry made absolute: a child may run in another working directory (the native
      * probe runs in its own folder), where {@code java -jar target/benchmarks.jar}'s relative entry finds nothing.
      */
