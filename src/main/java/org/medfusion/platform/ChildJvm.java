@@ -182,8 +182,9 @@ public final class ChildJvm {
         Files.createDirectories(errorDir);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(standardJvmArgs(errorDir));
-        cmd.addAll(jvmArgs);
+        List<String> options = new ArrayList<>(standardJvmArgs(errorDir));
+        jvmArgs.forEach(a -> putProperty(options, a)); // the caller's setting of a forwarded property replaces it
+        cmd.addAll(options);
         cmd.addAll(List.of("-cp", absoluteClassPath(), mainClass));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
