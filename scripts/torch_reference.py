@@ -50,15 +50,19 @@ def flat_blocks(name, model):
                 return self.vit.heads(self.vit.encoder.ln(x)[:, 0])
 
         return [Embed(model)] + list(model.encoder.layers) + [Head(model)]
-    if name.startswith("convnext") or name.startswith("efficientnet"):
+    if name.startswith("convnext") or name.startswith("efficientnet") or name.startswith("swin"):
         blocks = []
         for f in model.features:
             if isinstance(f, nn.Sequential) and len(f) > 0 and not isinstance(f[0], nn.Conv2d):
                 blocks.extend(list(f))  # a stage: its blocks one by one
             else:
                 blocks.append(f)  # stem / downsampling / final conv
-        head = nn.Sequential(model.avgpool, nn.Flatten(1), model.classifier) if name.startswith("efficientnet") \
-            else nn.Sequential(model.avgpool, model.classifier)
+        if name.startswith("efficientnet"):
+            head = nn.Sequential(model.avgpool, nn.Flatten(1), model.classifier)
+        elif name.startswith("swin"):  # features end channels-last: norm, to channels-first, pool, flatten, fc
+            head = nn.Sequential(model.norm, model.permute, model.avgpool, model.flatten, model.head)
+        else:
+            head = nn.Sequential(model.avgpool, model.classifier)
         return blocks + [head]
     raise ValueError("no block split for " + name)
 

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.medfusion.backbones.layers.Intermediates;
 import org.medfusion.backbones.layers.Layers;
 import org.medfusion.backbones.layers.RelativePositionBias;
 import org.medfusion.backbones.layers.StochasticDepth;
@@ -108,19 +109,27 @@ public final class SwinTransformers {
         return new ModelParts(blocks, total);
     }
 
-    /** Zero-pads axes 1 (bottom) and 2 (right) of an (N, H, W, C) tensor by the given amounts. */
+    /**
+     * Zero-pads axes 1 (bottom) and 2 (right) of an (N, H, W, C) tensor by the given amounts. Its own temporaries are
+     * closed; {@code x} is not (the caller's), and is returned as is when nothing is padded.
+     */
     static NDArray padBottomRight(NDArray x, long padH, long padW) {
-        Shape s = x.getShape();
+        NDArray out = x;
         if (padH > 0) {
-            NDArray z = x.getManager().zeros(new Shape(s.get(0), padH, s.get(2), s.get(3)), x.getDataType(), x.getDevice());
-            x = NDArrays.concat(new NDList(x, z), 1);
+            Shape s = out.getShape();
+            NDArray z = out.getManager().zeros(new Shape(s.get(0), padH, s.get(2), s.get(3)), out.getDataType(), out.getDevice());
+            NDArray padded = NDArrays.concat(new NDList(out, z), 1);
+            z.close();
+            out = Intermediates.next(out, padded, x);
         }
         if (padW > 0) {
-            Shape t = x.getShape();
-            NDArray z = x.getManager().zeros(new Shape(t.get(0), t.get(1), padW, t.get(3)), x.getDataType(), x.getDevice());
-            x = NDArrays.concat(new NDList(x, z), 2);
+            Shape t = out.getShape();
+            NDArray z = out.getManager().zeros(new Shape(t.get(0), t.get(1), padW, t.get(3)), out.getDataType(), out.getDevice());
+            NDArray padded = NDArrays.concat(new NDList(out, z), 2);
+            z.close();
+            out = Intermediates.next(out, padded, x);
         }
-        return x;
+        return out;
     }
 
     /** {@code torch.roll(x, shift, axis)} for axis 1 or 2 of an (N, H, W, C) tensor. */
@@ -132,7 +141,12 @@ public final class SwinTransformers {
         }
         String head = axis == 1 ? ":, " + (n - s) + ":" : ":, :, " + (n - s) + ":";
         String tail = axis == 1 ? ":, :" + (n - s) : ":, :, :" + (n - s);
-        return NDArrays.concat(new NDList(x.get(head), x.get(tail)), axis);
+        NDArray first = x.get(head);
+        NDArray second = x.get(tail);
+        NDArray rolled = NDArrays.concat(new NDList(first, second), axis);
+        first.close(); // views: closed, they would keep x's storage alive after the caller frees x
+        second.close();
+        return rolled;
     }
 
     /** Conv 4x4 stride 4 (with bias), permute to (N, H/4, W/4, C), LayerNorm. */
@@ -301,6 +315,7 @@ public final class SwinTransformers {
 
         @Override
         protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            // every intermediate is closed at its last use (Intermediates): the cached mask and the input never are
             NDArray input = inputs.singletonOrThrow();
             Shape s = input.getShape();
             long b = s.get(0);
@@ -316,40 +331,61 @@ public final class SwinTransformers {
             int shiftW = window >= padW ? 0 : shift;
             boolean shifted = shiftH + shiftW > 0;
             if (shifted) {
-                x = roll(roll(x, -shiftH, 1), -shiftW, 2);
+                x = Intermediates.next(x, roll(x, -shiftH, 1), input);
+                x = Intermediates.next(x, roll(x, -shiftW, 2), input);
             }
             int nh = padH / window;
             int nw = padW / window;
             int windows = nh * nw;
             int n = window * window;
             long headDim = dim / heads;
-            x = x.reshape(b, nh, window, nw, window, dim).transpose(0, 1, 3, 2, 4, 5).reshape(b * windows, n, dim);
+            x = Intermediates.next(x, x.reshape(b, nh, window, nw, window, dim), input);
+            x = Intermediates.next(x, x.transpose(0, 1, 3, 2, 4, 5), input);
+            x = Intermediates.next(x, x.reshape(b * windows, n, dim), input);
 
-            NDArray qkvOut = qkv.forward(ps, new NDList(x), training, params).singletonOrThrow()
-                    .reshape(b * windows, n, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
+            NDArray qkvOut = qkv.forward(ps, new NDList(x), training, params).singletonOrThrow();
+            NDArray positionBias = bias.bias(ps, x, training);
+            NDArray mask = shifted ? constant("mask" + padH + "x" + padW + "s" + shiftH + "," + shiftW, x,
+                    m -> m.create(attentionMask(padH, padW, window, shiftH, shiftW), new Shape(1, windows, 1, n, n))) : null;
+            Intermediates.release(x, qkvOut, input);
+            qkvOut = Intermediates.next(qkvOut, qkvOut.reshape(b * windows, n, 3, heads, headDim));
+            qkvOut = Intermediates.next(qkvOut, qkvOut.transpose(2, 0, 3, 1, 4));
             NDArray q0 = qkvOut.get(0);
-            NDArray q = q0.mul(Layers.scalar(q0, (float) (1.0 / Math.sqrt(headDim))));
             NDArray k = qkvOut.get(1);
             NDArray v = qkvOut.get(2);
-            NDArray attn = q.matMul(k.swapAxes(-2, -1));
+            qkvOut.close();
+            NDArray scale = Layers.scalar(q0, (float) (1.0 / Math.sqrt(headDim)));
+            NDArray q = Intermediates.next(q0, q0.mul(scale));
+            scale.close();
+            NDArray kT = Intermediates.next(k, k.swapAxes(-2, -1));
+            NDArray attn = q.matMul(kT);
+            q.close();
+            kT.close();
 
-            attn = attn.add(bias.bias(ps, x, training));
-
+            attn = Intermediates.next(attn, attn.add(positionBias));
+            positionBias.close();
             if (shifted) {
-                NDArray mask = constant("mask" + padH + "x" + padW + "s" + shiftH + "," + shiftW, x,
-                        m -> m.create(attentionMask(padH, padW, window, shiftH, shiftW), new Shape(1, windows, 1, n, n)));
-                attn = attn.reshape(b, windows, heads, n, n).add(mask).reshape(b * windows, heads, n, n);
+                attn = Intermediates.next(attn, attn.reshape(b, windows, heads, n, n));
+                attn = Intermediates.next(attn, attn.add(mask));
+                attn = Intermediates.next(attn, attn.reshape(b * windows, heads, n, n));
             }
-            attn = attn.softmax(-1);
-            NDArray y = attn.matMul(v).transpose(0, 2, 1, 3).reshape(b * windows, n, dim);
-            y = proj.forward(ps, new NDList(y), training, params).singletonOrThrow();
+            attn = Intermediates.next(attn, attn.softmax(-1));
+            NDArray y = attn.matMul(v);
+            attn.close();
+            v.close();
+            y = Intermediates.next(y, y.transpose(0, 2, 1, 3));
+            y = Intermediates.next(y, y.reshape(b * windows, n, dim));
+            y = Intermediates.next(y, proj.forward(ps, new NDList(y), training, params).singletonOrThrow());
 
-            y = y.reshape(b, nh, nw, window, window, dim).transpose(0, 1, 3, 2, 4, 5).reshape(b, padH, padW, dim);
+            y = Intermediates.next(y, y.reshape(b, nh, nw, window, window, dim));
+            y = Intermediates.next(y, y.transpose(0, 1, 3, 2, 4, 5));
+            y = Intermediates.next(y, y.reshape(b, padH, padW, dim));
             if (shifted) {
-                y = roll(roll(y, shiftH, 1), shiftW, 2);
+                y = Intermediates.next(y, roll(y, shiftH, 1));
+                y = Intermediates.next(y, roll(y, shiftW, 2));
             }
             if (padB > 0 || padR > 0) {
-                y = y.get(":, :" + h + ", :" + w + ", :");
+                y = Intermediates.next(y, y.get(":, :" + h + ", :" + w + ", :"));
             }
             return new NDList(y);
         }
@@ -391,12 +427,18 @@ public final class SwinTransformers {
 
         @Override
         protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDArray x = inputs.singletonOrThrow();
-            NDArray a = attn.forward(ps, norm1.forward(ps, inputs, training, params), training, params).singletonOrThrow();
-            x = StochasticDepth.apply(a, stochasticDepth, training).add(x);
-            NDList z = norm2.forward(ps, new NDList(x), training, params);
-            NDArray m = mlp.forward(ps, z, training, params).singletonOrThrow();
-            return new NDList(x.add(StochasticDepth.apply(m, stochasticDepth, training)));
+            NDArray input = inputs.singletonOrThrow();
+            NDArray n1 = norm1.forward(ps, inputs, training, params).singletonOrThrow();
+            NDArray a = Intermediates.next(n1, attn.forward(ps, new NDList(n1), training, params).singletonOrThrow());
+            NDArray ad = Intermediates.next(a, StochasticDepth.apply(a, stochasticDepth, training));
+            NDArray x = Intermediates.next(ad, ad.add(input));
+            NDArray n2 = norm2.forward(ps, new NDList(x), training, params).singletonOrThrow();
+            NDArray m = Intermediates.next(n2, mlp.forward(ps, new NDList(n2), training, params).singletonOrThrow());
+            NDArray md = Intermediates.next(m, StochasticDepth.apply(m, stochasticDepth, training));
+            NDArray out = x.add(md);
+            md.close();
+            x.close();
+            return new NDList(out);
         }
 
         @Override

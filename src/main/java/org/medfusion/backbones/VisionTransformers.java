@@ -21,6 +21,7 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
 import org.medfusion.backbones.layers.Layers;
+import org.medfusion.backbones.layers.ReleasingSequentialBlock;
 import org.medfusion.backbones.layers.Layers.Act;
 
 /**
@@ -88,9 +89,12 @@ public final class VisionTransformers {
         return LayerNorm.builder().axis(rank - 1).optEpsilon(eps).build();
     }
 
-    /** torchvision's {@code MLP(in, [hidden, in], GELU, dropout)}: Linear, GELU, Dropout, Linear, Dropout. */
+    /**
+     * torchvision's {@code MLP(in, [hidden, in], GELU, dropout)}: Linear, GELU, Dropout, Linear, Dropout, each
+     * intermediate freed once the next layer consumed it ({@link ReleasingSequentialBlock}).
+     */
     static SequentialBlock mlp(int dim, int hidden, float dropout) {
-        SequentialBlock b = new SequentialBlock().add(Layers.linear(hidden)).add(Act.GELU.block());
+        SequentialBlock b = new ReleasingSequentialBlock().add(Layers.linear(hidden)).add(Act.GELU.block());
         if (dropout > 0f) {
             b.add(Dropout.builder().optRate(dropout).build());
         }

@@ -38,25 +38,14 @@ public final class Residual extends AbstractBlock {
         NDArray x = inputs.singletonOrThrow();
         NDArray branch = main.forward(ps, inputs, training, params).singletonOrThrow();
         NDArray y = StochasticDepth.apply(branch, dropPathProb, training);
-        closeIfDerived(branch, y, x);
+        // each intermediate is freed once consumed (Intermediates): the main branch's last BatchNorm output and the
+        // sum, two output-sized tensors per block, would otherwise live to the block's end
+        Intermediates.release(branch, y, x);
         NDArray s = shortcut == null ? x : shortcut.forward(ps, inputs, training, params).singletonOrThrow();
         NDArray sum = y.add(s);
-        closeIfDerived(y, sum, x);
-        closeIfDerived(s, sum, x);
-        NDArray out = post.apply(sum);
-        closeIfDerived(sum, out, x);
-        return new NDList(out);
-    }
-
-    /**
-     * Closes {@code consumed} once {@code result} was computed from it, unless it is the block's input or the result
-     * itself: as {@link ReleasingSequentialBlock}, an intermediate autograd does not save is freed at once instead of at
-     * the end of the block (the main branch's last BatchNorm output and the sum, two outputs-sized tensors per block).
-     */
-    private static void closeIfDerived(NDArray consumed, NDArray result, NDArray input) {
-        if (consumed != result && consumed != input) {
-            consumed.close();
-        }
+        Intermediates.release(y, sum, x);
+        Intermediates.release(s, sum, x);
+        return new NDList(Intermediates.next(sum, post.apply(sum), x));
     }
 
     @Override
