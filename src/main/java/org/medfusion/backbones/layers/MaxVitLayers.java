@@ -62,7 +62,7 @@ public final class MaxVitLayers {
     public static Residual mbConv(int in, int out, int stride, float expansionRatio, float squeezeRatio, float dropPath) {
         int mid = (int) (out * expansionRatio);
         int sqz = (int) (out * squeezeRatio);
-        Block main = new SequentialBlock()
+        Block main = new ReleasingSequentialBlock()
                 .add(batchNorm())
                 .add(Layers.convBnAct(mid, 1, 1, 1, Layers.Act.GELU, batchNorm()))
                 .add(Layers.convBnAct(mid, 3, stride, mid, Layers.Act.GELU, batchNorm()))
@@ -123,22 +123,29 @@ public final class MaxVitLayers {
                         + partitionSize + ", got " + h + "x" + w);
             }
             long p = grid ? h / partitionSize : partitionSize;
+            // every intermediate is closed at its last use (Intermediates), as in Swin's blocks
             NDArray t = partition(x, p);
             if (grid) {
-                t = t.swapAxes(1, 2);
+                t = Intermediates.next(t, t.swapAxes(1, 2), x);
             }
             NDArray a = attnNorm.forward(ps, new NDList(t), training, params).singletonOrThrow();
-            a = attention.forward(ps, new NDList(a), training, params).singletonOrThrow();
-            t = t.add(StochasticDepth.apply(a, dropPath, training));
-            NDArray m = mlpNorm.forward(ps, new NDList(t), training, params).singletonOrThrow();
-            m = fc1.forward(ps, new NDList(m), training, params).singletonOrThrow();
-            m = Activation.gelu(m);
-            m = fc2.forward(ps, new NDList(m), training, params).singletonOrThrow();
-            t = t.add(StochasticDepth.apply(m, dropPath, training));
+            a = Intermediates.next(a, attention.forward(ps, new NDList(a), training, params).singletonOrThrow());
+            a = Intermediates.next(a, StochasticDepth.apply(a, dropPath, training));
+            NDArray t1 = t.add(a);
+            a.close();
+            Intermediates.release(t, t1, x);
+            NDArray m = mlpNorm.forward(ps, new NDList(t1), training, params).singletonOrThrow();
+            m = Intermediates.next(m, fc1.forward(ps, new NDList(m), training, params).singletonOrThrow());
+            m = Intermediates.next(m, Activation.gelu(m));
+            m = Intermediates.next(m, fc2.forward(ps, new NDList(m), training, params).singletonOrThrow());
+            m = Intermediates.next(m, StochasticDepth.apply(m, dropPath, training));
+            NDArray t2 = t1.add(m);
+            m.close();
+            t1.close();
             if (grid) {
-                t = t.swapAxes(1, 2);
+                t2 = Intermediates.next(t2, t2.swapAxes(1, 2));
             }
-            return new NDList(departition(t, p, h / p, w / p));
+            return new NDList(Intermediates.next(t2, departition(t2, p, h / p, w / p)));
         }
 
         /** (B, C, H, W) to (B, H/p * W/p, p*p, C): windows of p x p pixels. */
@@ -148,9 +155,9 @@ public final class MaxVitLayers {
             long c = s.get(1);
             long h = s.get(2);
             long w = s.get(3);
-            return x.reshape(b, c, h / p, p, w / p, p)
-                    .transpose(0, 2, 4, 3, 5, 1)
-                    .reshape(b, (h / p) * (w / p), p * p, c);
+            NDArray six = x.reshape(b, c, h / p, p, w / p, p);
+            NDArray moved = Intermediates.next(six, six.transpose(0, 2, 4, 3, 5, 1));
+            return Intermediates.next(moved, moved.reshape(b, (h / p) * (w / p), p * p, c));
         }
 
         /** Inverse of {@link #partition}: (B, hp*wp, p*p, C) to (B, C, hp*p, wp*p). */
@@ -158,9 +165,9 @@ public final class MaxVitLayers {
             Shape s = x.getShape();
             long b = s.get(0);
             long c = s.get(3);
-            return x.reshape(b, hp, wp, p, p, c)
-                    .transpose(0, 5, 1, 3, 2, 4)
-                    .reshape(b, c, hp * p, wp * p);
+            NDArray six = x.reshape(b, hp, wp, p, p, c);
+            NDArray moved = Intermediates.next(six, six.transpose(0, 5, 1, 3, 2, 4));
+            return Intermediates.next(moved, moved.reshape(b, c, hp * p, wp * p));
         }
 
         @Override
@@ -223,16 +230,40 @@ public final class MaxVitLayers {
             if (p != seqLen) {
                 throw new IllegalArgumentException("relative position attention expects " + seqLen + " tokens per group, got " + p);
             }
-            NDList qkv = toQkv.forward(ps, inputs, training, params).singletonOrThrow().split(3, 3);
-            NDArray q = qkv.get(0).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4);
+            NDArray qkvOut = toQkv.forward(ps, inputs, training, params).singletonOrThrow();
+            NDList qkv = qkvOut.split(3, 3);
+            qkvOut.close();
+            NDArray q = heads(qkv.get(0), b, g, p);
             // k * scale with a natively allocated scalar: mul(Number) wraps a Java direct buffer
             // that autograd would keep for the backward pass after DJL recycled it
-            NDArray k = qkv.get(1).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4)
-                    .mul(x.getManager().full(new Shape(), scale, x.getDataType()).toDevice(x.getDevice(), false));
-            NDArray v = qkv.get(2).reshape(b, g, p, heads, headDim).transpose(0, 1, 3, 2, 4);
-            NDArray attn = q.matMul(k.swapAxes(3, 4)).add(bias.bias(ps, x, training)).softmax(-1);
-            NDArray out = attn.matMul(v).transpose(0, 1, 3, 2, 4).reshape(b, g, p, c);
-            return merge.forward(ps, new NDList(out), training, params);
+            NDArray k = heads(qkv.get(1), b, g, p);
+            NDArray scaleArray = x.getManager().full(new Shape(), scale, x.getDataType());
+            NDArray scaleHere = Intermediates.next(scaleArray, scaleArray.toDevice(x.getDevice(), false));
+            k = Intermediates.next(k, k.mul(scaleHere));
+            scaleHere.close();
+            NDArray v = heads(qkv.get(2), b, g, p);
+            NDArray kT = Intermediates.next(k, k.swapAxes(3, 4));
+            NDArray attn = q.matMul(kT);
+            q.close();
+            kT.close();
+            NDArray positionBias = bias.bias(ps, x, training);
+            attn = Intermediates.next(attn, attn.add(positionBias));
+            positionBias.close();
+            attn = Intermediates.next(attn, attn.softmax(-1));
+            NDArray out = attn.matMul(v);
+            attn.close();
+            v.close();
+            out = Intermediates.next(out, out.transpose(0, 1, 3, 2, 4));
+            out = Intermediates.next(out, out.reshape(b, g, p, c));
+            NDList merged = merge.forward(ps, new NDList(out), training, params);
+            out.close();
+            return merged;
+        }
+
+        /** One of q, k, v from its slice of the projection: (B, G, P, C) to (B, G, heads, P, headDim); the slice is closed. */
+        private NDArray heads(NDArray slice, long b, long g, long p) {
+            NDArray split = Intermediates.next(slice, slice.reshape(b, g, p, heads, headDim));
+            return Intermediates.next(split, split.transpose(0, 1, 3, 2, 4));
         }
 
         @Override
