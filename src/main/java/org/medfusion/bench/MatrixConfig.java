@@ -240,9 +240,10 @@ public record MatrixConfig(String name, Device device, List<Precision> precision
         MeasureSettings d = MeasureSettings.defaults();
         Node timingNode = map.get("timing");
         boolean timingOff = timingNode instanceof ScalarNode;
-        if (timingOff && !scalar(fileName, timingNode).equals("off")) {
+        String timingWord = timingOff ? scalar(fileName, timingNode) : null;
+        if (timingOff && !timingWord.equals("off")) {
             throw new IllegalArgumentException(at(fileName, timingNode) + "timing must be a mapping with keys " + RUN_KEYS
-                    + " or off (memory only), got '" + scalar(fileName, timingNode) + "'");
+                    + " or off (memory only), got '" + timingWord + "'");
         }
         RunSettings timing = timingOff ? d.timing() : runSettings(fileName, timingNode, d.timing());
         RunSettings memory = runSettings(fileName, map.get("memory"), d.memory());

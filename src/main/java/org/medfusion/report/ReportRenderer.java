@@ -288,8 +288,9 @@ public final class ReportRenderer {
         d.put("memoryTable", mt);
         d.put("memoryMarkdown", mt.isEmpty() ? "No cell has a memory figure.\n" : mt.markdown());
         d.put("slowdownTable", st);
-        d.put("slowdownMarkdown", st.isEmpty() ? noStepTimes(cells) + "\n" : st.markdown());
-        d.put("noStepTimes", st.isEmpty() ? noStepTimes(cells) : null);
+        String noStepTimes = st.isEmpty() ? noStepTimes(cells) : null;
+        d.put("slowdownMarkdown", noStepTimes != null ? noStepTimes + "\n" : st.markdown());
+        d.put("noStepTimes", noStepTimes);
         ReportTable pt = PrecisionTable.of(cells).display();
         d.put("hasPrecisionTable", !pt.isEmpty());
         d.put("precisionTable", pt);

@@ -43,7 +43,16 @@ public final class SeedComparison {
     private SeedComparison() {
     }
 
+    /** The published figures, read once from the classpath (every report reads them several times). */
     public static List<Figure> published() {
+        return Published.FIGURES;
+    }
+
+    private static final class Published {
+        static final List<Figure> FIGURES = read();
+    }
+
+    private static List<Figure> read() {
         try (InputStream in = SeedComparison.class.getResourceAsStream("/seed-published.csv")) {
             if (in == null) {
                 throw new IllegalStateException("resource /seed-published.csv is missing from the classpath");
@@ -58,7 +67,7 @@ public final class SeedComparison {
                             r.get("unit")));
                 }
             }
-            return out;
+            return List.copyOf(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -69,17 +78,19 @@ public final class SeedComparison {
                 && x.metric().equals(metric)).findFirst().orElse(null);
     }
 
-    /** The device and precision of our figures beside the seed's, in order of preference. */
-    private static final List<CellKey> PREFERRED = List.of(
-            new CellKey("", 32, 224, 0, Precision.FP32, Device.GPU),
-            new CellKey("", 32, 224, 0, Precision.AMP, Device.GPU),
-            new CellKey("", 32, 224, 0, Precision.FP32, Device.CPU));
+    /** A device and precision our figures beside the seed's may come from. */
+    private record Setting(Device device, Precision precision) {
+    }
+
+    /** The settings of our figures beside the seed's, in order of preference. */
+    private static final List<Setting> PREFERRED = List.of(
+            new Setting(Device.GPU, Precision.FP32), new Setting(Device.GPU, Precision.AMP), new Setting(Device.CPU, Precision.FP32));
 
     /** Our group matching a seed model, or null. */
     static CellIndex.Group match(CellIndex idx, String model) {
-        for (CellKey k : PREFERRED) {
+        for (Setting k : PREFERRED) {
             for (Split split : List.of(Split.TORCH, Split.UNIFORM)) {
-                CellIndex.Group g = new CellIndex.Group(new CellKey(model, k.batch(), k.res(), 0, k.precision(), k.device()), split);
+                CellIndex.Group g = new CellIndex.Group(new CellKey(model, 32, 224, 0, k.precision(), k.device()), split);
                 if (idx.groups().containsKey(g)) {
                     return g;
                 }
