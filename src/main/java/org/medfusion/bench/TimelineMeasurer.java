@@ -112,7 +112,14 @@ public final class TimelineMeasurer {
                 figures.put(line.substring(0, eq), line.substring(eq + 1).strip());
             }
         }
-        return new Recorded(csv, Timeline.read(csv), figures);
+        String plan = figures.getOrDefault("plan", "");
+        Timeline measured = Timeline.read(csv);
+        Timeline timeline = org.medfusion.planner.TimelinePrediction.annotateFromCache(measured, key,
+                plan.isBlank() ? null : SegmentPlan.parse(plan));
+        if (timeline != measured) {
+            timeline.write(csv);
+        }
+        return new Recorded(csv, timeline, figures);
     }
 
     /** Records {@code key}'s timeline into its place in {@code runDir} ({@link Timeline#file}). */

@@ -71,6 +71,8 @@ public final class TimelineRun {
             System.out.println("step_peak_on_bytes=" + text(on));
             System.out.println("peak_event=" + (timeline.peakEvent() == null ? "" : timeline.peakEvent().describe()));
             System.out.println(String.format(Locale.ROOT, "events=%d", timeline.events().size()));
+            org.medfusion.checkpoint.SegmentPlan plan = cell.backbone.sequence().plan();
+            System.out.println("plan=" + (plan == null ? "" : plan.spec())); // empty: the plain step
         } finally {
             cell.tearDown();
         }

@@ -2,6 +2,7 @@ package org.medfusion.planner;
 
 import java.util.List;
 import org.medfusion.checkpoint.SegmentPlan;
+import org.medfusion.checkpoint.StepEvent;
 
 /**
  * Predicts the peak memory of one training step (above the steady state left by the previous step:
@@ -160,6 +161,78 @@ public final class MemoryModel {
             overhead += recomputed ? recomputeMs(r.start(), r.end()) : 0;
         }
         return new Prediction(Math.max(peak, updatePeakBytes), overhead);
+    }
+
+    /**
+     * The predicted timeline of {@code plan}: for each event the engine reports with a memory figure the model can
+     * give ({@link StepEvent}: forwards, boundaries, recomputes, each segment's backward, the optimizer update; not
+     * the step start, the loss or the gradient accumulation), its predicted high-water mark above the step's start,
+     * in the engine's order. The same terms as {@link #predict}: its largest entry is the predicted step peak.
+     */
+    public List<PredictedEvent> timeline(SegmentPlan plan) {
+        if (plan.blockCount() != blocks.size()) {
+            throw new IllegalArgumentException("plan covers " + plan.blockCount() + " blocks, the profile has " + blocks.size());
+        }
+        List<SegmentPlan.Range> ranges = plan.ranges();
+        List<PredictedEvent> out = new java.util.ArrayList<>();
+        long[] heldBefore = new long[ranges.size()];
+        long held = 0;
+        for (int k = 0; k < ranges.size(); k++) {
+            SegmentPlan.Range r = ranges.get(k);
+            heldBefore[k] = held;
+            if (plan.isRecomputed(k)) {
+                for (int i = r.start(); i < r.end(); i++) {
+                    long input = i > r.start() ? blocks.get(i - 1).outputBytes() : 0;
+                    out.add(new PredictedEvent(StepEvent.FORWARD_NO_GRAD, i, k, held + input + blocks.get(i).forwardNoGradPeakBytes()));
+                }
+                out.add(new PredictedEvent(StepEvent.BOUNDARY_KEPT, r.end() - 1, k, held + boundaryBytes(r.end())));
+            } else {
+                long kept = 0;
+                for (int i = r.start(); i < r.end(); i++) {
+                    out.add(new PredictedEvent(StepEvent.FORWARD, i, k, held + kept + blocks.get(i).forwardPeakBytes()));
+                    kept += keptIn(i, r.start());
+                }
+            }
+            held += heldAfter(r.start(), r.end(), plan.isRecomputed(k));
+        }
+        for (int k = ranges.size() - 1; k >= 0; k--) {
+            SegmentPlan.Range r = ranges.get(k);
+            long upstream = r.end() == blocks.size() ? 0 : blocks.get(r.end() - 1).outputBytes();
+            if (plan.isRecomputed(k)) {
+                out.add(new PredictedEvent(StepEvent.RECOMPUTE_START, r.start(), k, heldBefore[k] + upstream));
+                long kept = 0;
+                for (int i = r.start(); i < r.end(); i++) {
+                    out.add(new PredictedEvent(StepEvent.RECOMPUTE_FORWARD, i, k,
+                            heldBefore[k] + upstream + kept + blocks.get(i).forwardPeakBytes()));
+                    kept += keptIn(i, r.start());
+                }
+                out.add(new PredictedEvent(StepEvent.RECOMPUTE_END, r.end() - 1, k, heldBefore[k] + upstream + kept));
+            }
+            out.add(new PredictedEvent(StepEvent.BACKWARD, r.end() - 1, k, heldBefore[k] + backwardCost(r.start(), r.end(), upstream)));
+        }
+        out.add(new PredictedEvent(StepEvent.OPTIMIZER_UPDATE, -1, -1, updatePeakBytes));
+        return out;
+    }
+
+    /** The backward half of {@link #withGradCost}: the largest of its blocks' backwards, their kept bytes still held. */
+    private long backwardCost(int start, int end, long upstream) {
+        long kept = storedKeptBytes(start, end);
+        long peak = 0;
+        for (int i = end - 1; i >= start; i--) {
+            BlockProfile b = blocks.get(i);
+            long gradient = i == end - 1 ? upstream : b.outputBytes();
+            peak = Math.max(peak, kept + gradient + b.backwardPeakBytes()); // kept: blocks start..i, what is still held
+            kept -= keptIn(i, start);
+        }
+        return peak;
+    }
+
+    /**
+     * One event of a predicted timeline ({@link #timeline}): the engine's event, the block and segment it reports with
+     * it (as {@link org.medfusion.checkpoint.StepRecorder} receives them), and the predicted high-water mark of bytes in
+     * use since the event before, above the step's start.
+     */
+    public record PredictedEvent(StepEvent event, int block, int segment, long peakAboveStartBytes) {
     }
 
     /** A plan's predicted step peak (bytes above the steady state) and recompute overhead (ms). */

@@ -64,6 +64,10 @@ final class TimelineCharts {
         double top = 0;
         for (CellTimeline t : measured) {
             top = Math.max(top, t.timeline().peakAboveStart() / Fmt.MIB);
+            Timeline.Event p = t.timeline().predictedPeakEvent();
+            if (p != null) {
+                top = Math.max(top, p.predictedPeakAboveStartBytes() / Fmt.MIB);
+            }
         }
         CellTimeline shaded = measured.stream().max(java.util.Comparator.comparingInt(t -> t.key().segments())).get();
         shade(c, shaded, top * 1.05);
@@ -77,12 +81,40 @@ final class TimelineCharts {
                 xs[i] = i;
                 ys[i] = Math.max(0, ev.get(i).windowPeakBytes() - start) / Fmt.MIB;
             }
+            Color color = LINE_COLORS[line++ % LINE_COLORS.length];
             XYSeries s = c.addSeries(t.label(), xs, ys);
             s.setMarker(SeriesMarkers.NONE);
-            s.setLineColor(LINE_COLORS[line++ % LINE_COLORS.length]);
+            s.setLineColor(color);
             s.setLineStyle(new java.awt.BasicStroke(2f));
+            addPrediction(c, t, color);
         }
         return c;
+    }
+
+    /**
+     * The planner's predicted timeline of a cell, where it has one: dashed, in the cell's colour, through the events the
+     * model predicts (at the measured events' x, so a gap in the dashes is an event the model has no figure for).
+     */
+    private static void addPrediction(XYChart c, CellTimeline t, Color color) {
+        List<Timeline.Event> ev = t.timeline().events();
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (int i = 0; i < ev.size(); i++) {
+            Long p = ev.get(i).predictedPeakAboveStartBytes();
+            if (p != null) {
+                xs.add((double) i);
+                ys.add(p / Fmt.MIB);
+            }
+        }
+        if (xs.isEmpty()) {
+            return;
+        }
+        XYSeries s = c.addSeries("predicted: " + t.label(), xs, ys);
+        s.setMarker(SeriesMarkers.CIRCLE);
+        s.setMarkerColor(color);
+        s.setLineColor(color);
+        s.setLineStyle(new java.awt.BasicStroke(1.5f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER, 10f,
+                new float[] {6f, 4f}, 0f));
     }
 
     /** Rectangles behind the lines over each run of events of one phase (forward left white), one legend entry per phase. */

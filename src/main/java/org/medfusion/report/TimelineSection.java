@@ -25,7 +25,9 @@ final class TimelineSection {
     static final String NOTE = "Each line is one cell's training step, event by event (forward of each block, boundary kept, "
             + "recompute start and end, backward of each segment, gradient accumulation, optimizer update): the high-water mark of "
             + "bytes in use since the event before, above the bytes in use at the step's start, so a line's top is the step's peak. "
-            + "Shaded: the recompute, backward and update phases of the cell with the most segments. Source: timelines/<cell>/timeline.csv.";
+            + "Shaded: the recompute, backward and update phases of the cell with the most segments. Dashed, where the machine had the "
+            + "model's profile cached when the timeline was recorded: the planner's predicted high-water mark of each event it models "
+            + "(column predicted_peak_above_start_bytes). Source: timelines/<cell>/timeline.csv.";
 
     private TimelineSection() {
     }

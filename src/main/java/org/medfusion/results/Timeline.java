@@ -32,6 +32,8 @@ public record Timeline(String source, List<Event> events) {
     public static final String FILE = "timeline.csv";
     /** The run directory's folder of timelines, one sub-folder per cell id. */
     public static final String DIR = "timelines";
+    /** The column of {@link Event#predictedPeakAboveStartBytes()} (absent from files written before it existed). */
+    public static final String PREDICTED_COLUMN = "predicted_peak_above_start_bytes";
     /** {@link #source()} when nothing measured memory. */
     public static final String NO_SOURCE = "none";
 
@@ -83,15 +85,34 @@ public record Timeline(String source, List<Event> events) {
      * @param windowPeakBytes the high-water mark of bytes in use since the event before; null when not measured
      * @param reservedBytes bytes the device allocator reserved (GPU), null elsewhere
      * @param bytes per {@link Category} (by ordinal); an entry is null when it cannot be known without a memory source
+     * @param predictedPeakAboveStartBytes the planner's predicted high-water mark for this event above the step's start
+     *        (from the model's cached profile, {@code org.medfusion.planner.MemoryModel#timeline}); null when there is
+     *        no profile or the model predicts no figure for the event (step start, loss, gradient accumulation)
      */
     public record Event(int index, String kind, String phase, int block, int segment, long durationNs, Long inUseBytes,
-            Long windowPeakBytes, Long reservedBytes, List<Long> bytes) {
+            Long windowPeakBytes, Long reservedBytes, List<Long> bytes, Long predictedPeakAboveStartBytes) {
 
         public Event {
             bytes = java.util.Collections.unmodifiableList(new ArrayList<>(bytes));
             if (bytes.size() != Category.values().length) {
                 throw new IllegalArgumentException("an event needs " + Category.values().length + " categories, got " + bytes.size());
             }
+        }
+
+        /** A measured event without a prediction. */
+        public Event(int index, String kind, String phase, int block, int segment, long durationNs, Long inUseBytes,
+                Long windowPeakBytes, Long reservedBytes, List<Long> bytes) {
+            this(index, kind, phase, block, segment, durationNs, inUseBytes, windowPeakBytes, reservedBytes, bytes, null);
+        }
+
+        /** This event with {@code predicted} as its predicted peak above the step's start (null: none). */
+        public Event withPrediction(Long predicted) {
+            return new Event(index, kind, phase, block, segment, durationNs, inUseBytes, windowPeakBytes, reservedBytes, bytes, predicted);
+        }
+
+        /** The measured high-water mark above the step's start ({@code start}: the first event's bytes in use), or null. */
+        public Long peakAboveStart(Long start) {
+            return windowPeakBytes == null || start == null ? null : windowPeakBytes - start;
         }
 
         public Long bytes(Category c) {
@@ -137,6 +158,28 @@ public record Timeline(String source, List<Event> events) {
         return best;
     }
 
+    /** Whether any event carries the planner's prediction. */
+    public boolean predicted() {
+        return events.stream().anyMatch(e -> e.predictedPeakAboveStartBytes() != null);
+    }
+
+    /** The event with the largest prediction (the first of equals), or null without predictions. */
+    public Event predictedPeakEvent() {
+        Event best = null;
+        for (Event e : events) {
+            Long p = e.predictedPeakAboveStartBytes();
+            if (p != null && (best == null || p > best.predictedPeakAboveStartBytes())) {
+                best = e;
+            }
+        }
+        return best;
+    }
+
+    /** This timeline with each event's prediction from {@code prediction} (null: none for that event). */
+    public Timeline withPredictions(java.util.function.Function<Event, Long> prediction) {
+        return new Timeline(source, events.stream().map(e -> e.withPrediction(prediction.apply(e))).toList());
+    }
+
     /** The step's peak above the bytes in use at its start (what a cell's peak figure measures), or null. */
     public Long peakAboveStart() {
         Event p = peakEvent();
@@ -162,6 +205,16 @@ public record Timeline(String source, List<Event> events) {
         }
         step.add("freed within the event " + mib(p.transientBytes()));
         sb.append(String.join(", ", step)).append(" MiB; on top of ").append(String.join(", ", before)).append(" MiB");
+        Event predicted = predictedPeakEvent();
+        if (predicted != null) {
+            long at = predicted.predictedPeakAboveStartBytes();
+            long measured = peakAboveStart();
+            sb.append(". The planner's model (the cached profile) predicted ").append(mib(at)).append(" MiB during ")
+                    .append(predicted.describe());
+            if (measured > 0) {
+                sb.append(String.format(Locale.ROOT, " (%+.1f %% of the measured peak)", 100.0 * (at - measured) / measured));
+            }
+        }
         return sb.toString();
     }
 
@@ -176,6 +229,7 @@ public record Timeline(String source, List<Event> events) {
         for (Category c : Category.values()) {
             h.add(c.column());
         }
+        h.add(PREDICTED_COLUMN);
         return h;
     }
 
@@ -186,6 +240,7 @@ public record Timeline(String source, List<Event> events) {
                     Integer.toString(e.segment()), Long.toString(e.durationNs()), source, text(e.inUseBytes()), text(e.windowPeakBytes()),
                     text(e.reservedBytes())));
             e.bytes().forEach(b -> r.add(text(b)));
+            r.add(text(e.predictedPeakAboveStartBytes()));
             rows.add(r);
         }
         return Csv.render(header(), rows);
@@ -222,7 +277,8 @@ public record Timeline(String source, List<Event> events) {
                 source = rec.get("source");
                 events.add(new Event(Integer.parseInt(rec.get("event")), rec.get("kind"), rec.get("phase"), Integer.parseInt(rec.get("block")),
                         Integer.parseInt(rec.get("segment")), Long.parseLong(rec.get("duration_ns")), parse(rec.get("in_use_bytes")),
-                        parse(rec.get("window_peak_bytes")), parse(rec.get("reserved_bytes")), bytes));
+                        parse(rec.get("window_peak_bytes")), parse(rec.get("reserved_bytes")), bytes,
+                        rec.isMapped(PREDICTED_COLUMN) ? parse(rec.get(PREDICTED_COLUMN)) : null)); // older files lack it
             }
             return new Timeline(source, events);
         } catch (NoSuchFileException e) {

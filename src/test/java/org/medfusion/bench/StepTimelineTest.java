@@ -21,6 +21,7 @@ import org.medfusion.checkpoint.StepRecorder;
 import org.medfusion.planner.BlockProfile;
 import org.medfusion.planner.MemoryModel;
 import org.medfusion.planner.SegmentPlanner;
+import org.medfusion.planner.TimelinePrediction;
 import org.medfusion.results.Timeline;
 import org.medfusion.results.Timeline.Category;
 import org.medfusion.train.OptimizerConfig;
@@ -30,7 +31,8 @@ import org.medfusion.train.TrainingStep;
 /**
  * The engine reports a training step's events in the order its plan implies, and what it holds by the element bytes
  * of the arrays it holds: ResNet-18, batch 2, 32 px, one step per plan (plain, uniform, an optimal plan of the memory
- * model, a plan with a stored segment before a recomputed one). In this JVM no allocation counter is preloaded, so the
+ * model, a plan with a stored segment before a recomputed one), and the planner's predicted timeline of each plan finds
+ * the engine's events. In this JVM no allocation counter is preloaded, so the
  * timeline's bytes in use are missing (said, not invented); {@link TimelineChildTest} measures them.
  */
 class StepTimelineTest {
@@ -176,8 +178,36 @@ class StepTimelineTest {
         assertTrue(t.sentence().startsWith("memory not measured"), t.sentence());
     }
 
+    /** A made-up profile of the backbone's blocks: early blocks have large outputs, as in a CNN. */
+    private static MemoryModel syntheticModel() {
+        List<BlockProfile> profile = new ArrayList<>();
+        for (int i = 0; i < backbone.blockCount(); i++) {
+            long out = (10 - i) * 1000L;
+            profile.add(new BlockProfile(i, "b" + i, out, 3 * out, 4 * out, 2 * out, 5 * out, 1, 1, 2));
+        }
+        return new MemoryModel(profile);
+    }
+
+    /**
+     * The planner's predicted timeline lands on the engine's events: every event the model has a figure for finds its
+     * recorded event (same kind, block and segment), and the largest prediction is the model's predicted step peak.
+     */
+    private static Timeline checkPrediction(Timeline t, SegmentPlan plan) {
+        MemoryModel model = syntheticModel();
+        SegmentPlan ran = plan != null ? plan : SegmentPlan.of(List.of(new SegmentPlan.Range(0, backbone.blockCount())));
+        Timeline predicted = TimelinePrediction.annotate(t, model, plan);
+        long matched = predicted.events().stream().filter(e -> e.predictedPeakAboveStartBytes() != null).count();
+        assertEquals(model.timeline(ran).size(), matched, "predicted events that found their recorded event");
+        for (Timeline.Event e : predicted.events()) {
+            boolean modelled = !List.of("step start", "loss", "gradient accumulation").contains(e.kind());
+            assertEquals(modelled, e.predictedPeakAboveStartBytes() != null, "prediction at " + e.describe());
+        }
+        assertEquals(model.predict(ran).peakBytes(), predicted.predictedPeakEvent().predictedPeakAboveStartBytes());
+        return predicted;
+    }
+
     private static void check(SegmentPlan plan) {
-        Timeline t = record(plan);
+        Timeline t = checkPrediction(record(plan), plan);
         assertEquals(expected(plan, backbone.blockCount()), actual(t), "events of " + (plan == null ? "plain" : plan.spec()));
         checkHeld(t, plan);
         checkStepState(t);
@@ -198,12 +228,7 @@ class StepTimelineTest {
 
     @Test
     void optimalPlanOfTheMemoryModel() {
-        List<BlockProfile> profile = new ArrayList<>();
-        for (int i = 0; i < backbone.blockCount(); i++) {
-            long out = (10 - i) * 1000L; // early blocks have large outputs, as in a CNN
-            profile.add(new BlockProfile(i, "b" + i, out, 3 * out, 4 * out, 2 * out, 5 * out, 1, 1, 2));
-        }
-        SegmentPlan optimal = new SegmentPlanner(new MemoryModel(profile)).leastPeak(4).plan();
+        SegmentPlan optimal = new SegmentPlanner(syntheticModel()).leastPeak(4).plan();
         assertFalse(optimal.equals(SegmentPlan.uniform(backbone.blockCount(), 4)), "the test needs a non-uniform optimal plan: " + optimal);
         check(optimal);
     }

@@ -108,7 +108,9 @@ class TimelineChildTest {
                 long handedIn = start.bytes(Timeline.Category.UPSTREAM_GRADIENT);
                 long inUse = e.inUseBytes() - start.inUseBytes();
                 long upstream = e.bytes(Timeline.Category.UPSTREAM_GRADIENT) - handedIn;
-                assertTrue(Math.abs(inUse - upstream) < handedIn / 2, "segment " + e.segment() + "'s backward left " + (inUse - upstream)
+                // one-sided: what this guards is retention; once under load (a loaded 2-core VM) a backward freed 163 KB
+                // more than its gradients account for (a tensor libtorch released late), which is not the engine's to hold
+                assertTrue(inUse - upstream < handedIn / 2, "segment " + e.segment() + "'s backward left " + (inUse - upstream)
                         + " bytes beyond its gradients in use (the gradient handed in: " + handedIn + " bytes): " + e.describe());
                 checked++;
                 start = null;

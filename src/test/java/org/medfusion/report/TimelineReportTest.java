@@ -111,6 +111,40 @@ class TimelineReportTest {
     }
 
     @Test
+    void predictionIsDrawnBesideTheMeasuredLineAndNamedInTheSentence() throws Exception {
+        Timeline predicted = checkpointed().withPredictions(e -> switch (e.kind()) {
+            case "backward" -> e.segment() == 0 ? 240 * MIB : 190 * MIB;
+            case "forward no-grad", "forward", "recompute forward" -> 45 * MIB;
+            default -> null;
+        });
+        assertTrue(predicted.sentence().endsWith(". The planner's model (the cached profile) predicted 240.0 MiB during backward of segment 0"
+                + " (-4.0 % of the measured peak)"), predicted.sentence());
+        assertFalse(plain().sentence().contains("predicted"), "no prediction, no claim");
+        Path run = ReporterTest.fixtureRun(tmp.resolve("run"));
+        CellKey plainKey = Fixtures.key("resnet50", 0);
+        CellKey s4 = Fixtures.key("resnet50", 4);
+        plain().write(Timeline.file(run, plainKey.id()));
+        Path file = predicted.write(Timeline.file(run, s4.id()));
+        assertEquals(predicted, Timeline.read(file), "predictions round-trip through timeline.csv");
+        var chart = TimelineCharts.chart(plainKey, List.of(new TimelineCharts.CellTimeline(plainKey, plain()),
+                new TimelineCharts.CellTimeline(s4, predicted)));
+        assertTrue(chart.getSeriesMap().containsKey("predicted: 4 segments (uniform split)"), chart.getSeriesMap().keySet().toString());
+        assertFalse(chart.getSeriesMap().containsKey("predicted: no checkpointing"));
+        assertEquals(5, chart.getSeriesMap().get("predicted: 4 segments (uniform split)").getXData().length, "one point per predicted event");
+        assertTrue(Files.readString(Reporter.render(run).reportMd()).contains("predicted 240.0 MiB during backward of segment 0"));
+    }
+
+    @Test
+    void timelineFilesWrittenBeforePredictionsStillRead() throws Exception {
+        Path file = checkpointed().write(tmp.resolve("old.csv"));
+        List<String> lines = Files.readAllLines(file);
+        List<String> old = lines.stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList(); // drop the last column
+        assertTrue(old.get(0).endsWith("saved_and_workspace_bytes"), old.get(0));
+        Files.write(file, old);
+        assertEquals(checkpointed(), Timeline.read(file));
+    }
+
+    @Test
     void runWithoutTimelinesHasNoSection() throws Exception {
         Path run = ReporterTest.fixtureRun(tmp.resolve("run"));
         Reporter.Rendered r = Reporter.render(run);
