@@ -77,6 +77,8 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--noise", action="store_true", help="also write noise.<name>: torch's own float32 error (a float64 step)")
     p.add_argument("--floor", type=float, default=1e-3, help="gradient scale floor, a fraction of the largest gradient")
+    p.add_argument("--float64", action="store_true", help="run the eval and training step in float64 (figures written "
+                   "as float32): the reference for ours in float64, where float32 rounding cannot hide a real difference")
     a = p.parse_args()
     import torch
     import torchvision
@@ -96,6 +98,9 @@ def main():
     x = torch.randn(a.batch, 3, a.res, a.res, generator=g)
     y = torch.randint(0, 1000, (a.batch,), generator=g)
     weights_state = copy.deepcopy(model.state_dict())
+    if a.float64:
+        model = model.double()
+        x = x.double()
     model.eval()
     with torch.no_grad():
         eval_logits = model(x)
@@ -110,7 +115,9 @@ def main():
            "loss": loss.detach().reshape(1)}
     for name, prm in model.named_parameters():
         out["grad." + name] = prm.grad if prm.grad is not None else torch.zeros_like(prm)
-    if a.noise:
+    if a.float64:
+        out = {k: v.float() for k, v in out.items()}
+    if a.noise and not a.float64:
         out.update(float32_noise(model, weights_state, x, y, loss, a.floor))
     save_safetensors(os.path.join(a.out, "expected.safetensors"), out, {"model": a.model})
     print(f"{a.model}: {sum(p.numel() for p in model.parameters())} parameters, torch {torch.__version__},"

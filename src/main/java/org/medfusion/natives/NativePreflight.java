@@ -38,8 +38,11 @@ import org.medfusion.platform.Json;
  */
 public final class NativePreflight {
 
-    /** What the probe checks; a new version invalidates every cached verdict (2: results compared, not only signals). */
-    static final int PROBE_VERSION = 2;
+    /**
+     * What the probe checks and how it is cached; a new version invalidates every cached verdict (2: results compared,
+     * not only signals; 3: a wrong result is cached as such, not as a crash).
+     */
+    static final int PROBE_VERSION = 3;
 
     /** System property naming the cache directory. */
     public static final String DIR_PROPERTY = "medfusion.preflight.dir";
@@ -48,9 +51,13 @@ public final class NativePreflight {
     public record Outcome(NativeVerdict verdict, Path cacheFile, boolean fresh) {
     }
 
-    /** One probe of a shape set under one fallback, as cached. */
-    record ProbeResult(String key, Fallback fallback, int shapes, boolean passed, boolean crashed, String detail,
+    /** One probe of a shape set under one fallback, as cached ({@link NativeVerdict.Probe#FAILED} is never cached). */
+    record ProbeResult(String key, Fallback fallback, int shapes, NativeVerdict.Probe status, String detail,
             String checkedAt, long millis) {
+
+        boolean passed() {
+            return status == NativeVerdict.Probe.PASS;
+        }
     }
 
     private final Path dir;
@@ -97,7 +104,7 @@ public final class NativePreflight {
             return outcome(new NativeVerdict(first.key(), cpu.describe(), libtorchVersion, NativeVerdict.Probe.PASS,
                     null, current, true, null, all.size(), now, ms), first, !fresh.isEmpty());
         }
-        if (!first.crashed()) {
+        if (!first.status().avoidable()) {
             return outcome(new NativeVerdict(first.key(), cpu.describe(), libtorchVersion, NativeVerdict.Probe.FAILED,
                     first.detail(), current, true, null, all.size(), now, ms), first, !fresh.isEmpty());
         }
@@ -109,12 +116,12 @@ public final class NativePreflight {
             ProbeResult r = result(cpu, libtorchVersion, all, f, batch, fresh);
             ms = fresh.stream().mapToLong(ProbeResult::millis).sum();
             if (r.passed()) {
-                return outcome(new NativeVerdict(r.key(), cpu.describe(), libtorchVersion, NativeVerdict.Probe.CRASH,
+                return outcome(new NativeVerdict(r.key(), cpu.describe(), libtorchVersion, first.status(),
                         first.detail() + "; passes with " + f.id(), f, true, null, all.size(), now, ms), r, !fresh.isEmpty());
             }
             tried.add(f.id() + ": " + r.detail());
         }
-        return outcome(new NativeVerdict(first.key(), cpu.describe(), libtorchVersion, NativeVerdict.Probe.CRASH,
+        return outcome(new NativeVerdict(first.key(), cpu.describe(), libtorchVersion, first.status(),
                 first.detail(), current, false, "no fallback passed (" + String.join("; ", tried)
                         + "); try another libtorch version or machine", all.size(), now, ms), first, !fresh.isEmpty());
     }
@@ -140,7 +147,7 @@ public final class NativePreflight {
         }
         ProbeResult r = probe(key, shapes, fallback, batch);
         fresh.add(r);
-        if (r.passed() || r.crashed()) {
+        if (r.status() != NativeVerdict.Probe.FAILED) {
             write(file, r);
         }
         return r;
@@ -189,7 +196,7 @@ public final class NativePreflight {
                     .errorDir(work).workDir(work).mergeStderr().timeout(timeout).what("the native preflight probe").run();
             String now = Instant.now().toString();
             if (r.succeeded()) {
-                return new ProbeResult(key, fallback, shapes.size(), true, false, null, now, r.millis());
+                return new ProbeResult(key, fallback, shapes.size(), NativeVerdict.Probe.PASS, null, now, r.millis());
             }
             if (r.crashed()) {
                 HsErrReport crash = r.crash().orElseThrow();
@@ -200,17 +207,17 @@ public final class NativePreflight {
                 String shape = lastShape(r.output());
                 String detail = "probe died with " + crash.signal() + (shape == null ? "" : " in forward/backward of " + shape)
                         + (crash.frame() == null ? "" : " at " + crash.frame());
-                return new ProbeResult(key, fallback, shapes.size(), false, true, detail, now, r.millis());
+                return new ProbeResult(key, fallback, shapes.size(), NativeVerdict.Probe.CRASH, detail, now, r.millis());
             }
             String wrong = r.output().lines().filter(l -> l.startsWith("probe wrong ")).findFirst().orElse(null);
             if (r.exitCode() == ProbeMain.WRONG_RESULTS && wrong != null) {
                 // as unusable as a crash, and avoided the same way: a fallback whose kernels compute it right
-                return new ProbeResult(key, fallback, shapes.size(), false, true, "oneDNN computed wrong results: "
+                return new ProbeResult(key, fallback, shapes.size(), NativeVerdict.Probe.WRONG_RESULTS, "oneDNN computed wrong results: "
                         + wrong.substring("probe wrong ".length()), now, r.millis());
             }
             String why = r.timedOut() ? "probe child timed out after " + timeout.toSeconds() + " s"
                     : "probe child exited " + r.exitCode() + ": " + tail(r.output());
-            return new ProbeResult(key, fallback, shapes.size(), false, false, why, now, r.millis());
+            return new ProbeResult(key, fallback, shapes.size(), NativeVerdict.Probe.FAILED, why, now, r.millis());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run the native preflight probe: " + e.getMessage(), e);
         } finally {

@@ -14,7 +14,7 @@ import java.util.Locale;
  * @param detail what happened: the signal, the native frame and the shape class running, or why the probe failed;
  *     null on pass
  * @param fallback the fallback to apply
- * @param usable false when the probe crashed and no in-process fallback passed (the engine cannot work here)
+ * @param usable false when the probe crashed (or computed wrong results) and no in-process fallback passed (the engine cannot work here)
  * @param advice what a person can do when {@code usable} is false, else null
  * @param shapes how many convolution shape classes the verdict covers
  * @param checkedAt ISO-8601 instant of the probe
@@ -29,6 +29,8 @@ public record NativeVerdict(String key, String cpu, String libtorchVersion, Prob
         PASS,
         /** The probe child died from a signal. */
         CRASH,
+        /** The probe child ran but oneDNN's results differ from the reference kernels': as unusable as a crash. */
+        WRONG_RESULTS,
         /** The probe could not run (timeout, an exception): nothing is concluded. */
         FAILED,
         /** Nothing probed: the fallback was set with {@code -Dmedfusion.onednn}, or no convolution is covered yet. */
@@ -42,6 +44,11 @@ public record NativeVerdict(String key, String cpu, String libtorchVersion, Prob
         @JsonCreator
         public static Probe fromLabel(String label) {
             return valueOf(label.toUpperCase(Locale.ROOT).replace(' ', '_'));
+        }
+
+        /** A finding a stronger fallback can avoid (a crash or wrong results), unlike {@link #FAILED}. */
+        public boolean avoidable() {
+            return this == CRASH || this == WRONG_RESULTS;
         }
     }
 

@@ -34,19 +34,9 @@ public final class ReleasingSequentialBlock extends SequentialBlock {
 
     /** Closes the arrays of {@code consumed} that {@code produced} does not hand on (compared by identity). */
     static void closeConsumed(NDList consumed, NDList produced) {
+        NDArray[] handedOn = produced.toArray(new NDArray[0]);
         for (NDArray a : consumed) {
-            if (!containsSame(produced, a)) {
-                a.close();
-            }
+            Intermediates.release(a, null, handedOn);
         }
-    }
-
-    private static boolean containsSame(NDList list, NDArray array) {
-        for (NDArray a : list) {
-            if (a == array) {
-                return true;
-            }
-        }
-        return false;
     }
 }
