@@ -89,6 +89,7 @@ public final class PlanCommand implements Callable<Integer> {
         NativesMissingException.ensureCovered(java.util.List.of(new org.medfusion.backbones.ConvShapes.ModelAtSize(key.model(), key.res()))); // before its workers run
         ModelProfile profile = ProfileCache.standard().loadOrMeasure(key, false);
         MemoryModel memory = profile.memoryModel();
+        long planningStart = System.nanoTime();
         SegmentPlanner planner = new SegmentPlanner(memory);
         if (compare != null) {
             return compare(memory, planner, compare);
@@ -97,6 +98,7 @@ public final class PlanCommand implements Callable<Integer> {
             return new PlanSweep(spec.commandLine().getOut(), spec.commandLine().getErr(), lockWait).run(key, memory, sweep, out);
         }
         Optional<PlannedSegments> plan = planner.cheapestWithin(budgetBytes);
+        double planningMs = (System.nanoTime() - planningStart) / 1e6; // the search alone: profile loaded, nothing measured
         PrintWriter out = spec.commandLine().getOut();
         if (plan.isEmpty()) {
             long min = planner.minimumPeak();
@@ -107,8 +109,8 @@ public final class PlanCommand implements Callable<Integer> {
         }
         PlannedSegments p = plan.get();
         if (!measure) {
-            out.println(format == OutputFormat.JSON ? toJson(p, budgetBytes, memory.plainStepMs(), null, null)
-                    : toTable(p, budgetBytes, null));
+            out.println(format == OutputFormat.JSON ? toJson(p, budgetBytes, memory.plainStepMs(), planningMs, null, null)
+                    : toTable(p, budgetBytes, planningMs, null));
             out.flush();
             return ExitCodes.OK;
         }
@@ -120,8 +122,8 @@ public final class PlanCommand implements Callable<Integer> {
             }
         }, MAX_MEASURED_PLANS);
         BudgetVerification.Attempt last = v.last();
-        out.println(format == OutputFormat.JSON ? toJson(last.plan(), budgetBytes, memory.plainStepMs(), last.measured(), v)
-                : toTable(last.plan(), budgetBytes, last.measured()));
+        out.println(format == OutputFormat.JSON ? toJson(last.plan(), budgetBytes, memory.plainStepMs(), planningMs, last.measured(), v)
+                : toTable(last.plan(), budgetBytes, planningMs, last.measured()));
         out.flush();
         if (last.measured().status() != org.medfusion.results.CellStatus.OK || last.measured().peakBytes() == null) {
             spec.commandLine().getErr().println("the plan " + last.plan().plan().spec() + " could not be measured ("
@@ -174,7 +176,7 @@ public final class PlanCommand implements Callable<Integer> {
         return (plain ? measurer : measurer.withExplicitPlan(p.plan())).measure(cell);
     }
 
-    static String toJson(PlannedSegments p, long budgetBytes, double plainStepMs, CellResult measured,
+    static String toJson(PlannedSegments p, long budgetBytes, double plainStepMs, double planningMs, CellResult measured,
             BudgetVerification verification) throws Exception {
         ObjectMapper m = new ObjectMapper();
         ObjectNode n = m.createObjectNode();
@@ -187,6 +189,7 @@ public final class PlanCommand implements Callable<Integer> {
         n.put("predicted_overhead", Math.round(p.predictedOverheadMs() * 100) / 100.0);
         n.put("predicted_overhead_unit", "ms");
         n.put("predicted_overhead_fraction", plainStepMs > 0 ? Math.round(p.predictedOverheadMs() / plainStepMs * 1000) / 1000.0 : 0);
+        n.put("planning_ms", Math.round(planningMs * 100) / 100.0);
         if (measured != null) {
             n.put("measured_status", measured.status().label());
             if (measured.peakBytes() == null) {
@@ -220,10 +223,11 @@ public final class PlanCommand implements Callable<Integer> {
         return m.writeValueAsString(n);
     }
 
-    static String toTable(PlannedSegments p, long budgetBytes, CellResult measured) {
+    static String toTable(PlannedSegments p, long budgetBytes, double planningMs, CellResult measured) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "budget %s: %d segments %s (r recomputed, s stored), predicted peak %s, recompute %.1f ms",
-                ByteSize.mib(budgetBytes), p.segments(), p.plan().spec(), ByteSize.mib(p.predictedPeakBytes()), p.predictedOverheadMs()));
+                "budget %s: %d segments %s (r recomputed, s stored), predicted peak %s, recompute %.1f ms (planned in %.1f ms)",
+                ByteSize.mib(budgetBytes), p.segments(), p.plan().spec(), ByteSize.mib(p.predictedPeakBytes()), p.predictedOverheadMs(),
+                planningMs));
         if (measured != null) {
             sb.append(String.format(Locale.ROOT, "%nmeasured: %s, peak %s, step %s ms", measured.status().label(),
                     measured.peakBytes() == null ? "missing" : ByteSize.mib(measured.peakBytes()),

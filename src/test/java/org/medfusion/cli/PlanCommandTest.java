@@ -49,7 +49,7 @@ class PlanCommandTest {
         assertEquals(0, run(out, new StringWriter(), "plan", "--model", "resnet18", "--batch", "2", "--res", "32", "--budget", Long.toString(min)));
         JsonNode exact = new ObjectMapper().readTree(out.toString());
         assertEquals(min, exact.get("predicted_peak_bytes").asLong());
-        for (String f : List.of("segments", "boundaries", "recomputed", "predicted_peak_bytes", "predicted_overhead", "plan")) {
+        for (String f : List.of("segments", "boundaries", "recomputed", "predicted_peak_bytes", "predicted_overhead", "plan", "planning_ms")) {
             assertTrue(exact.has(f), f);
         }
         // the recomputed flags are the plan's own (stored segments may sit anywhere), and plan spells them out
