@@ -53,7 +53,9 @@ def flat_blocks(name, model):
     if name.startswith("convnext") or name.startswith("efficientnet") or name.startswith("swin"):
         blocks = []
         for f in model.features:
-            if isinstance(f, nn.Sequential) and len(f) > 0 and not isinstance(f[0], nn.Conv2d):
+            # a stage is a Sequential of blocks; a stem or a downsampling layer is a Sequential of layers (a
+            # convolution first, or ConvNeXt's LayerNorm2d, a LayerNorm, then its convolution): one block
+            if isinstance(f, nn.Sequential) and len(f) > 0 and not isinstance(f[0], (nn.Conv2d, nn.LayerNorm)):
                 blocks.extend(list(f))  # a stage: its blocks one by one
             else:
                 blocks.append(f)  # stem / downsampling / final conv
@@ -210,8 +212,22 @@ def main():
     c.add_argument("--reference", required=True)
     c.add_argument("--seed")
     c.add_argument("--out", required=True)
+    b = sub.add_parser("blocks", help="print 'MODEL BLOCKS' per model: how many blocks flat_blocks splits it into")
+    b.add_argument("--models", required=True)
+    b.add_argument("--res", type=int, default=224)
     a = p.parse_args()
+    if a.cmd == "blocks":
+        return count_blocks(a)
     return measure(a) if a.cmd == "measure" else compare(a)
+
+
+def count_blocks(args):
+    import torchvision
+    for name in args.models.split(","):
+        model = getattr(torchvision.models, name)(weights=None, image_size=args.res) if name.startswith("vit") \
+            else getattr(torchvision.models, name)(weights=None)
+        print(name, len(flat_blocks(name, model)))
+    return 0
 
 
 if __name__ == "__main__":

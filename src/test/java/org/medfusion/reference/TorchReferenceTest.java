@@ -28,6 +28,31 @@ class TorchReferenceTest {
 
     private static final CellKey TINY = new CellKey("resnet18", 2, 32, 2, Split.TORCH, Precision.FP32, Device.CPU, 1);
 
+    /**
+     * torchvision's model split by {@code torch_reference.flat_blocks} has as many blocks as ours, for every family the
+     * reference runs (the seed table's models among them): a mismatch makes every PyTorch-beside figure of that model an
+     * error row. ConvNeXt's downsampling layers (LayerNorm2d, then a convolution) were once split as a stage: 44 blocks
+     * against our 41, found by the seed-table run.
+     */
+    @Test
+    void torchvisionSplitsIntoOurBlocks() {
+        Optional<TorchPython> py = TorchPython.find();
+        assumeTrue(py.isPresent(), "no python3 with torch and torchvision (apt-get install -y python3-torch python3-torchvision)");
+        List<String> models = List.of("resnet50", "vit_b_16", "convnext_tiny", "convnext_base", "efficientnet_b2",
+                "efficientnet_v2_s", "swin_t");
+        String out = py.get().runScript(java.nio.file.Path.of("scripts", "torch_reference.py"),
+                List.of("blocks", "--models", String.join(",", models)), 600);
+        java.util.Map<String, Integer> theirs = new java.util.HashMap<>();
+        out.lines().map(l -> l.trim().split(" ")).filter(f -> f.length == 2 && models.contains(f[0]))
+                .forEach(f -> theirs.put(f[0], Integer.parseInt(f[1])));
+        for (String m : models) {
+            try (org.medfusion.backbones.Backbone b = org.medfusion.backbones.BackboneRegistry.create(m,
+                    org.medfusion.backbones.BackboneOptions.defaults())) {
+                assertEquals(b.blockCount(), theirs.get(m), m + ": torchvision's split vs ours (" + out.strip() + ")");
+            }
+        }
+    }
+
     @Test
     void withoutPythonTheFiguresAreNotAvailableNotAnError() {
         List<String> tried = new ArrayList<>();
