@@ -20,6 +20,7 @@ import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
+import org.medfusion.backbones.layers.Intermediates;
 import org.medfusion.backbones.layers.Layers;
 import org.medfusion.backbones.layers.ReleasingSequentialBlock;
 import org.medfusion.backbones.layers.Layers.Act;
@@ -204,16 +205,31 @@ public final class VisionTransformers {
             long headDim = dim / heads;
             NDArray w = ps.getValue(inProjWeight, x.getDevice(), training);
             NDArray b = ps.getValue(inProjBias, x.getDevice(), training);
-            NDArray qkv = Linear.linear(x, w, b).singletonOrThrow()
-                    .reshape(n, len, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
+            // every intermediate is closed at its last use (Intermediates), as torch's reference counting frees it: kept to
+            // the block's end, the raw scores and the packed q/k/v (each about three of the block's outputs at 197 tokens)
+            // sat above torch's peak in every ViT cell
+            NDArray qkv = Linear.linear(x, w, b).singletonOrThrow();
+            qkv = Intermediates.next(qkv, qkv.reshape(n, len, 3, heads, headDim));
+            qkv = Intermediates.next(qkv, qkv.transpose(2, 0, 3, 1, 4));
             NDArray q0 = qkv.get(0);
-            NDArray q = q0.mul(Layers.scalar(q0, (float) (1.0 / Math.sqrt(headDim))));
             NDArray k = qkv.get(1);
             NDArray v = qkv.get(2);
-            NDArray attn = q.matMul(k.swapAxes(-2, -1)).softmax(-1);
-            attn = dropout(attn, attentionDropout, training);
-            NDArray y = attn.matMul(v).transpose(0, 2, 1, 3).reshape(n, len, dim);
-            return outProj.forward(ps, new NDList(y), training, params);
+            qkv.close();
+            NDArray scale = Layers.scalar(q0, (float) (1.0 / Math.sqrt(headDim)));
+            NDArray q = Intermediates.next(q0, q0.mul(scale));
+            scale.close();
+            NDArray kT = Intermediates.next(k, k.swapAxes(-2, -1));
+            NDArray attn = q.matMul(kT);
+            q.close();
+            kT.close();
+            attn = Intermediates.next(attn, attn.softmax(-1));
+            attn = Intermediates.next(attn, dropout(attn, attentionDropout, training));
+            NDArray y = attn.matMul(v);
+            attn.close();
+            v.close();
+            y = Intermediates.next(y, y.transpose(0, 2, 1, 3));
+            y = Intermediates.next(y, y.reshape(n, len, dim));
+            return new NDList(Intermediates.next(y, outProj.forward(ps, new NDList(y), training, params).singletonOrThrow()));
         }
 
         @Override
@@ -249,12 +265,17 @@ public final class VisionTransformers {
 
         @Override
         protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDArray x = inputs.singletonOrThrow();
-            NDList y = ln1.forward(ps, inputs, training, params);
-            NDArray a = attention.forward(ps, y, training, params).singletonOrThrow();
-            x = dropout(a, dropout, training).add(x);
-            NDList z = ln2.forward(ps, new NDList(x), training, params);
-            return new NDList(x.add(mlp.forward(ps, z, training, params).singletonOrThrow()));
+            NDArray input = inputs.singletonOrThrow();
+            NDArray n1 = ln1.forward(ps, inputs, training, params).singletonOrThrow();
+            NDArray a = Intermediates.next(n1, attention.forward(ps, new NDList(n1), training, params).singletonOrThrow());
+            NDArray ad = Intermediates.next(a, dropout(a, dropout, training));
+            NDArray x = Intermediates.next(ad, ad.add(input));
+            NDArray n2 = ln2.forward(ps, new NDList(x), training, params).singletonOrThrow();
+            NDArray m = Intermediates.next(n2, mlp.forward(ps, new NDList(n2), training, params).singletonOrThrow());
+            NDArray out = x.add(m);
+            m.close();
+            x.close();
+            return new NDList(out);
         }
 
         @Override
