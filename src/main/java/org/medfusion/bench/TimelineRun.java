@@ -23,11 +23,17 @@ public final class TimelineRun {
     private TimelineRun() {
     }
 
-    /** Arguments: model batch res segments split precision device accumulation warmup check out.csv. */
+    /**
+     * Arguments: model batch res segments split precision device accumulation warmup check out.csv [recorded]. With
+     * {@code recorded} steps (default 1) recorded one after another, the file holds the last one with each event's
+     * duration the median over them (how {@link TimelineMeasurer} times a timeline).
+     */
     public static void main(String[] args) {
-        if (args.length != 11) {
-            throw new IllegalArgumentException("usage: TimelineRun model batch res segments split precision device accumulation warmup check out.csv");
+        if (args.length != 11 && args.length != 12) {
+            throw new IllegalArgumentException("usage: TimelineRun model batch res segments split precision device accumulation warmup check "
+                    + "out.csv [recorded]");
         }
+        int recordedSteps = args.length == 12 ? Integer.parseInt(args[11]) : 1;
         TrainingCell cell = TrainingCell.fromArgs(args);
         cell.accumulation = Integer.parseInt(args[7]);
         int warmup = Integer.parseInt(args[8]);
@@ -53,22 +59,28 @@ public final class TimelineRun {
                 batch.add(cell.forwardImages);
             }
             StepStateBytes state = StepStateBytes.measure(cell.backbone.blocks(), cell.step.optimizer(), batch);
-            TimelineRecorder recorder = new TimelineRecorder(TimelineSource.forThisProcess(Device.parse(cell.device)), state,
-                    TimelineRecorder.capacityFor(cell.backbone.blockCount(), cell.accumulation));
-            cell.backbone.sequence().setRecorder(recorder);
-            cell.step.setRecorder(recorder);
-            long before = resetPeak(counter);
-            recorder.begin();
-            cell.trainingStep();
-            Long on = counter == null ? null : counter.peak() - before;
-            cell.backbone.sequence().setRecorder(StepRecorder.OFF);
-            cell.step.setRecorder(StepRecorder.OFF);
-            Timeline timeline = recorder.timeline();
+            List<Timeline> recorded = new ArrayList<>();
+            Long on = null;
+            for (int i = 0; i < recordedSteps; i++) {
+                TimelineRecorder recorder = new TimelineRecorder(TimelineSource.forThisProcess(Device.parse(cell.device)), state,
+                        TimelineRecorder.capacityFor(cell.backbone.blockCount(), cell.accumulation));
+                cell.backbone.sequence().setRecorder(recorder);
+                cell.step.setRecorder(recorder);
+                long before = resetPeak(counter);
+                recorder.begin();
+                cell.trainingStep();
+                on = counter == null ? null : counter.peak() - before;
+                cell.backbone.sequence().setRecorder(StepRecorder.OFF);
+                cell.step.setRecorder(StepRecorder.OFF);
+                recorded.add(recorder.timeline());
+            }
+            Timeline timeline = Timeline.withMedianDurations(recorded);
             timeline.write(out);
             System.out.println("source=" + timeline.source());
             System.out.println("timeline_max_above_start_bytes=" + text(timeline.peakAboveStart()));
             System.out.println("step_peaks_off_bytes=" + String.join(" ", off.stream().map(String::valueOf).toList()));
-            System.out.println("step_peak_on_bytes=" + text(on));
+            System.out.println("step_peak_on_bytes=" + text(on)); // the last recorded step's
+            System.out.println("recorded_steps=" + recordedSteps);
             System.out.println("peak_event=" + (timeline.peakEvent() == null ? "" : timeline.peakEvent().describe()));
             System.out.println(String.format(Locale.ROOT, "events=%d", timeline.events().size()));
             org.medfusion.checkpoint.SegmentPlan plan = cell.backbone.sequence().plan();

@@ -27,7 +27,9 @@ final class TimelineSection {
             + "bytes in use since the event before, above the bytes in use at the step's start, so a line's top is the step's peak. "
             + "Shaded: the recompute, backward and update phases of the cell with the most segments. Dashed, where the machine had the "
             + "model's profile cached when the timeline was recorded: the planner's predicted high-water mark of each event it models "
-            + "(column predicted_peak_above_start_bytes). Source: timelines/<cell>/timeline.csv.";
+            + "(column predicted_peak_above_start_bytes). Time by phase: each event's duration_ns, the median of the steps a second "
+            + "child recorded in a timing fork's environment (column durations = timed); timelines without it show no times. "
+            + "Source: timelines/<cell>/timeline.csv.";
 
     private TimelineSection() {
     }
@@ -72,7 +74,9 @@ final class TimelineSection {
             }
             List<Map<String, String>> sentences = new ArrayList<>();
             for (TimelineCharts.CellTimeline t : g.getValue()) {
-                sentences.add(Map.of("cell", t.label(), "sentence", t.timeline().sentence()));
+                // durations recorded in the memory child's environment are its page faults' time, not the step's: not shown
+                String time = t.timeline().timed() ? ". Time by phase (median of the timed steps): " + t.timeline().timeSentence() : "";
+                sentences.add(Map.of("cell", t.label(), "sentence", t.timeline().sentence() + time));
             }
             m.put("sentences", sentences);
             groups.add(m);

@@ -26,7 +26,7 @@ import org.medfusion.platform.AtomicFiles;
  * (no allocation counter preloaded on CPU, no cudaMallocAsync pool on a GPU) the byte totals are missing, never
  * invented, and only the held arrays are known.
  */
-public record Timeline(String source, List<Event> events) {
+public record Timeline(String source, List<Event> events, boolean timed) {
 
     /** The file name inside a cell's folder. */
     public static final String FILE = "timeline.csv";
@@ -34,6 +34,14 @@ public record Timeline(String source, List<Event> events) {
     public static final String DIR = "timelines";
     /** The column of {@link Event#predictedPeakAboveStartBytes()} (absent from files written before it existed). */
     public static final String PREDICTED_COLUMN = "predicted_peak_above_start_bytes";
+    /** The column saying where the durations come from: {@link #TIMED} or {@link #RECORDED} (older files lack it). */
+    public static final String DURATIONS_COLUMN = "durations";
+    /** Durations from a timing child ({@link #withDurationsOf}): what the step's time is. */
+    public static final String TIMED = "timed";
+    /** Durations of the recorded step itself, in the memory child's environment. */
+    public static final String RECORDED = "recorded";
+    /** The phases of a step, in their order (the events' {@code phase} column). */
+    public static final List<String> PHASES = List.of("forward", "recompute", "backward", "update");
     /** {@link #source()} when nothing measured memory. */
     public static final String NO_SOURCE = "none";
 
@@ -110,6 +118,17 @@ public record Timeline(String source, List<Event> events) {
             return new Event(index, kind, phase, block, segment, durationNs, inUseBytes, windowPeakBytes, reservedBytes, bytes, predicted);
         }
 
+        /** This event with {@code ns} as its duration. */
+        public Event withDuration(long ns) {
+            return new Event(index, kind, phase, block, segment, ns, inUseBytes, windowPeakBytes, reservedBytes, bytes,
+                    predictedPeakAboveStartBytes);
+        }
+
+        /** Whether {@code other} is the same moment of a step: the same kind, block and segment at the same index. */
+        public boolean sameMoment(Event other) {
+            return index == other.index && kind.equals(other.kind) && block == other.block && segment == other.segment;
+        }
+
         /** The measured high-water mark above the step's start ({@code start}: the first event's bytes in use), or null. */
         public Long peakAboveStart(Long start) {
             return windowPeakBytes == null || start == null ? null : windowPeakBytes - start;
@@ -133,6 +152,11 @@ public record Timeline(String source, List<Event> events) {
         public Long transientBytes() {
             return windowPeakBytes == null || inUseBytes == null ? null : windowPeakBytes - inUseBytes;
         }
+    }
+
+    /** A recording whose durations are its own (not {@link #timed()}). */
+    public Timeline(String source, List<Event> events) {
+        this(source, events, false);
     }
 
     public Timeline {
@@ -177,7 +201,76 @@ public record Timeline(String source, List<Event> events) {
 
     /** This timeline with each event's prediction from {@code prediction} (null: none for that event). */
     public Timeline withPredictions(java.util.function.Function<Event, Long> prediction) {
-        return new Timeline(source, events.stream().map(e -> e.withPrediction(prediction.apply(e))).toList());
+        return new Timeline(source, events.stream().map(e -> e.withPrediction(prediction.apply(e))).toList(), timed);
+    }
+
+    /**
+     * This timeline with each event's duration taken from {@code timed}, a recording of the same cell's step made for
+     * its times (in a timing fork's environment, median over several steps): the bytes stay this one's.
+     *
+     * @throws IllegalArgumentException when {@code timed} is not the same sequence of events
+     */
+    public Timeline withDurationsOf(Timeline timed) {
+        if (timed.events.size() != events.size()) {
+            throw new IllegalArgumentException("the timed step has " + timed.events.size() + " events, the recorded one " + events.size());
+        }
+        List<Event> out = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
+            Event t = timed.events.get(i);
+            if (!e.sameMoment(t)) {
+                throw new IllegalArgumentException("event " + i + " differs: " + e.describe() + " recorded, " + t.describe() + " timed");
+            }
+            out.add(e.withDuration(t.durationNs()));
+        }
+        return new Timeline(source, out, true);
+    }
+
+    /**
+     * The last of {@code steps} (recordings of consecutive steps of one cell) with each event's duration the median
+     * over all of them.
+     *
+     * @throws IllegalArgumentException when the steps are not the same sequence of events
+     */
+    public static Timeline withMedianDurations(List<Timeline> steps) {
+        Timeline last = steps.get(steps.size() - 1);
+        List<List<Double>> ns = new ArrayList<>();
+        last.events.forEach(e -> ns.add(new ArrayList<>()));
+        for (Timeline t : steps) {
+            List<Event> same = last.withDurationsOf(t).events; // checks the sequence
+            for (int i = 0; i < same.size(); i++) {
+                ns.get(i).add((double) same.get(i).durationNs());
+            }
+        }
+        List<Event> out = new ArrayList<>();
+        for (int i = 0; i < ns.size(); i++) {
+            out.add(last.events.get(i).withDuration(Math.round(Stats.summarize(ns.get(i)).median())));
+        }
+        return new Timeline(last.source, out, last.timed);
+    }
+
+    /** Wall time of the step by phase (forward, recompute, backward, update), in nanoseconds, in the phases' order. */
+    public java.util.Map<String, Long> durationByPhase() {
+        java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+        PHASES.forEach(p -> out.put(p, 0L));
+        for (Event e : events) {
+            out.merge(e.phase(), e.durationNs(), Long::sum);
+        }
+        out.values().removeIf(ns -> ns == 0L);
+        return out;
+    }
+
+    /**
+     * {@code step 279.1 ms: forward 120.3, recompute 60.2 (21.6 %), backward 90.1, update 8.5 ms}: where the step's time
+     * went, by phase; the recompute's share is checkpointing's extra forward work.
+     */
+    public String timeSentence() {
+        java.util.Map<String, Long> phases = durationByPhase();
+        long total = phases.values().stream().mapToLong(Long::longValue).sum();
+        List<String> parts = new ArrayList<>();
+        phases.forEach((phase, ns) -> parts.add(phase + " " + String.format(Locale.ROOT, "%.1f", ns / 1e6)
+                + ("recompute".equals(phase) && total > 0 ? String.format(Locale.ROOT, " (%.1f %%)", 100.0 * ns / total) : "")));
+        return String.format(Locale.ROOT, "step %.1f ms: %s ms", total / 1e6, String.join(", ", parts));
     }
 
     /** The step's peak above the bytes in use at its start (what a cell's peak figure measures), or null. */
@@ -230,6 +323,7 @@ public record Timeline(String source, List<Event> events) {
             h.add(c.column());
         }
         h.add(PREDICTED_COLUMN);
+        h.add(DURATIONS_COLUMN);
         return h;
     }
 
@@ -241,6 +335,7 @@ public record Timeline(String source, List<Event> events) {
                     text(e.reservedBytes())));
             e.bytes().forEach(b -> r.add(text(b)));
             r.add(text(e.predictedPeakAboveStartBytes()));
+            r.add(timed ? TIMED : RECORDED);
             rows.add(r);
         }
         return Csv.render(header(), rows);
@@ -269,18 +364,20 @@ public record Timeline(String source, List<Event> events) {
         try (Reader r = Files.newBufferedReader(file)) {
             List<Event> events = new ArrayList<>();
             String source = null;
+            boolean timed = false;
             for (CSVRecord rec : Csv.FORMAT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
                 List<Long> bytes = new ArrayList<>();
                 for (Category c : Category.values()) {
                     bytes.add(parse(rec.get(c.column())));
                 }
                 source = rec.get("source");
+                timed = rec.isMapped(DURATIONS_COLUMN) && TIMED.equals(rec.get(DURATIONS_COLUMN));
                 events.add(new Event(Integer.parseInt(rec.get("event")), rec.get("kind"), rec.get("phase"), Integer.parseInt(rec.get("block")),
                         Integer.parseInt(rec.get("segment")), Long.parseLong(rec.get("duration_ns")), parse(rec.get("in_use_bytes")),
                         parse(rec.get("window_peak_bytes")), parse(rec.get("reserved_bytes")), bytes,
                         rec.isMapped(PREDICTED_COLUMN) ? parse(rec.get(PREDICTED_COLUMN)) : null)); // older files lack it
             }
-            return new Timeline(source, events);
+            return new Timeline(source, events, timed);
         } catch (NoSuchFileException e) {
             throw new ReportDataException("missing timeline " + file);
         } catch (IOException | RuntimeException e) {

@@ -2,6 +2,7 @@ package org.medfusion.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -138,10 +139,65 @@ class TimelineReportTest {
     void timelineFilesWrittenBeforePredictionsStillRead() throws Exception {
         Path file = checkpointed().write(tmp.resolve("old.csv"));
         List<String> lines = Files.readAllLines(file);
-        List<String> old = lines.stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList(); // drop the last column
+        List<String> old = lines.stream().map(l -> dropLastColumns(l, 2)).toList(); // before predictions and timed durations
         assertTrue(old.get(0).endsWith("saved_and_workspace_bytes"), old.get(0));
         Files.write(file, old);
         assertEquals(checkpointed(), Timeline.read(file));
+        assertFalse(Timeline.read(file).timed());
+    }
+
+    private static String dropLastColumns(String line, int n) {
+        String out = line;
+        for (int i = 0; i < n; i++) {
+            out = out.substring(0, out.lastIndexOf(','));
+        }
+        return out;
+    }
+
+    /** The fixture with each event's duration set to (index + 1) x {@code ms} milliseconds. */
+    private static Timeline timedSteps(Timeline t, long ms) {
+        return new Timeline(t.source(), t.events().stream().map(e -> e.withDuration(1_000_000L * ms * (e.index() + 1))).toList());
+    }
+
+    @Test
+    void timedDurationsReplaceTheRecordedOnesAndTheReportShowsTimeByPhase() throws Exception {
+        Timeline recorded = checkpointed();
+        Timeline timed = Timeline.withMedianDurations(List.of(timedSteps(recorded, 3), timedSteps(recorded, 1), timedSteps(recorded, 2)));
+        assertEquals(2_000_000L * 8, timed.events().get(7).durationNs(), "each event's median over the timed steps");
+        Timeline merged = recorded.withDurationsOf(timed);
+        assertTrue(merged.timed());
+        assertFalse(recorded.timed());
+        for (int i = 0; i < recorded.events().size(); i++) {
+            assertEquals(recorded.events().get(i).withDuration(timed.events().get(i).durationNs()), merged.events().get(i),
+                    "bytes stay the recorded step's");
+        }
+        // forward: events 0-4 (1+2+3+4+5) x 2 ms; recompute 6-8 (7+8+9) x 2; backward 5, 9, 10 (6+10+11) x 2; update 12 x 2
+        assertEquals("step 156.0 ms: forward 30.0, recompute 48.0 (30.8 %), backward 54.0, update 24.0 ms", merged.timeSentence());
+        assertEquals("step 0.0 ms: forward 0.0, backward 0.0, update 0.0 ms", plain().timeSentence(), "a plain step has no recompute phase");
+        Path run = ReporterTest.fixtureRun(tmp.resolve("run"));
+        CellKey plainKey = Fixtures.key("resnet50", 0);
+        CellKey s4 = Fixtures.key("resnet50", 4);
+        plain().write(Timeline.file(run, plainKey.id()));
+        Path file = merged.write(Timeline.file(run, s4.id()));
+        assertEquals(merged, Timeline.read(file), "timed durations round-trip through timeline.csv");
+        String md = Files.readString(Reporter.render(run).reportMd());
+        assertTrue(md.contains("- 4 segments (uniform split): " + merged.sentence() + ". Time by phase (median of the timed steps): "
+                + merged.timeSentence()), md);
+        assertFalse(md.contains("- no checkpointing: " + plain().sentence() + ". Time"), "no times from a recording's own durations");
+    }
+
+    @Test
+    void durationsOfAnotherSequenceOfEventsAreRefused() {
+        Timeline recorded = checkpointed();
+        List<Timeline.Event> events = new ArrayList<>(recorded.events());
+        Timeline.Event e = events.get(7);
+        events.set(7, new Timeline.Event(e.index(), e.kind(), e.phase(), e.block() + 1, e.segment(), e.durationNs(), e.inUseBytes(),
+                e.windowPeakBytes(), e.reservedBytes(), e.bytes()));
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+                () -> recorded.withDurationsOf(new Timeline(recorded.source(), events)));
+        assertTrue(x.getMessage().contains("event 7 differs: recompute forward of block 0 (segment 0) recorded, recompute forward of block 1"),
+                x.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> recorded.withDurationsOf(plain()));
     }
 
     @Test
