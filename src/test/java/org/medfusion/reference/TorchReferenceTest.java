@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.medfusion.bench.MeasureSettings;
 import org.medfusion.bench.RunSettings;
+import org.medfusion.bench.TimingAllocator;
 import org.medfusion.checkpoint.SegmentPlan;
 import org.medfusion.checkpoint.Split;
 import org.medfusion.checkpoint.SplitPolicy;
@@ -27,6 +28,17 @@ class TorchReferenceTest {
     private static final MeasureSettings COUNTS = new MeasureSettings(new RunSettings(1, 2, 1), new RunSettings(1, 2, 1));
 
     private static final CellKey TINY = new CellKey("resnet18", 2, 32, 2, Split.TORCH, Precision.FP32, Device.CPU, 1);
+
+    /**
+     * PyTorch's processes run in the allocator environments of ours: its time process in our timing forks' (glibc keeps
+     * what is freed; with glibc's defaults a plain step paid page faults a checkpointed one did not, and PyTorch's paired
+     * increases came out negative), its memory process in our memory forks'.
+     */
+    @Test
+    void pytorchRunsInTheAllocatorEnvironmentsOfOurForks() {
+        assertEquals(TimingAllocator.variables(), TorchReference.timingEnvironment());
+        assertEquals("65536", TorchReference.memoryEnvironment().get("MALLOC_MMAP_THRESHOLD_"));
+    }
 
     /**
      * torchvision's model split by {@code torch_reference.flat_blocks} has as many blocks as ours, for every family the
