@@ -26,8 +26,9 @@ import org.medfusion.results.Stats;
  * the planner buys can be read against what a user gets without it.
  *
  * @param plainPeakBytes the plain step's predicted peak (the sweep's largest budget)
- * @param leastPeakBytes the least predicted peak of any plan (the sweep's smallest budget)
- * @param planningMs wall time of building the planner (its dynamic programs) from the profile, once
+ * @param leastPeakBytes the least predicted peak of any plan (the smallest budget unless that plan measured above it:
+ *     {@link #firstBudget})
+ * @param planningMs wall time of planning: the least peak and every budget's first plan, from the loaded profile
  * @param points one per budget, smallest first
  * @param splits the uniform and torch splits measured beside the budgets
  * @param plain the plain step, always measured (once: a budget that chose it shares the measurement): every saving and
@@ -168,23 +169,35 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
             BiFunction<Split, Integer, CellResult> measureSplit, int maxAttempts) {
         long t0 = System.nanoTime();
         SegmentPlanner planner = new SegmentPlanner(memory);
-        double planningMs = (System.nanoTime() - t0) / 1e6;
         int n = memory.blockCount();
         long plain = memory.predict(SegmentPlan.uniform(n, 1)).peakBytes();
         long least = planner.minimumPeak();
+        PlannedSegments leastPlan = planner.cheapestWithin(least).orElseThrow();
+        double planningMs = (System.nanoTime() - t0) / 1e6;
         Map<SegmentPlan, CellResult> measured = new HashMap<>();
         Function<PlannedSegments, CellResult> once = p -> measured.computeIfAbsent(p.plan(), k -> measure.apply(p));
-        List<Point> points = new ArrayList<>();
-        Map<SegmentPlan, Integer> firstBudget = new HashMap<>();
-        for (long budget : budgets(least, plain, count)) {
+        Long leastMeasured = once.apply(leastPlan).peakBytes();
+        long t1 = System.nanoTime();
+        List<Long> budgets = budgets(firstBudget(least, leastMeasured, plain), plain, count);
+        List<PlannedSegments> firstPlans = new ArrayList<>();
+        for (long budget : budgets) {
             Optional<PlannedSegments> first = planner.cheapestWithin(budget);
             if (first.isEmpty()) { // cannot happen from the least peak up; kept explicit rather than assumed
                 throw new IllegalStateException("no plan fits " + budget + " bytes although the least predicted peak is " + least);
             }
-            Integer earlier = firstBudget.get(first.get().plan());
-            BudgetVerification v = BudgetVerification.run(budget, first.get(), planner::cheapestWithin, once, maxAttempts);
+            firstPlans.add(first.get());
+        }
+        planningMs += (System.nanoTime() - t1) / 1e6;
+        List<Point> points = new ArrayList<>();
+        Map<SegmentPlan, Integer> firstBudget = new HashMap<>();
+        for (int i = 0; i < budgets.size(); i++) {
+            long budget = budgets.get(i);
+            PlannedSegments first = firstPlans.get(i);
+            Integer earlier = firstBudget.get(first.plan());
+            // a corrected target below the least peak still has the least-peak plan to offer
+            BudgetVerification v = BudgetVerification.run(budget, first, b -> planner.cheapestWithin(Math.max(b, least)), once, maxAttempts);
             points.add(new Point(budget, v, earlier == null ? -1 : earlier));
-            firstBudget.putIfAbsent(first.get().plan(), points.size() - 1);
+            firstBudget.putIfAbsent(first.plan(), points.size() - 1);
         }
         PlannedSegments plainPlan = new PlannedSegments(SegmentPlan.uniform(n, 1), plain, 0);
         PlainPoint plainPoint = new PlainPoint(plainPlan, once.apply(plainPlan));
@@ -200,6 +213,19 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
             }
         }
         return new BudgetSweep(least, plain, planningMs, points, splits, plainPoint);
+    }
+
+    /**
+     * The smallest budget: the least predicted peak, or what the plan with that peak measured when it measured above
+     * it. No plan is predicted below the least-peak plan, so a budget between its prediction and its measurement could
+     * only be "kept" by a plan the model does not know; the sweep starts where some plan was shown to fit (never
+     * above the plain step's predicted peak, the largest budget).
+     */
+    static long firstBudget(long leastPredicted, Long leastMeasured, long plain) {
+        if (leastMeasured == null || leastMeasured <= leastPredicted) {
+            return leastPredicted;
+        }
+        return Math.min(leastMeasured, plain);
     }
 
     /** Budgets whose last plan measured above them (or could not be measured). */

@@ -98,30 +98,57 @@ class SegmentPlannerTest {
         for (int trial = 0; trial < 60; trial++) {
             int n = 1 + r.nextInt(8);
             MemoryModel model = new MemoryModel(randomProfile(r, n), r.nextInt(3) == 0 ? r.nextInt(300) : 0);
-            SegmentPlanner planner = new SegmentPlanner(model);
-            List<SegmentPlan> all = allMixedPlans(n);
-            long min = all.stream().mapToLong(p -> model.predict(p).peakBytes()).min().orElseThrow();
-            assertEquals(min, planner.minimumPeak());
-            long max = all.stream().mapToLong(p -> model.predict(p).peakBytes()).max().orElseThrow();
-            for (long budget = min - 1; budget <= max + 1; budget += Math.max(1, (max - min) / 7)) {
-                double bestTime = Double.MAX_VALUE;
-                long bestPeak = Long.MAX_VALUE;
-                for (SegmentPlan p : all) {
-                    MemoryModel.Prediction pr = model.predict(p);
-                    if (pr.peakBytes() <= budget && (pr.overheadMs() < bestTime || (pr.overheadMs() == bestTime && pr.peakBytes() < bestPeak))) {
-                        bestTime = pr.overheadMs();
-                        bestPeak = pr.peakBytes();
-                    }
+            assertMixedPlansMatchEnumeration(model, new SegmentPlanner(model), "trial " + trial);
+        }
+    }
+
+    /**
+     * The search long chains need (every question pruned by time bounds from the same program on held bytes rounded
+     * to whole steps) gives enumeration's answers too: forced on every question, with byte sizes large enough that a
+     * step holds many bytes, so the rounding is coarse and must never prune the answer.
+     */
+    @Test
+    void boundedSearchMatchesEnumerationOfMixedPlans() {
+        Random r = new Random(13);
+        long scale = 1_000_003;
+        for (int trial = 0; trial < 60; trial++) {
+            int n = 1 + r.nextInt(8);
+            List<BlockProfile> blocks = new ArrayList<>();
+            for (BlockProfile b : randomProfile(r, n)) {
+                blocks.add(new BlockProfile(b.index(), b.name(), b.outputBytes() * scale + r.nextInt(1000), b.keptBytes() * scale,
+                        b.forwardPeakBytes() * scale, b.forwardNoGradPeakBytes() * scale, b.backwardPeakBytes() * scale + r.nextInt(1000),
+                        b.forwardMs(), b.forwardNoGradMs(), b.backwardMs()));
+            }
+            MemoryModel model = new MemoryModel(blocks, r.nextInt(3) == 0 ? r.nextInt(300) * scale : 0);
+            assertMixedPlansMatchEnumeration(model, new SegmentPlanner(model, 0), "bounded trial " + trial);
+        }
+    }
+
+    /** minimumPeak and cheapestWithin at budgets across the whole range, against every mixed plan. */
+    private static void assertMixedPlansMatchEnumeration(MemoryModel model, SegmentPlanner planner, String trial) {
+        int n = model.blockCount();
+        List<SegmentPlan> all = allMixedPlans(n);
+        long min = all.stream().mapToLong(p -> model.predict(p).peakBytes()).min().orElseThrow();
+        assertEquals(min, planner.minimumPeak(), trial);
+        long max = all.stream().mapToLong(p -> model.predict(p).peakBytes()).max().orElseThrow();
+        for (long budget = min - 1; budget <= max + 1; budget += Math.max(1, (max - min) / 7)) {
+            double bestTime = Double.MAX_VALUE;
+            long bestPeak = Long.MAX_VALUE;
+            for (SegmentPlan p : all) {
+                MemoryModel.Prediction pr = model.predict(p);
+                if (pr.peakBytes() <= budget && (pr.overheadMs() < bestTime || (pr.overheadMs() == bestTime && pr.peakBytes() < bestPeak))) {
+                    bestTime = pr.overheadMs();
+                    bestPeak = pr.peakBytes();
                 }
-                Optional<PlannedSegments> got = planner.cheapestWithin(budget);
-                if (bestTime == Double.MAX_VALUE) {
-                    assertTrue(got.isEmpty(), "budget " + budget + " below the minimum " + min + " must have no plan");
-                } else {
-                    PlannedSegments plan = got.orElseThrow();
-                    assertEquals(bestTime, plan.predictedOverheadMs(), 1e-9, "trial " + trial + " budget " + budget);
-                    assertEquals(bestPeak, plan.predictedPeakBytes(), "trial " + trial + " budget " + budget + ": ties go to the lower peak");
-                    assertEquals(model.predict(plan.plan()).peakBytes(), plan.predictedPeakBytes());
-                }
+            }
+            Optional<PlannedSegments> got = planner.cheapestWithin(budget);
+            if (bestTime == Double.MAX_VALUE) {
+                assertTrue(got.isEmpty(), trial + ": budget " + budget + " below the minimum " + min + " must have no plan");
+            } else {
+                PlannedSegments plan = got.orElseThrow();
+                assertEquals(bestTime, plan.predictedOverheadMs(), 1e-9, trial + " budget " + budget);
+                assertEquals(bestPeak, plan.predictedPeakBytes(), trial + " budget " + budget + ": ties go to the lower peak");
+                assertEquals(model.predict(plan.plan()).peakBytes(), plan.predictedPeakBytes());
             }
         }
     }
@@ -212,9 +239,11 @@ class SegmentPlannerTest {
         }
         MemoryModel model = new MemoryModel(blocks);
         long twoSegments = model.predict(SegmentPlan.of(List.of(new SegmentPlan.Range(0, 7), new SegmentPlan.Range(7, 8)))).peakBytes();
-        PlannedSegments p = new SegmentPlanner(model).cheapestWithin(twoSegments + 10).orElseThrow();
-        assertEquals(List.of(7), p.boundaries(), "the same recompute with one boundary held, not several");
-        assertEquals(twoSegments, p.predictedPeakBytes());
+        for (SegmentPlanner planner : List.of(new SegmentPlanner(model), new SegmentPlanner(model, 0))) { // 0: the bounded search
+            PlannedSegments p = planner.cheapestWithin(twoSegments + 10).orElseThrow();
+            assertEquals(List.of(7), p.boundaries(), "the same recompute with one boundary held, not several");
+            assertEquals(twoSegments, p.predictedPeakBytes());
+        }
     }
 
     @Test
