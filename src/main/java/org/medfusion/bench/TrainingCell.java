@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.runner.IterationType;
+import java.util.List;
 
 /**
  * One cell of the matrix as JMH state: the model (random init, 1000 classes), its checkpointing
@@ -105,6 +106,8 @@ public class TrainingCell {
     NDArray forwardImages;
     /** Whether the current JMH iteration is a measured one (a skipped amp step there fails the cell). */
     boolean measuring;
+    /** The inputs of the recomputed segments (in {@link #data}), for the recompute benchmark; null until prepared. */
+    private List<NDArray> recomputeInputs;
 
     /** A child process's cell from its first {@link #CELL_ARGS} arguments: model batch res segments split precision device. */
     static TrainingCell fromArgs(String[] args) {
@@ -122,7 +125,11 @@ public class TrainingCell {
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
         // the recompute benchmark runs forwards only: no loss scale to calibrate
-        setUp(!params.getBenchmark().startsWith(RecomputeForwardBenchmark.class.getName()));
+        boolean recompute = params.getBenchmark().startsWith(RecomputeForwardBenchmark.class.getName());
+        setUp(!recompute);
+        if (recompute) {
+            prepareRecompute();
+        }
     }
 
     /** As JMH's setup of the training-step benchmark (the loss scale calibrated under amp). */
@@ -200,12 +207,18 @@ public class TrainingCell {
         return loss;
     }
 
-    /** The forward, with grad, of the segments a checkpointed step recomputes; discarded afterwards. */
+    /** The forward, with grad, of the segments a checkpointed step recomputes, from their inputs; discarded afterwards. */
     public float recomputedForward() {
+        prepareRecompute();
         try (NDManager m = data.newSubManager()) {
-            NDArray out = backbone.sequence().forwardRecomputedSegments(step.forwardParameterStore(), forwardImages,
-                    step.stepCount(), m);
-            return out.getShape().size() > 0 ? out.get(0).toFloatArray()[0] : 0f;
+            return backbone.sequence().forwardRecomputedSegments(step.forwardParameterStore(), recomputeInputs, step.stepCount(), m);
+        }
+    }
+
+    /** The recomputed segments' inputs, once: the forward before them is not the recompute's work. */
+    void prepareRecompute() {
+        if (recomputeInputs == null) {
+            recomputeInputs = backbone.sequence().recomputeInputs(step.forwardParameterStore(), forwardImages, step.stepCount(), data);
         }
     }
 }

@@ -138,29 +138,67 @@ public final class CheckpointedSequence {
     }
 
     /**
-     * The forward work a checkpointed step adds: the training-mode forward, with grad, of the segments it
-     * recomputes, block by block as the recompute runs them. The result lives in {@code manager}; close it to drop
-     * the graph. Used to measure the floor of the slowdown. When the recomputed segments are the first ones (every
-     * count-based plan) nothing else runs; a stored segment before a recomputed one runs with grad off to produce
-     * its input (the forward's own work, not the recompute's), so for such plans the figure exceeds the floor by
-     * that no-grad forward.
+     * The inputs of the segments a checkpointed step recomputes, as its backward finds them (the batch for the first
+     * segment, a kept boundary for the others): one training-mode forward with grad off, up to the last recomputed
+     * segment, in {@code manager}. {@link #forwardRecomputedSegments} runs the recomputes from them.
      *
-     * @return the output of the last recomputed segment
      * @throws IllegalStateException when checkpointing is off or the plan recomputes nothing
      */
-    public NDArray forwardRecomputedSegments(ParameterStore ps, NDArray input, long step, NDManager manager) {
+    public List<NDArray> recomputeInputs(ParameterStore ps, NDArray input, long step, NDManager manager) {
+        int lastRecomputed = lastRecomputedSegment();
+        List<NDArray> inputs = new ArrayList<>();
+        NDArray x = input;
+        try (GradMode g = GradMode.disabled()) {
+            for (int k = 0; k <= lastRecomputed; k++) {
+                if (plan.isRecomputed(k)) {
+                    inputs.add(x);
+                }
+                if (k < lastRecomputed) {
+                    SegmentPlan.Range r = plan.ranges().get(k);
+                    x = runBlocks(ps, x, r.start(), r.end(), true, step, manager);
+                }
+            }
+        }
+        return inputs;
+    }
+
+    /**
+     * The forward work a checkpointed step adds, and nothing else: the training-mode forward, with grad, of each
+     * recomputed segment from its input ({@link #recomputeInputs}), one at a time in a manager closed after it, as
+     * the backward runs them. What the planner predicts as a plan's recompute time, measured; a stored segment's
+     * forward is not in it (it runs once, as in a plain step).
+     *
+     * @return the first value of each recomputed segment's output, summed: the work cannot be skipped, and reading it
+     *     waits for a GPU
+     * @throws IllegalStateException when checkpointing is off or the plan recomputes nothing
+     */
+    public float forwardRecomputedSegments(ParameterStore ps, List<NDArray> inputs, long step, NDManager manager) {
+        lastRecomputedSegment();
+        float sum = 0;
+        int next = 0;
+        for (int k = 0; k < plan.segmentCount(); k++) {
+            if (!plan.isRecomputed(k)) {
+                continue;
+            }
+            SegmentPlan.Range r = plan.ranges().get(k);
+            try (NDManager segment = manager.newSubManager(); GradMode g = GradMode.enabled()) {
+                NDArray segmentInput = inputs.get(next++).stopGradient();
+                segmentInput.attach(segment);
+                if (k > 0) {
+                    segmentInput.setRequiresGradient(true);
+                }
+                NDArray out = runBlocks(ps, segmentInput, r.start(), r.end(), true, step, segment);
+                sum += out.getShape().size() > 0 ? out.flatten().get(0).toFloatArray()[0] : 0f;
+            }
+        }
+        return sum;
+    }
+
+    private int lastRecomputedSegment() {
         if (plan == null || plan.segmentCount() < 2 || plan.recomputesNothing()) {
             throw new IllegalStateException("no segment is recomputed: checkpointing is off, has one segment or stores every segment");
         }
-        int lastRecomputed = plan.recomputed().lastIndexOf(true);
-        NDArray x = input;
-        for (int k = 0; k <= lastRecomputed; k++) {
-            SegmentPlan.Range r = plan.ranges().get(k);
-            try (GradMode g = plan.isRecomputed(k) ? GradMode.enabled() : GradMode.disabled()) {
-                x = runBlocks(ps, x, r.start(), r.end(), true, step, manager);
-            }
-        }
-        return x;
+        return plan.recomputed().lastIndexOf(true);
     }
 
     /**

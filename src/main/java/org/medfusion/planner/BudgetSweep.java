@@ -94,31 +94,33 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
      * What a measured plan shows beside its prediction. Missing figures (a failed measurement, a cell without paired
      * plain steps) are null.
      *
-     * @param measuredRecomputeMs median over the timed steps of (checkpointed step - the plain step run just before it
-     *     in the same fork): what checkpointing added to the step; 0 for a plan that recomputes nothing
+     * @param measuredRecomputeMs the recomputed segments' forwards with grad, timed alone from their inputs (the cell's
+     *     recompute benchmark, median): what {@code predictedRecomputeMs} predicts; 0 for a plan that recomputes nothing
+     * @param addedMs median over the timed steps of (checkpointed step - the plain step run just before it in the same
+     *     fork): what checkpointing added to the step, the recompute and all else; 0 for a plan that recomputes nothing
      * @param pairedRatio median of the paired ratios (checkpointed step / plain step just before it); 1 for a plan that
      *     recomputes nothing
      */
     public record Figures(long predictedPeakBytes, double predictedRecomputeMs, Long measuredPeakBytes, Double measuredRecomputeMs,
-            Double pairedRatio) {
+            Double addedMs, Double pairedRatio) {
 
         static Figures of(long predictedPeak, double predictedMs, boolean plain, CellResult m) {
             boolean ok = m.status() == CellStatus.OK;
             Long peak = ok ? m.peakBytes() : null;
             if (!ok) {
-                return new Figures(predictedPeak, predictedMs, null, null, null);
+                return new Figures(predictedPeak, predictedMs, null, null, null, null);
             }
             if (plain) {
-                return new Figures(predictedPeak, predictedMs, peak, 0.0, 1.0);
+                return new Figures(predictedPeak, predictedMs, peak, 0.0, 0.0, 1.0);
             }
             List<Double> diffs = new ArrayList<>();
             for (int i = 0; i < m.pairedPlainMsSamples().size(); i++) {
                 diffs.add(m.stepMsSamples().get(i) - m.pairedPlainMsSamples().get(i));
             }
-            Double recompute = diffs.isEmpty() ? null : Stats.summarize(diffs).median();
+            Double added = diffs.isEmpty() ? null : Stats.summarize(diffs).median();
             List<Double> ratios = m.pairedRatios();
             Double ratio = ratios.isEmpty() ? null : Stats.summarize(ratios).median();
-            return new Figures(predictedPeak, predictedMs, peak, recompute, ratio);
+            return new Figures(predictedPeak, predictedMs, peak, m.recomputeForwardMs(), added, ratio);
         }
 
         /** |measured - predicted| / measured peak, or null when not measured. */

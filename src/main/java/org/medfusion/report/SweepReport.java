@@ -30,7 +30,7 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
 
     static final List<String> HEADER = List.of("budget_index", "budget_bytes", "plan_source", "segments", "plan", "attempts",
             "same_as_budget", "predicted_peak_bytes", "measured_peak_bytes", "peak_error", "kept_budget",
-            "predicted_recompute_ms", "measured_recompute_ms", "recompute_error", "paired_ratio", "status");
+            "predicted_recompute_ms", "measured_recompute_ms", "recompute_error", "added_step_ms", "paired_ratio", "status");
 
     /** The rows of {@code sweep.csv}: the budgets, smallest first, then the splits, then the plain step. */
     public String csv() {
@@ -43,19 +43,20 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
                     p.sameAsBudget() < 0 ? "" : String.valueOf(p.sameAsBudget()), String.valueOf(f.predictedPeakBytes()),
                     Fmt.exact(f.measuredPeakBytes()), Fmt.fixed(f.peakError(), 4), String.valueOf(p.kept()),
                     Fmt.fixed(f.predictedRecomputeMs(), 2), Fmt.fixed(f.measuredRecomputeMs(), 2), Fmt.fixed(f.recomputeError(), 4),
-                    Fmt.fixed(f.pairedRatio(), 4), p.measured().status().label()));
+                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), p.measured().status().label()));
         }
         for (BudgetSweep.SplitPoint s : sweep.splits()) {
             BudgetSweep.Figures f = s.figures();
             rows.add(List.of("", "", s.split().label(), String.valueOf(s.segments()), s.plan().plan().spec(), "1", "",
                     String.valueOf(f.predictedPeakBytes()), Fmt.exact(f.measuredPeakBytes()), Fmt.fixed(f.peakError(), 4), "",
                     Fmt.fixed(f.predictedRecomputeMs(), 2), Fmt.fixed(f.measuredRecomputeMs(), 2), Fmt.fixed(f.recomputeError(), 4),
-                    Fmt.fixed(f.pairedRatio(), 4), s.measured().status().label()));
+                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), s.measured().status().label()));
         }
         BudgetSweep.Figures pf = sweep.plain().figures();
         rows.add(List.of("", "", "plain", "1", sweep.plain().plan().plan().spec(), "1", "", String.valueOf(pf.predictedPeakBytes()),
                 Fmt.exact(pf.measuredPeakBytes()), Fmt.fixed(pf.peakError(), 4), "", Fmt.fixed(pf.predictedRecomputeMs(), 2),
-                Fmt.fixed(pf.measuredRecomputeMs(), 2), "", Fmt.fixed(pf.pairedRatio(), 4), sweep.plain().measured().status().label()));
+                Fmt.fixed(pf.measuredRecomputeMs(), 2), "", Fmt.fixed(pf.addedMs(), 2), Fmt.fixed(pf.pairedRatio(), 4),
+                sweep.plain().measured().status().label()));
         return Csv.render(HEADER, rows);
     }
 
@@ -70,9 +71,12 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
         sb.append(String.format(Locale.ROOT, "Budgets: %d, from %s to the plain step's (%s MiB); "
                 + "planning (the least peak and every budget's plan) took %.1f ms.%n%n", sweep.points().size(), from,
                 Fmt.mib(sweep.plainPeakBytes()), sweep.planningMs()));
+        sb.append("Measured recompute: the recomputed segments' forwards with grad, timed alone from their inputs (what the "
+                + "planner predicts); added to the step: median of (checkpointed step - the plain step run just before it), "
+                + "the recompute and all else checkpointing costs.\n\n");
         sb.append("| budget (MiB) | plan | predicted peak (MiB) | measured peak (MiB) | peak error | kept | "
-                + "predicted recompute (ms) | measured recompute (ms) | recompute error | paired ratio |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+                + "predicted recompute (ms) | measured recompute (ms) | recompute error | added to step (ms) | paired ratio |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (BudgetSweep.Point p : sweep.points()) {
             BudgetSweep.Figures f = p.figures();
             String plan = p.plan().plan().spec() + (p.verification().attempts().size() > 1
@@ -105,10 +109,10 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
     }
 
     private static String row(String budget, String plan, BudgetSweep.Figures f, String kept) {
-        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", budget, plan.replace("|", "\\|"),
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", budget, plan.replace("|", "\\|"),
                 Fmt.mib(f.predictedPeakBytes()), orMissing(Fmt.mib(f.measuredPeakBytes())), percent(f.peakError()), kept,
                 Fmt.fixed(f.predictedRecomputeMs(), 1), orMissing(Fmt.fixed(f.measuredRecomputeMs(), 1)), percent(f.recomputeError()),
-                orMissing(Fmt.fixed(f.pairedRatio(), 3)));
+                orMissing(Fmt.fixed(f.addedMs(), 1)), orMissing(Fmt.fixed(f.pairedRatio(), 3)));
     }
 
     private static String orMissing(String s) {

@@ -30,11 +30,19 @@ class BudgetSweepTest {
     static final CellKey KEY = new CellKey("resnet18", 2, 32, 4, Precision.FP32, Device.CPU);
     static final MemoryModel MODEL = new MemoryModel(SegmentPlannerTest.randomProfile(new Random(7), 10), 40);
 
-    /** A measurement: the peak, and timed steps whose paired plain steps are 100 ms and whose extra time is {@code extraMs}. */
-    static CellResult measured(long peak, double extraMs) {
-        List<Double> steps = List.of(100 + extraMs, 100 + extraMs, 100 + extraMs);
+    /** What a checkpointed step adds beyond its recomputed forwards, in the fixtures (ms). */
+    static final double BEYOND_RECOMPUTE_MS = 5;
+
+    /**
+     * A measurement: the peak, recomputed forwards timed at {@code recomputeMs}, and timed steps whose paired plain
+     * steps are 100 ms and whose extra time is the recompute plus {@link #BEYOND_RECOMPUTE_MS} (none for the plain step).
+     */
+    static CellResult measured(long peak, double recomputeMs) {
+        double extra = recomputeMs > 0 ? recomputeMs + BEYOND_RECOMPUTE_MS : 0;
+        List<Double> steps = List.of(100 + extra, 100 + extra, 100 + extra);
         return CellResult.builder(KEY, "resnet", CellStatus.OK).peak(peak, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(peak))
-                .stepMsSamples(steps).stepMs(100 + extraMs, null, null).pairedPlainMsSamples(List.of(100.0, 100.0, 100.0)).build();
+                .stepMsSamples(steps).stepMs(100 + extra, null, null).pairedPlainMsSamples(List.of(100.0, 100.0, 100.0))
+                .recomputeForwardMs(recomputeMs > 0 ? recomputeMs : null).build();
     }
 
     static CellResult splitMeasured(Split split, int segments) {
@@ -69,8 +77,10 @@ class BudgetSweepTest {
         assertEquals(6, sweep.splits().size(), "uniform and torch at 2, 4 and 8; 40 is above the block count");
         for (BudgetSweep.Point p : sweep.points()) {
             assertEquals(0.0, p.figures().peakError());
-            if (p.figures().recomputeError() != null) {
-                assertEquals(0.0, p.figures().recomputeError(), 1e-9);
+            if (p.figures().predictedRecomputeMs() > 0) {
+                assertEquals(0.0, p.figures().recomputeError(), 1e-9, "judged on the recomputed forwards timed alone");
+                assertEquals(p.figures().predictedRecomputeMs() + BEYOND_RECOMPUTE_MS, p.figures().addedMs(), 1e-9,
+                        "what the step gained, beside it");
             }
             if (p.sameAsBudget() >= 0) {
                 assertEquals(p.plan().plan(), sweep.points().get(p.sameAsBudget()).plan().plan());
