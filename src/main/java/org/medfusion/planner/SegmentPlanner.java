@@ -22,7 +22,9 @@ import org.medfusion.checkpoint.SegmentPlan;
  *       room for the cheapest next segment, is dropped; among the rest a partial plan is dominated by one that holds
  *       no more and recomputes strictly less (or as much, at no higher peak with no more segments). The fronts are
  *       two-dimensional (held, time) instead of the three-dimensional (held, peak, time) of searching every budget
- *       at once, which on EfficientNetV2-L at batch 8, 112 px (82 blocks) did not finish in 8 minutes.</li>
+ *       at once, which on EfficientNetV2-L at batch 8, 112 px (82 blocks) did not finish in 8 minutes. Where the
+ *       fronts still grow large (that chain: a few hundred plans per cut), the search starts again pruned by
+ *       {@link TimeBounds} on the time still to come: 0.1-0.2 s per budget there, cold.</li>
  *   <li>{@link #minimumPeak} and {@link #leastPeak}: whether any plan fits a bound only depends on the least bytes
  *       held at each cut, one number per cut (per cut and segment count for {@link #leastPeak}), so the least peak
  *       is found by bisection over the bound; then the least recompute time at that peak by the front search.</li>

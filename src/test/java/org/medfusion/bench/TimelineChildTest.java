@@ -23,7 +23,7 @@ import org.medfusion.results.Timeline;
  * allocation counter (src/main/c/alloc_counter.c, built here with gcc) preloaded. The categories add up to the bytes in
  * use at every event, the timeline's maximum is the step's peak as the counter measures it for {@code cpu.malloc.peak}
  * (high-water mark minus the bytes in use before the step) within 2 %, and recording does not move that peak: the
- * recorded step's peak is within 1 % of the steps' without the timeline.
+ * recorded steps' median peak is within 1 % of the median of the steps without the timeline, run alternately with them.
  */
 class TimelineChildTest {
 
@@ -58,18 +58,28 @@ class TimelineChildTest {
             assertTrue(e.windowPeakBytes() >= e.inUseBytes(), "high-water mark below bytes in use at " + e.describe());
         }
         long max = t.peakAboveStart();
-        long on = Long.parseLong(r.figures().get("step_peak_on_bytes"));
-        List<Double> off = Arrays.stream(r.figures().get("step_peaks_off_bytes").split(" ")).map(Double::valueOf).toList();
+        List<Double> on = peaks(r, "step_peaks_on_bytes");
+        List<Double> off = peaks(r, "step_peaks_off_bytes");
+        assertEquals(TimelineMeasurer.CHECK_STEPS, on.size());
+        assertEquals(TimelineMeasurer.CHECK_STEPS, off.size());
+        double last = on.get(on.size() - 1); // the step the file holds
+        double onMedian = Stats.summarize(on).median();
         double offMedian = Stats.summarize(off).median();
-        assertTrue(Math.abs(max - on) <= 0.02 * on, "timeline max " + max + " vs the recorded step's counter peak " + on);
-        assertTrue(Math.abs(max - offMedian) <= 0.02 * offMedian, "timeline max " + max + " vs the counter peak without it " + off);
-        assertTrue(Math.abs(on - offMedian) <= 0.01 * offMedian, "recording moved the step peak: " + on + " vs " + off);
+        assertTrue(Math.abs(max - last) <= 0.02 * last, "timeline max " + max + " vs the recorded step's counter peak " + last);
+        // not the timeline's maximum against the median without it: under load one step's peak moves by up to 2.4 % (the
+        // counter counts the whole process's mallocs, the JIT's and the GC's too), so each step is compared with itself
+        // and the recording's effect on medians of steps taken alternately
+        assertTrue(Math.abs(onMedian - offMedian) <= 0.01 * offMedian, "recording moved the step peak: " + on + " vs " + off);
         assertTrue(t.sentence().startsWith("peak "), t.sentence());
         assertTrue(t.timed(), "durations from the timing child");
         assertTrue(Timeline.read(r.file()).timed(), "and so marked in timeline.csv");
         assertTrue(r.summary().contains(". Time (median of " + TimelineMeasurer.TIMED_STEPS + " steps in a timing fork's environment): step "),
                 r.summary());
         assertSegmentBackwardsFreeWhatTheyWereHanded(t);
+    }
+
+    private static List<Double> peaks(TimelineMeasurer.Recorded r, String key) {
+        return Arrays.stream(r.figures().get(key).split(" ")).map(Double::valueOf).toList();
     }
 
     /**
