@@ -144,7 +144,7 @@ public final class CellMeasurer {
             Double recompute = null;
             if (part == Part.ALL && key.segments() >= 2) {
                 List<Double> fwd = JmhResults.primarySamples(run(key, "recompute", RecomputeForwardBenchmark.class, "forward",
-                        settings.timing(), false, false));
+                        settings.recompute(), false, false));
                 recompute = Stats.summarize(fwd).median();
             }
             return CellResult.builder(key, family, CellStatus.OK).peak(mem.peak(), mem.method()).memoryRepeats(mem.perFork())

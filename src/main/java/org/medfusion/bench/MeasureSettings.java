@@ -44,6 +44,24 @@ public record MeasureSettings(RunSettings timing, RunSettings memory, Integer th
     /** Default timing forks. */
     public static final int TIME_FORKS = 1;
 
+    /** Least warm-up calls of a recompute-forward fork ({@link #recompute()}). */
+    public static final int RECOMPUTE_WARMUP = 5;
+
+    /** Least measured calls of a recompute-forward fork. */
+    public static final int RECOMPUTE_ITERATIONS = 10;
+
+    /**
+     * Counts of the fork that times the recomputed forward alone: the timing counts, but never fewer than
+     * {@link #RECOMPUTE_WARMUP} + {@link #RECOMPUTE_ITERATIONS} calls. That forward is a fraction of a step, so these cost
+     * little where the step's own counts are cut down, and fewer mislead: in a fresh fork the first calls run slow
+     * (ViT-B/16 b8 112 px, 3 blocks recomputed, idle 2-core VM: 191-199, 146-154, then 109-143 ms, median 115-119), and
+     * a sweep's 1 + 5 calls had measured such plans 20-34 % above the profile's prediction; 5 + 10 put them within 5 %.
+     */
+    public RunSettings recompute() {
+        return new RunSettings(Math.max(timing.warmup(), RECOMPUTE_WARMUP), Math.max(timing.iterations(), RECOMPUTE_ITERATIONS),
+                timing.forks());
+    }
+
     /** The JMH options of a run with the given counts: {@link #MODE}, {@link #TIME_UNIT}, warm-up, measurement, forks. */
     public static ChainedOptionsBuilder jmhOptions(ChainedOptionsBuilder options, RunSettings counts) {
         return options.mode(MODE).timeUnit(TIME_UNIT)

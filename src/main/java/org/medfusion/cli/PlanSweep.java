@@ -30,8 +30,11 @@ final class PlanSweep {
 
     /** Segment counts at which the uniform and torch splits are measured beside the budgets. */
     static final List<Integer> SPLIT_SEGMENTS = List.of(2, 4, 8);
-    /** Timing settings of every sweep cell: more steps than {@code plan --measure}, since recompute time is compared. */
-    static final MeasureSettings SETTINGS = new MeasureSettings(new RunSettings(1, 5, 1), new RunSettings(1, 2, 1));
+    /**
+     * Settings of every sweep cell: more timed steps than {@code plan --measure}, since recompute time is compared; three
+     * warm-up steps, as a fresh fork's first steps still run slow (the recompute fork gets {@link MeasureSettings#recompute()}).
+     */
+    static final MeasureSettings SETTINGS = new MeasureSettings(new RunSettings(3, 5, 1), new RunSettings(1, 2, 1));
 
     private final PrintWriter out;
     private final PrintWriter err;
@@ -59,9 +62,11 @@ final class PlanSweep {
                 key.precision().label(), key.device().label());
         String measuredWith = String.format(Locale.ROOT, "Measured by `plan --sweep %d`: peaks as `measure` (cpu.rss.peak, %d memory "
                 + "fork, %d warm-up + %d measured steps, median), step times in %d timing fork (%d warm-up + %d measured steps, each "
-                + "checkpointed step paired with a plain step run just before it); libtorch threads: %s; native fallback: %s; "
+                + "checkpointed step paired with a plain step run just before it), the recompute alone in its own fork (%d warm-up + "
+                + "%d measured calls, median); libtorch threads: %s; native fallback: %s; "
                 + "load average (1, 5, 15 min) %s before, %s after.", budgets, SETTINGS.memory().forks(), SETTINGS.memory().warmup(),
                 SETTINGS.memory().iterations(), SETTINGS.timing().forks(), SETTINGS.timing().warmup(), SETTINGS.timing().iterations(),
+                SETTINGS.recompute().warmup(), SETTINGS.recompute().iterations(),
                 SETTINGS.threads() == null ? "libtorch's default (one per core)" : SETTINGS.threads(), Natives.fallbackDescription(),
                 loadBefore.isEmpty() ? "unknown" : loadBefore, loadAfter.isEmpty() ? "unknown" : loadAfter);
         SweepReport report = new SweepReport(title, measuredWith, sweep);

@@ -104,7 +104,7 @@ class CellMeasurerTest {
      * times (the plain step of a 2-segment ResNet-18 is a full step, never 0); a plain cell has none.
      */
     @Test
-    void checkpointedCellsCarryPairedPlainSteps(@TempDir Path dir) {
+    void checkpointedCellsCarryPairedPlainSteps(@TempDir Path dir) throws Exception {
         MeasureSettings settings = new MeasureSettings(new RunSettings(1, 3, 1), new RunSettings(1, 1, 1)); // time, memory
         CellResult r = new CellMeasurer(settings, dir, null).measure(
                 new CellKey("resnet18", 2, 32, 2, Precision.FP32, Device.CPU));
@@ -113,6 +113,12 @@ class CellMeasurerTest {
         assertEquals(3, r.pairedPlainMsSamples().size(), r.toString());
         r.pairedPlainMsSamples().forEach(ms -> assertTrue(ms > 0 && Double.isFinite(ms), r.toString()));
         assertEquals(3, r.pairedRatios().size());
+        // the recompute fork runs at least its own counts, whatever the step's are
+        com.fasterxml.jackson.databind.JsonNode recompute = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve("jmh").resolve(r.key().id() + "-recompute.json").toFile()).get(0);
+        assertEquals(MeasureSettings.RECOMPUTE_WARMUP, recompute.get("warmupIterations").asInt());
+        assertEquals(MeasureSettings.RECOMPUTE_ITERATIONS, recompute.get("primaryMetric").get("rawData").get(0).size());
+        assertTrue(r.recomputeForwardMs() > 0, r.toString());
         CellResult plain = new CellMeasurer(settings, dir, null).measure(CELL);
         assertTrue(plain.pairedPlainMsSamples().isEmpty(), plain.toString());
     }

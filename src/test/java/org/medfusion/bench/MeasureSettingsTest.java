@@ -36,6 +36,14 @@ class MeasureSettingsTest {
     }
 
     @Test
+    void theRecomputeForkNeverRunsFewerThanItsOwnCounts() {
+        RunSettings cut = new MeasureSettings(new RunSettings(1, 5, 1), new RunSettings(1, 2, 1)).recompute();
+        assertEquals(new RunSettings(MeasureSettings.RECOMPUTE_WARMUP, MeasureSettings.RECOMPUTE_ITERATIONS, 1), cut);
+        RunSettings more = new MeasureSettings(new RunSettings(8, 20, 2), new RunSettings(1, 2, 1)).recompute();
+        assertEquals(new RunSettings(8, 20, 2), more);
+    }
+
+    @Test
     void aRunsOptionsCarryItsCounts() {
         Options o = MeasureSettings.jmhOptions(new OptionsBuilder(), new RunSettings(2, 7, 3)).build();
         assertEquals(MeasureSettings.MODE, o.getBenchModes().iterator().next());
