@@ -39,7 +39,7 @@ public final class CpuRssProbe implements MemoryProbe {
 
     @Override
     public List<String> forkEnvironment() {
-        return List.of("MALLOC_MMAP_THRESHOLD_=65536");
+        return org.medfusion.platform.GlibcMalloc.MEMORY.assignments();
     }
 
     @Override

@@ -45,7 +45,7 @@ public record MeasureSettings(RunSettings timing, RunSettings memory, Integer th
     public static final int TIME_FORKS = 1;
 
     /** Least warm-up calls of a recompute-forward fork ({@link #recompute()}). */
-    public static final int RECOMPUTE_WARMUP = 5;
+    public static final int RECOMPUTE_WARMUP = 10;
 
     /** Least measured calls of a recompute-forward fork. */
     public static final int RECOMPUTE_ITERATIONS = 10;
@@ -56,6 +56,8 @@ public record MeasureSettings(RunSettings timing, RunSettings memory, Integer th
      * little where the step's own counts are cut down, and fewer mislead: in a fresh fork the first calls run slow
      * (ViT-B/16 b8 112 px, 3 blocks recomputed, idle 2-core VM: 191-199, 146-154, then 109-143 ms, median 115-119), and
      * a sweep's 1 + 5 calls had measured such plans 20-34 % above the profile's prediction; 5 + 10 put them within 5 %.
+     * A short recompute settles later (ResNet-50 b16 112 px, 2 blocks, 18 ms: 51, 63, 30, 23, 24 ms, still 19-38 ms over
+     * the next 10 calls), hence 10 warm-up calls.
      */
     public RunSettings recompute() {
         return new RunSettings(Math.max(timing.warmup(), RECOMPUTE_WARMUP), Math.max(timing.iterations(), RECOMPUTE_ITERATIONS),

@@ -17,8 +17,8 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = MeasureSettings.TIME_WARMUP, batchSize = MeasureSettings.STEPS_PER_ITERATION)
-@Measurement(iterations = MeasureSettings.TIME_ITERATIONS, batchSize = MeasureSettings.STEPS_PER_ITERATION)
+@Warmup(iterations = MeasureSettings.RECOMPUTE_WARMUP, batchSize = MeasureSettings.STEPS_PER_ITERATION)
+@Measurement(iterations = MeasureSettings.RECOMPUTE_ITERATIONS, batchSize = MeasureSettings.STEPS_PER_ITERATION)
 @Fork(value = MeasureSettings.TIME_FORKS, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true",
     ForkJvm.C1_ONLY, ForkJvm.SERIAL_GC})
 public class RecomputeForwardBenchmark {

@@ -134,7 +134,7 @@ public final class TimelineMeasurer {
     private Timeline withTimedDurations(CellKey key, Path csv, Timeline recorded) throws IOException {
         Path timedCsv = csv.resolveSibling("timeline-timed.csv");
         ChildJvm timing = child(key, timedCsv, 0, TIMED_STEPS).what("timing the timeline of " + key.id());
-        TimingAllocator.variables().forEach(timing::env);
+        org.medfusion.platform.GlibcMalloc.TIMING.variables().forEach(timing::env);
         try {
             timing.runForOutput();
             return recorded.withDurationsOf(Timeline.read(timedCsv));

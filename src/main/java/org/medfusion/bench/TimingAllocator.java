@@ -1,8 +1,7 @@
 package org.medfusion.bench;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import org.medfusion.platform.GlibcMalloc;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
@@ -21,18 +20,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 public final class TimingAllocator extends ForkEnvironmentProfiler {
 
     /** The environment of a timing fork. */
-    public static final List<String> ENVIRONMENT = List.of("MALLOC_MMAP_THRESHOLD_=33554432",
-            "MALLOC_TRIM_THRESHOLD_=4294967296", "MALLOC_TOP_PAD_=268435456");
-
-    /** {@link #ENVIRONMENT} as variables and values, for a child process started without JMH ({@code step-trace}). */
-    public static Map<String, String> variables() {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String kv : ENVIRONMENT) {
-            String[] p = kv.split("=", 2);
-            out.put(p[0], p[1]);
-        }
-        return out;
-    }
+    public static final List<String> ENVIRONMENT = GlibcMalloc.TIMING.assignments();
 
     @Override
     List<String> forkEnvironment(BenchmarkParams params) {

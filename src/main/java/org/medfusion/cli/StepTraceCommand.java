@@ -12,7 +12,6 @@ import java.util.concurrent.Callable;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
 import org.medfusion.bench.StepTrace;
-import org.medfusion.bench.TimingAllocator;
 import org.medfusion.platform.AtomicFiles;
 import org.medfusion.platform.ChildJvm;
 import org.medfusion.results.CellKey;
@@ -95,7 +94,7 @@ public final class StepTraceCommand implements Callable<Integer> {
         ChildJvm child = ChildJvm.of(StepTrace.class).jvmArgs(jvmArgs).args(List.of(key.model(), Integer.toString(key.batch()),
                 Integer.toString(key.res()), Integer.toString(key.segments()), key.split().label(), key.precision().label(),
                 key.device().label(), Integer.toString(warmup), Integer.toString(steps))).what("tracing " + key.id());
-        TimingAllocator.variables().forEach(child::env);
+        org.medfusion.platform.GlibcMalloc.TIMING.variables().forEach(child::env);
         Path errors = java.nio.file.Files.createTempDirectory("medfusion-step-trace");
         try {
             return child.errorDir(errors).runForOutput();

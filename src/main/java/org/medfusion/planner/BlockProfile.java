@@ -4,7 +4,7 @@ package org.medfusion.planner;
  * Measured figures of one block of a model at one (batch, res, precision, device). All byte figures
  * are CPU memory measured in a child JVM run with {@code MALLOC_MMAP_THRESHOLD_=65536} (so freed tensors
  * go back to the OS at once and resident memory tracks live tensors); times are medians from a separate
- * child without that setting. See {@link Profiler} for how each figure is taken.
+ * child run with the timing forks' allocator setting ({@code platform.GlibcMalloc.TIMING}). See {@link Profiler} for how each figure is taken.
  *
  * @param index position of the block in the model's block list
  * @param name the block's class (for reading the profile)

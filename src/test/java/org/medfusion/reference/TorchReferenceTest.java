@@ -12,7 +12,6 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.medfusion.bench.MeasureSettings;
 import org.medfusion.bench.RunSettings;
-import org.medfusion.bench.TimingAllocator;
 import org.medfusion.checkpoint.SegmentPlan;
 import org.medfusion.checkpoint.Split;
 import org.medfusion.checkpoint.SplitPolicy;
@@ -36,7 +35,7 @@ class TorchReferenceTest {
      */
     @Test
     void pytorchRunsInTheAllocatorEnvironmentsOfOurForks() {
-        assertEquals(TimingAllocator.variables(), TorchReference.timingEnvironment());
+        assertEquals(org.medfusion.platform.GlibcMalloc.TIMING.variables(), TorchReference.timingEnvironment());
         assertEquals("65536", TorchReference.memoryEnvironment().get("MALLOC_MMAP_THRESHOLD_"));
     }
 
