@@ -1,5 +1,7 @@
 package org.medfusion.report;
 
+import org.medfusion.bench.MeasureSettings;
+
 import org.medfusion.bench.MemoryProbe;
 import org.medfusion.bench.MemoryProbes;
 import org.medfusion.results.Fmt;
@@ -91,7 +93,10 @@ public final class ReportRenderer {
                         + "by step, so it is the figure to trust on a busy machine. CV: standard deviation / mean of a "
                         + "cell's steps."),
                 method("recompute overhead", "ratio", "(checkpointed median − plain median) / forward time of the "
-                        + "recomputed segments: 1.0 means the extra time is exactly the recomputation.")));
+                        + "recomputed segments (with grad, each from its input, timed alone in a fork of its own with the "
+                        + "step forks' settings: median of at least " + MeasureSettings.RECOMPUTE_ITERATIONS + " calls after "
+                        + "at least " + MeasureSettings.RECOMPUTE_WARMUP + " warm-up calls): 1.0 means the extra time is "
+                        + "exactly the recomputation.")));
         return out;
     }
 
