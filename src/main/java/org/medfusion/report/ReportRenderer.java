@@ -1,7 +1,6 @@
 package org.medfusion.report;
 
 import org.medfusion.bench.MeasureSettings;
-
 import org.medfusion.bench.MemoryProbe;
 import org.medfusion.bench.MemoryProbes;
 import org.medfusion.results.Fmt;
