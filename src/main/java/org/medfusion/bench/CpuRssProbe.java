@@ -1,5 +1,6 @@
 package org.medfusion.bench;
 
+import org.medfusion.platform.GlibcMalloc;
 import org.medfusion.platform.ProcMemory;
 import java.util.List;
 import org.medfusion.results.Device;
@@ -39,7 +40,7 @@ public final class CpuRssProbe implements MemoryProbe {
 
     @Override
     public List<String> forkEnvironment() {
-        return org.medfusion.platform.GlibcMalloc.MEMORY.assignments();
+        return GlibcMalloc.MEMORY.assignments();
     }
 
     @Override

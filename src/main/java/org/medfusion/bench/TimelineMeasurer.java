@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.medfusion.platform.GlibcMalloc;
 import org.medfusion.checkpoint.SegmentPlan;
 import org.medfusion.platform.ChildJvm;
 import org.medfusion.results.CellKey;
@@ -134,7 +135,7 @@ public final class TimelineMeasurer {
     private Timeline withTimedDurations(CellKey key, Path csv, Timeline recorded) throws IOException {
         Path timedCsv = csv.resolveSibling("timeline-timed.csv");
         ChildJvm timing = child(key, timedCsv, 0, TIMED_STEPS).what("timing the timeline of " + key.id());
-        org.medfusion.platform.GlibcMalloc.TIMING.variables().forEach(timing::env);
+        GlibcMalloc.TIMING.applyTo(timing);
         try {
             timing.runForOutput();
             return recorded.withDurationsOf(Timeline.read(timedCsv));

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
+import org.medfusion.platform.GlibcMalloc;
 import org.medfusion.bench.StepTrace;
 import org.medfusion.platform.AtomicFiles;
 import org.medfusion.platform.ChildJvm;
@@ -94,7 +95,7 @@ public final class StepTraceCommand implements Callable<Integer> {
         ChildJvm child = ChildJvm.of(StepTrace.class).jvmArgs(jvmArgs).args(List.of(key.model(), Integer.toString(key.batch()),
                 Integer.toString(key.res()), Integer.toString(key.segments()), key.split().label(), key.precision().label(),
                 key.device().label(), Integer.toString(warmup), Integer.toString(steps))).what("tracing " + key.id());
-        org.medfusion.platform.GlibcMalloc.TIMING.variables().forEach(child::env);
+        GlibcMalloc.TIMING.applyTo(child);
         Path errors = java.nio.file.Files.createTempDirectory("medfusion-step-trace");
         try {
             return child.errorDir(errors).runForOutput();

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.medfusion.platform.GlibcMalloc;
 import org.medfusion.bench.CpuMallocProbe;
 import org.medfusion.bench.MeasureSettings;
 import org.medfusion.bench.RunSettings;
@@ -147,7 +148,7 @@ public final class TorchReference {
     /** The memory process's environment: our memory forks' allocator settings, and the counter when one is named. */
     static Map<String, String> memoryEnvironment() {
         Map<String, String> env = new LinkedHashMap<>();
-        env.putAll(org.medfusion.platform.GlibcMalloc.MEMORY.variables());
+        env.putAll(GlibcMalloc.MEMORY.variables());
         String counter = System.getProperty(CpuMallocProbe.COUNTER_PROPERTY);
         if (counter != null && !counter.isBlank()) {
             env.put("LD_PRELOAD", counter);
@@ -156,13 +157,13 @@ public final class TorchReference {
     }
 
     /**
-     * The time process's environment: our timing forks' allocator settings ({@link org.medfusion.platform.GlibcMalloc#TIMING}), so that glibc keeps
+     * The time process's environment: our timing forks' allocator settings ({@link GlibcMalloc#TIMING}), so that glibc keeps
      * freed memory in both frameworks alike. With glibc's defaults PyTorch's tensors above the dynamic mmap threshold
      * were mapped and faulted in afresh each step, which costs a plain step (more bytes) more than a checkpointed one:
      * PyTorch's paired increases came out negative (-26 % on EfficientNet-B0 b8 112 s8) and its ratios unfairly low.
      */
     static Map<String, String> timingEnvironment() {
-        return org.medfusion.platform.GlibcMalloc.TIMING.variables();
+        return GlibcMalloc.TIMING.variables();
     }
 
     /**

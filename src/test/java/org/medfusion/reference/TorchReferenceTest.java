@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.medfusion.platform.GlibcMalloc;
 import org.medfusion.bench.MeasureSettings;
 import org.medfusion.bench.RunSettings;
 import org.medfusion.checkpoint.SegmentPlan;
@@ -35,7 +36,7 @@ class TorchReferenceTest {
      */
     @Test
     void pytorchRunsInTheAllocatorEnvironmentsOfOurForks() {
-        assertEquals(org.medfusion.platform.GlibcMalloc.TIMING.variables(), TorchReference.timingEnvironment());
+        assertEquals(GlibcMalloc.TIMING.variables(), TorchReference.timingEnvironment());
         assertEquals("65536", TorchReference.memoryEnvironment().get("MALLOC_MMAP_THRESHOLD_"));
     }
 
