@@ -1,6 +1,5 @@
 package org.medfusion.report;
 
-import org.medfusion.bench.MeasureSettings;
 import org.medfusion.bench.MemoryProbe;
 import org.medfusion.bench.MemoryProbes;
 import org.medfusion.results.Fmt;
@@ -93,9 +92,9 @@ public final class ReportRenderer {
                         + "cell's steps."),
                 method("recompute overhead", "ratio", "(checkpointed median − plain median) / forward time of the "
                         + "recomputed segments (with grad, each from its input, timed alone in a fork of its own with the "
-                        + "step forks' settings: median of at least " + MeasureSettings.RECOMPUTE_ITERATIONS + " calls after "
-                        + "at least " + MeasureSettings.RECOMPUTE_WARMUP + " warm-up calls): 1.0 means the extra time is "
-                        + "exactly the recomputation.")));
+                        + "step forks' settings: the median of its timed calls after warm-up calls; runs from 4 Dec 2026 "
+                        + "on time at least 10 calls after at least 10 warm-up calls, earlier runs the step's own counts): "
+                        + "1.0 means the extra time is exactly the recomputation.")));
         return out;
     }
 
