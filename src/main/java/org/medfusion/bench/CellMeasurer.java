@@ -143,9 +143,8 @@ public final class CellMeasurer {
             Stats.Summary time = Stats.summarize(samples);
             Double recompute = null;
             if (part == Part.ALL && key.segments() >= 2) {
-                List<Double> fwd = JmhResults.primarySamples(run(key, "recompute", RecomputeForwardBenchmark.class, "forward",
+                recompute = JmhResults.medianOfForkMedians(run(key, "recompute", RecomputeForwardBenchmark.class, "forward",
                         settings.recompute(), false, false));
-                recompute = Stats.summarize(fwd).median();
             }
             return CellResult.builder(key, family, CellStatus.OK).peak(mem.peak(), mem.method()).memoryRepeats(mem.perFork())
                     .stepMs(samples, time).pairedPlainMsSamples(pairedPlain).recomputeForwardMs(recompute).build();

@@ -88,6 +88,23 @@ final class JmhResults {
         return iterations(results).stream().map(ir -> ir.getPrimaryResult().getScore()).toList();
     }
 
+    /**
+     * The median over forks of each fork's median primary score, or null when no fork measured anything. With three
+     * forks one fork that runs slow as a whole (it happens on a shared VM: 10-20 % on every call) does not move it.
+     */
+    static Double medianOfForkMedians(List<RunResult> results) {
+        List<Double> perFork = new ArrayList<>();
+        for (RunResult rr : results) {
+            for (BenchmarkResult br : rr.getBenchmarkResults()) {
+                List<Double> calls = br.getIterationResults().stream().map(ir -> ir.getPrimaryResult().getScore()).toList();
+                if (!calls.isEmpty()) {
+                    perFork.add(Stats.summarize(calls).median());
+                }
+            }
+        }
+        return perFork.isEmpty() ? null : Stats.summarize(perFork).median();
+    }
+
     /** Every measured iteration of the runs, in order (forks, then iterations). */
     private static List<IterationResult> iterations(List<RunResult> results) {
         List<IterationResult> out = new ArrayList<>();

@@ -50,18 +50,23 @@ public record MeasureSettings(RunSettings timing, RunSettings memory, Integer th
     /** Least measured calls of a recompute-forward fork. */
     public static final int RECOMPUTE_ITERATIONS = 10;
 
+    /** Least forks that time the recomputed forward; the figure is the median of the forks' medians. */
+    public static final int RECOMPUTE_FORKS = 3;
+
     /**
-     * Counts of the fork that times the recomputed forward alone: the timing counts, but never fewer than
-     * {@link #RECOMPUTE_WARMUP} + {@link #RECOMPUTE_ITERATIONS} calls. That forward is a fraction of a step, so these cost
+     * Counts of the forks that time the recomputed forward alone: the timing counts, but never fewer than
+     * {@link #RECOMPUTE_WARMUP} + {@link #RECOMPUTE_ITERATIONS} calls in each of {@link #RECOMPUTE_FORKS} forks. That forward is a fraction of a step, so these cost
      * little where the step's own counts are cut down, and fewer mislead: in a fresh fork the first calls run slow
      * (ViT-B/16 b8 112 px, 3 blocks recomputed, idle 2-core VM: 191-199, 146-154, then 109-143 ms, median 115-119), and
      * a sweep's 1 + 5 calls had measured such plans 20-34 % above the profile's prediction; 5 + 10 put them within 5 %.
      * A short recompute settles later (ResNet-50 b16 112 px, 2 blocks, 18 ms: 51, 63, 30, 23, 24 ms, still 19-38 ms over
-     * the next 10 calls), hence 10 warm-up calls.
+     * the next 10 calls), hence 10 warm-up calls. Three forks because one fork's median moves with the fork: in a
+     * ResNet-50 b16 112 px budget sweep with one recompute fork per plan, 4 of 16 plans read 13-45 % above the profile's
+     * prediction and the rest within -12..+3.5 %, with no pattern in which blocks they recomputed (idle 2-core VM).
      */
     public RunSettings recompute() {
         return new RunSettings(Math.max(timing.warmup(), RECOMPUTE_WARMUP), Math.max(timing.iterations(), RECOMPUTE_ITERATIONS),
-                timing.forks());
+                Math.max(timing.forks(), RECOMPUTE_FORKS));
     }
 
     /** The JMH options of a run with the given counts: {@link #MODE}, {@link #TIME_UNIT}, warm-up, measurement, forks. */

@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = MeasureSettings.RECOMPUTE_WARMUP, batchSize = MeasureSettings.STEPS_PER_ITERATION)
 @Measurement(iterations = MeasureSettings.RECOMPUTE_ITERATIONS, batchSize = MeasureSettings.STEPS_PER_ITERATION)
-@Fork(value = MeasureSettings.TIME_FORKS, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true",
+@Fork(value = MeasureSettings.RECOMPUTE_FORKS, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true",
     ForkJvm.C1_ONLY, ForkJvm.SERIAL_GC})
 public class RecomputeForwardBenchmark {
 

@@ -91,10 +91,10 @@ public final class ReportRenderer {
                         + "by step, so it is the figure to trust on a busy machine. CV: standard deviation / mean of a "
                         + "cell's steps."),
                 method("recompute overhead", "ratio", "(checkpointed median − plain median) / forward time of the "
-                        + "recomputed segments (with grad, each from its input, timed alone in a fork of its own with the "
-                        + "step forks' settings: the median of its timed calls after warm-up calls; runs from 4 Dec 2026 "
-                        + "on time at least 10 calls after at least 10 warm-up calls, earlier runs the step's own counts): "
-                        + "1.0 means the extra time is exactly the recomputation.")));
+                        + "recomputed segments (with grad, each from its input, timed alone in forks of their own with the "
+                        + "step forks' settings: the median over forks of each fork's median call; runs from 4 Dec 2026 "
+                        + "on time at least 10 calls after at least 10 warm-up calls in each of 3 forks, earlier runs the "
+                        + "step's own counts in one fork): 1.0 means the extra time is exactly the recomputation.")));
         return out;
     }
 

@@ -39,9 +39,10 @@ class MeasureSettingsTest {
     @Test
     void theRecomputeForkNeverRunsFewerThanItsOwnCounts() {
         RunSettings cut = new MeasureSettings(new RunSettings(1, 5, 1), new RunSettings(1, 2, 1)).recompute();
-        assertEquals(new RunSettings(MeasureSettings.RECOMPUTE_WARMUP, MeasureSettings.RECOMPUTE_ITERATIONS, 1), cut);
-        RunSettings more = new MeasureSettings(new RunSettings(12, 20, 2), new RunSettings(1, 2, 1)).recompute();
-        assertEquals(new RunSettings(12, 20, 2), more);
+        assertEquals(new RunSettings(MeasureSettings.RECOMPUTE_WARMUP, MeasureSettings.RECOMPUTE_ITERATIONS,
+                MeasureSettings.RECOMPUTE_FORKS), cut);
+        RunSettings more = new MeasureSettings(new RunSettings(12, 20, 5), new RunSettings(1, 2, 1)).recompute();
+        assertEquals(new RunSettings(12, 20, 5), more);
     }
 
     @Test
