@@ -17,11 +17,12 @@ cd "$(dirname "$0")/.."
 out="$(mkdir -p "${1:-/tmp/planning-time}" && cd "${1:-/tmp/planning-time}" && pwd)"
 jar="${JAR:-target/benchmarks.jar}"
 batch="${BATCH:-4}" res="${RES:-112}" budgets="${BUDGETS:-10}"
-models="${MODELS:-$(java -jar "$jar" list-models | awk 'NR > 1 { print $1 }')}"
+listing="$(java -jar "$jar" list-models)"
+models="${MODELS:-$(echo "$listing" | awk 'NR > 1 { print $1 }')}"
 csv="$out/planning-time.csv"
 [ -f "$csv" ] || echo "model,blocks,batch,res,budget_bytes,segments,plan,planning_ms" > "$csv"  # appends: runs add up
 for m in $models; do
-  blocks="$(java -jar "$jar" list-models | awk -v m="$m" '$1 == m { print $4 }')"
+  blocks="$(echo "$listing" | awk -v m="$m" '$1 == m { print $4 }')"
   least="$( (java -jar "$jar" plan --model "$m" --batch "$batch" --res "$res" --budget 1 2>&1 || true) )"
   least="$(echo "$least" | sed -n 's/.*least predicted peak.* (\([0-9]*\) bytes).*/\1/p')"
   plain="$( (java -jar "$jar" plan --model "$m" --batch "$batch" --res "$res" --budget 1000GiB || true) \

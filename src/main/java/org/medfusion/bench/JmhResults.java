@@ -2,6 +2,7 @@ package org.medfusion.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.medfusion.results.CellKey;
 import org.medfusion.results.Device;
 import org.medfusion.results.MemoryMethod;
@@ -35,20 +36,9 @@ final class JmhResults {
         // figure is the median of its steps and the cell's the median of all steps.
         List<Long> perFork = new ArrayList<>();
         List<Double> allSteps = new ArrayList<>();
-        for (RunResult rr : memory) {
-            for (BenchmarkResult br : rr.getBenchmarkResults()) {
-                List<Double> steps = new ArrayList<>();
-                for (IterationResult ir : br.getIterationResults()) {
-                    Result r = ir.getSecondaryResults().get(method.label());
-                    if (r != null) {
-                        steps.add(r.getScore());
-                    }
-                }
-                if (!steps.isEmpty()) {
-                    perFork.add(Math.round(Stats.summarize(steps).median()));
-                    allSteps.addAll(steps);
-                }
-            }
+        for (List<Double> steps : forkScores(memory, ir -> ir.getSecondaryResults().get(method.label()))) {
+            perFork.add(Math.round(Stats.summarize(steps).median()));
+            allSteps.addAll(steps);
         }
         Long peak = allSteps.isEmpty() ? null : Math.round(Stats.summarize(allSteps).median());
         return new MemoryFigure(peak, perFork.isEmpty() ? null : method, perFork);
@@ -93,16 +83,32 @@ final class JmhResults {
      * forks one fork that runs slow as a whole (it happens on a shared VM: 10-20 % on every call) does not move it.
      */
     static Double medianOfForkMedians(List<RunResult> results) {
-        List<Double> perFork = new ArrayList<>();
+        List<Double> perFork = forkScores(results, IterationResult::getPrimaryResult).stream()
+                .map(calls -> Stats.summarize(calls).median()).toList();
+        return perFork.isEmpty() ? null : Stats.summarize(perFork).median();
+    }
+
+    /**
+     * Each fork's scores of the result {@code pick} chooses per measured iteration (null: the iteration has none), in
+     * order; forks without any are left out.
+     */
+    private static List<List<Double>> forkScores(List<RunResult> results, Function<IterationResult, Result> pick) {
+        List<List<Double>> out = new ArrayList<>();
         for (RunResult rr : results) {
             for (BenchmarkResult br : rr.getBenchmarkResults()) {
-                List<Double> calls = br.getIterationResults().stream().map(ir -> ir.getPrimaryResult().getScore()).toList();
-                if (!calls.isEmpty()) {
-                    perFork.add(Stats.summarize(calls).median());
+                List<Double> scores = new ArrayList<>();
+                for (IterationResult ir : br.getIterationResults()) {
+                    Result r = pick.apply(ir);
+                    if (r != null) {
+                        scores.add(r.getScore());
+                    }
+                }
+                if (!scores.isEmpty()) {
+                    out.add(scores);
                 }
             }
         }
-        return perFork.isEmpty() ? null : Stats.summarize(perFork).median();
+        return out;
     }
 
     /** Every measured iteration of the runs, in order (forks, then iterations). */
