@@ -22,7 +22,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * Measures one cell with JMH: peak memory in memory forks ({@link PeakMemoryProfiler}; the cell's
  * figure is the median over the measured steps of each step's peak, per fork in the repeats), step
  * time in timing forks (a checkpointed cell's timing fork also times a plain step just before each measured step:
- * {@link PairedPlainProfiler}), and (for 2+ segments) the forward time of the recomputed segments.
+ * {@link PairedPlainProfiler}), and (for 2+ segments) the forward time of the recomputed segments in forks of its own
+ * ({@link RecomputeForks}: timed again when those forks disagree).
  * Each run's JMH JSON and console log are kept under {@code <outDir>/jmh/}, and so is the hs_err file of a fork
  * that crashes ({@code -XX:ErrorFile}; never the working directory).
  *
@@ -141,13 +142,15 @@ public final class CellMeasurer {
             List<Double> samples = JmhResults.primarySamples(timing);
             List<Double> pairedPlain = paired ? JmhResults.pairedPlainSamples(timing, samples.size()) : List.of();
             Stats.Summary time = Stats.summarize(samples);
-            Double recompute = null;
+            RecomputeForks.Figure recompute = new RecomputeForks.Figure(null, List.of());
             if (part == Part.ALL && key.segments() >= 2) {
-                recompute = JmhResults.medianOfForkMedians(run(key, "recompute", RecomputeForwardBenchmark.class, "forward",
-                        settings.recompute(), false, false));
+                // a second run keeps its own JMH files: recompute-2.json beside recompute.json
+                recompute = RecomputeForks.measure(runNo -> JmhResults.forkMedians(run(key, runNo == 1 ? "recompute" : "recompute-" + runNo,
+                        RecomputeForwardBenchmark.class, "forward", settings.recompute(), false, false)));
             }
             return CellResult.builder(key, family, CellStatus.OK).peak(mem.peak(), mem.method()).memoryRepeats(mem.perFork())
-                    .stepMs(samples, time).pairedPlainMsSamples(pairedPlain).recomputeForwardMs(recompute).build();
+                    .stepMs(samples, time).pairedPlainMsSamples(pairedPlain).recomputeForwardMs(recompute.medianMs())
+                    .recomputeForkMs(recompute.forkMs()).build();
         } catch (ForkFailure f) {
             lastCrash = f.crash;
             return CellResult.failed(key, family, f.status, f.getMessage());

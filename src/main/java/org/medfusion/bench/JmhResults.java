@@ -78,14 +78,9 @@ final class JmhResults {
         return iterations(results).stream().map(ir -> ir.getPrimaryResult().getScore()).toList();
     }
 
-    /**
-     * The median over forks of each fork's median primary score, or null when no fork measured anything. With three
-     * forks one fork that runs slow as a whole (it happens on a shared VM: 10-20 % on every call) does not move it.
-     */
-    static Double medianOfForkMedians(List<RunResult> results) {
-        List<Double> perFork = forkScores(results, IterationResult::getPrimaryResult).stream()
-                .map(calls -> Stats.summarize(calls).median()).toList();
-        return perFork.isEmpty() ? null : Stats.summarize(perFork).median();
+    /** Each fork's median primary score, in the order the forks ran; forks that measured nothing are left out. */
+    static List<Double> forkMedians(List<RunResult> results) {
+        return forkScores(results, IterationResult::getPrimaryResult).stream().map(calls -> Stats.summarize(calls).median()).toList();
     }
 
     /**

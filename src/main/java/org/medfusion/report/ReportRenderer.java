@@ -94,7 +94,10 @@ public final class ReportRenderer {
                         + "recomputed segments (with grad, each from its input, timed alone in forks of their own with the "
                         + "step forks' settings: the median over forks of each fork's median call; runs from 4 Dec 2026 "
                         + "on time at least 10 calls after at least 10 warm-up calls in each of 3 forks, earlier runs the "
-                        + "step's own counts in one fork): 1.0 means the extra time is exactly the recomputation.")));
+                        + "step's own counts in one fork; where raw.csv has recompute_fork_ms, it lists each fork's "
+                        + "median, and more than 3 of them mean the first 3 differed by more than 20 % and 3 more forks "
+                        + "timed it again, the figure being the median of all): 1.0 means the extra time is exactly the "
+                        + "recomputation.")));
         return out;
     }
 

@@ -12,7 +12,9 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.medfusion.bench.RecomputeForks;
 import org.medfusion.planner.BudgetSweep;
+import org.medfusion.results.CellResult;
 import org.medfusion.platform.AtomicFiles;
 import org.medfusion.results.Csv;
 import org.medfusion.results.Fmt;
@@ -25,12 +27,15 @@ import org.medfusion.results.Fmt;
  *
  * @param title what was swept, e.g. {@code resnet50, batch 16, 112 px, fp32, cpu}
  * @param measuredWith how the figures were measured (memory method, timing settings, threads, fallback, load)
+ * @param recomputeForks forks of a cell's first recompute run ({@code MeasureSettings.recompute()}): a cell with more
+ *     fork medians was timed again because those disagreed ({@link RecomputeForks})
  */
-public record SweepReport(String title, String measuredWith, BudgetSweep sweep) {
+public record SweepReport(String title, String measuredWith, BudgetSweep sweep, int recomputeForks) {
 
     static final List<String> HEADER = List.of("budget_index", "budget_bytes", "plan_source", "segments", "plan", "attempts",
             "same_as_budget", "predicted_peak_bytes", "measured_peak_bytes", "peak_error", "kept_budget",
-            "predicted_recompute_ms", "measured_recompute_ms", "recompute_error", "added_step_ms", "paired_ratio", "status");
+            "predicted_recompute_ms", "measured_recompute_ms", "recompute_error", "added_step_ms", "paired_ratio", "status",
+            "recompute_fork_ms");
 
     /** The rows of {@code sweep.csv}: the budgets, smallest first, then the splits, then the plain step. */
     public String csv() {
@@ -43,21 +48,26 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
                     p.sameAsBudget() < 0 ? "" : String.valueOf(p.sameAsBudget()), String.valueOf(f.predictedPeakBytes()),
                     Fmt.exact(f.measuredPeakBytes()), Fmt.fixed(f.peakError(), 4), String.valueOf(p.kept()),
                     Fmt.fixed(f.predictedRecomputeMs(), 2), Fmt.fixed(f.measuredRecomputeMs(), 2), Fmt.fixed(f.recomputeError(), 4),
-                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), p.measured().status().label()));
+                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), p.measured().status().label(), forks(p.measured())));
         }
         for (BudgetSweep.SplitPoint s : sweep.splits()) {
             BudgetSweep.Figures f = s.figures();
             rows.add(List.of("", "", s.split().label(), String.valueOf(s.segments()), s.plan().plan().spec(), "1", "",
                     String.valueOf(f.predictedPeakBytes()), Fmt.exact(f.measuredPeakBytes()), Fmt.fixed(f.peakError(), 4), "",
                     Fmt.fixed(f.predictedRecomputeMs(), 2), Fmt.fixed(f.measuredRecomputeMs(), 2), Fmt.fixed(f.recomputeError(), 4),
-                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), s.measured().status().label()));
+                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), s.measured().status().label(), forks(s.measured())));
         }
         BudgetSweep.Figures pf = sweep.plain().figures();
         rows.add(List.of("", "", "plain", "1", sweep.plain().plan().plan().spec(), "1", "", String.valueOf(pf.predictedPeakBytes()),
                 Fmt.exact(pf.measuredPeakBytes()), Fmt.fixed(pf.peakError(), 4), "", Fmt.fixed(pf.predictedRecomputeMs(), 2),
                 Fmt.fixed(pf.measuredRecomputeMs(), 2), "", Fmt.fixed(pf.addedMs(), 2), Fmt.fixed(pf.pairedRatio(), 4),
-                sweep.plain().measured().status().label()));
+                sweep.plain().measured().status().label(), forks(sweep.plain().measured())));
         return Csv.render(HEADER, rows);
+    }
+
+    /** Each recompute fork's median, ;-joined with 2 decimals (empty for a plan that recomputes nothing). */
+    private static String forks(CellResult m) {
+        return String.join(";", m.recomputeForkMs().stream().map(v -> Fmt.fixed(v, 2)).toList());
     }
 
     /** The table and the verdicts, in Markdown. */
@@ -71,9 +81,12 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
         sb.append(String.format(Locale.ROOT, "Budgets: %d, from %s to the plain step's (%s MiB); "
                 + "planning (the least peak and every budget's plan) took %.1f ms.%n%n", sweep.points().size(), from,
                 Fmt.mib(sweep.plainPeakBytes()), sweep.planningMs()));
-        sb.append("Measured recompute: the recomputed segments' forwards with grad, timed alone from their inputs (what the "
-                + "planner predicts); added to the step: median of (checkpointed step - the plain step run just before it), "
-                + "the recompute and all else checkpointing costs.\n\n");
+        sb.append(String.format(Locale.ROOT, "Measured recompute: the recomputed segments' forwards with grad, timed alone from their "
+                + "inputs (what the planner predicts), the median of the forks' medians (each fork's in sweep.csv, recompute_fork_ms; "
+                + "when the slowest of the first %d is more than %d %% above the fastest, %d more forks time it again and the figure "
+                + "is the median of all); added to the step: median of (checkpointed step - the plain step run just before it), "
+                + "the recompute and all else checkpointing costs.%n%n", recomputeForks, Math.round((RecomputeForks.AGREEMENT - 1) * 100),
+                recomputeForks));
         sb.append("| budget (MiB) | plan | predicted peak (MiB) | measured peak (MiB) | peak error | kept | "
                 + "predicted recompute (ms) | measured recompute (ms) | recompute error | added to step (ms) | paired ratio |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -101,6 +114,7 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
         sb.append(String.format(Locale.ROOT, "- Peak predicted within %d %%: %s; recompute time within %d %%: %s.%n",
                 Math.round(BudgetSweep.PEAK_TOLERANCE * 100), within(BudgetSweep.Figures::peakError, BudgetSweep.PEAK_TOLERANCE),
                 Math.round(BudgetSweep.RECOMPUTE_TOLERANCE * 100), within(BudgetSweep.Figures::recomputeError, BudgetSweep.RECOMPUTE_TOLERANCE)));
+        sb.append("- ").append(retimedVerdict()).append('\n');
         Optional<BudgetSweep.Figures> half = sweep.cheapestAtMost(0.5);
         sb.append("- Cheapest plan measured at or below half the plain peak: ")
                 .append(half.map(f -> String.format(Locale.ROOT, "%s MiB at a paired step-time ratio of %.3f", Fmt.mib(f.measuredPeakBytes()),
@@ -113,6 +127,38 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep) 
                 Fmt.mib(f.predictedPeakBytes()), orMissing(Fmt.mib(f.measuredPeakBytes())), percent(f.peakError()), kept,
                 Fmt.fixed(f.predictedRecomputeMs(), 1), orMissing(Fmt.fixed(f.measuredRecomputeMs(), 1)), percent(f.recomputeError()),
                 orMissing(Fmt.fixed(f.addedMs(), 1)), orMissing(Fmt.fixed(f.pairedRatio(), 3)));
+    }
+
+    /** Which measured recomputes were timed again, with every fork's median, and whether their forks then agreed. */
+    private String retimedVerdict() {
+        java.util.Map<String, CellResult> cells = new java.util.LinkedHashMap<>();
+        sweep.points().forEach(p -> cells.putIfAbsent(p.plan().plan().spec(), p.measured()));
+        sweep.splits().forEach(s -> cells.putIfAbsent(s.plan().plan().spec(), s.measured()));
+        List<String> retimed = new ArrayList<>();
+        long timed = 0;
+        for (java.util.Map.Entry<String, CellResult> e : cells.entrySet()) {
+            List<Double> forks = e.getValue().recomputeForkMs();
+            if (forks.isEmpty()) {
+                continue;
+            }
+            timed++;
+            if (forks.size() > recomputeForks) {
+                List<Double> second = forks.subList(recomputeForks, forks.size());
+                retimed.add(String.format(Locale.ROOT, "`%s` (forks %s, then %s ms: %s)", e.getKey(), joinMs(forks.subList(0, recomputeForks)),
+                        joinMs(second), RecomputeForks.disagree(second) ? "still apart" : "agreeing"));
+            }
+        }
+        if (timed == 0) {
+            return "Recompute forks: no recompute was timed.";
+        }
+        int pct = (int) Math.round((RecomputeForks.AGREEMENT - 1) * 100);
+        return retimed.isEmpty() ? String.format(Locale.ROOT, "Recompute forks within %d %% of each other for every plan timed (%d).", pct, timed)
+                : String.format(Locale.ROOT, "Recompute timed again (first %d forks more than %d %% apart): %d of %d plans, %s.", recomputeForks,
+                        pct, retimed.size(), timed, String.join("; ", retimed));
+    }
+
+    private static String joinMs(List<Double> ms) {
+        return String.join(" / ", ms.stream().map(v -> Fmt.fixed(v, 1)).toList());
     }
 
     private static String orMissing(String s) {

@@ -52,16 +52,20 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
      *     plain cells and for cells measured before paired steps existed.
      * @param recomputeForwardMs forward time (ms) of the segments a checkpointed step recomputes (segments 0..S-2);
      *     null for plain cells
+     * @param recomputeForkMs each recompute fork's median (ms), in the order the forks ran: the spread behind
+     *     {@code recomputeForwardMs}, which is their median. More forks than the protocol's three mean the first three
+     *     disagreed and the recompute was timed again. Empty for plain cells and cells measured before it was kept
      */
     public record Timing(List<Double> samples, Double median, Double ciLow, Double ciHigh, List<Double> pairedPlainSamples,
-            Double recomputeForwardMs) {
+            Double recomputeForwardMs, List<Double> recomputeForkMs) {
 
         /** No time figure. */
-        public static final Timing NONE = new Timing(List.of(), null, null, null, List.of(), null);
+        public static final Timing NONE = new Timing(List.of(), null, null, null, List.of(), null, List.of());
 
         public Timing {
             samples = samples == null ? List.of() : List.copyOf(samples);
             pairedPlainSamples = pairedPlainSamples == null ? List.of() : List.copyOf(pairedPlainSamples);
+            recomputeForkMs = recomputeForkMs == null ? List.of() : List.copyOf(recomputeForkMs);
             if (!pairedPlainSamples.isEmpty() && pairedPlainSamples.size() != samples.size()) {
                 throw new IllegalArgumentException("paired plain samples (" + pairedPlainSamples.size()
                         + ") must pair one to one with the step samples (" + samples.size() + ")");
@@ -115,6 +119,10 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
         return timing.recomputeForwardMs();
     }
 
+    public List<Double> recomputeForkMs() {
+        return timing.recomputeForkMs();
+    }
+
     /**
      * The paired slowdown samples: each checkpointed step over the plain step run just before it in the same fork;
      * empty when the cell has no paired plain steps.
@@ -151,6 +159,7 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
         private Double stepMsCiHigh;
         private List<Double> pairedPlainMsSamples = List.of();
         private Double recomputeForwardMs;
+        private List<Double> recomputeForkMs = List.of();
         private String message;
 
         private Builder(CellKey key, String family, CellStatus status) {
@@ -183,7 +192,7 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
 
         public Builder timing(Timing t) {
             return stepMsSamples(t.samples()).stepMs(t.median(), t.ciLow(), t.ciHigh())
-                    .pairedPlainMsSamples(t.pairedPlainSamples()).recomputeForwardMs(t.recomputeForwardMs());
+                    .pairedPlainMsSamples(t.pairedPlainSamples()).recomputeForwardMs(t.recomputeForwardMs()).recomputeForkMs(t.recomputeForkMs());
         }
 
         public Builder stepMsSamples(List<Double> v) {
@@ -214,6 +223,11 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
             return this;
         }
 
+        public Builder recomputeForkMs(List<Double> v) {
+            recomputeForkMs = v;
+            return this;
+        }
+
         public Builder message(String v) {
             message = v;
             return this;
@@ -221,7 +235,8 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
 
         public CellResult build() {
             return new CellResult(key, family, status, new Memory(peakBytes, memoryMethod, memoryRepeats),
-                    new Timing(stepMsSamples, stepMsMedian, stepMsCiLow, stepMsCiHigh, pairedPlainMsSamples, recomputeForwardMs),
+                    new Timing(stepMsSamples, stepMsMedian, stepMsCiLow, stepMsCiHigh, pairedPlainMsSamples, recomputeForwardMs,
+                            recomputeForkMs),
                     message);
         }
     }

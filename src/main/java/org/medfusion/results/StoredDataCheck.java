@@ -53,6 +53,11 @@ public final class StoredDataCheck {
         if (rf != null && (!Double.isFinite(rf) || rf < 0)) {
             throw bad(source, c, "recompute_forward_ms", rf, "must be finite and >= 0");
         }
+        for (Double f : c.recomputeForkMs()) {
+            if (f == null || !Double.isFinite(f) || f < 0) {
+                throw bad(source, c, "recompute_fork_ms", f, "must all be finite and >= 0");
+            }
+        }
     }
 
     private static void positive(Path source, CellResult c, String field, Double v) {

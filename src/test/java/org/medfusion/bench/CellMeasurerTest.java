@@ -116,9 +116,24 @@ class CellMeasurerTest {
         r.pairedPlainMsSamples().forEach(ms -> assertTrue(ms > 0 && Double.isFinite(ms), r.toString()));
         assertEquals(3, r.pairedRatios().size());
         // the recompute forks run at least their own counts, whatever the step's are; the figure is the median of
-        // the forks' medians
-        com.fasterxml.jackson.databind.JsonNode recompute = new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(dir.resolve("jmh").resolve(r.key().id() + "-recompute.json").toFile()).get(0);
+        // the forks' medians, every fork's median is kept, and forks that disagree are timed again in a second run
+        Path jmh = dir.resolve("jmh");
+        List<Double> forkMedians = recomputeForkMedians(jmh.resolve(r.key().id() + "-recompute.json"));
+        Path second = jmh.resolve(r.key().id() + "-recompute-2.json");
+        assertEquals(RecomputeForks.disagree(forkMedians), Files.exists(second), forkMedians.toString());
+        if (Files.exists(second)) {
+            forkMedians.addAll(recomputeForkMedians(second));
+        }
+        assertEquals(forkMedians, r.recomputeForkMs());
+        assertEquals(Stats.summarize(forkMedians).median(), r.recomputeForwardMs(), 1e-9, forkMedians.toString());
+        assertTrue(r.recomputeForwardMs() > 0, r.toString());
+        CellResult plain = new CellMeasurer(settings, dir, null).measure(CELL);
+        assertTrue(plain.pairedPlainMsSamples().isEmpty(), plain.toString());
+    }
+
+    /** Each fork's median call of a recompute run's JMH JSON, after checking the run's protocol (forks, counts). */
+    private static List<Double> recomputeForkMedians(Path json) throws java.io.IOException {
+        com.fasterxml.jackson.databind.JsonNode recompute = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).get(0);
         assertEquals(MeasureSettings.RECOMPUTE_WARMUP, recompute.get("warmupIterations").asInt());
         com.fasterxml.jackson.databind.JsonNode forks = recompute.get("primaryMetric").get("rawData");
         assertEquals(MeasureSettings.RECOMPUTE_FORKS, forks.size());
@@ -129,10 +144,7 @@ class CellMeasurerTest {
             fork.forEach(ms -> calls.add(ms.asDouble()));
             forkMedians.add(Stats.summarize(calls).median());
         }
-        assertEquals(Stats.summarize(forkMedians).median(), r.recomputeForwardMs(), 1e-9, forkMedians.toString());
-        assertTrue(r.recomputeForwardMs() > 0, r.toString());
-        CellResult plain = new CellMeasurer(settings, dir, null).measure(CELL);
-        assertTrue(plain.pairedPlainMsSamples().isEmpty(), plain.toString());
+        return forkMedians;
     }
 
     /** Another process's JMH lock: the measurement waits (and says so), then measures; never an error cell. */

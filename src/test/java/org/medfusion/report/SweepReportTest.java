@@ -26,8 +26,13 @@ class SweepReportTest {
     static final CellKey KEY = new CellKey("resnet18", 2, 32, 4, Precision.FP32, Device.CPU);
 
     static CellResult measured(long peak, double extraMs) {
+        return measured(peak, extraMs, List.of());
+    }
+
+    static CellResult measured(long peak, double extraMs, List<Double> recomputeForkMs) {
         return CellResult.builder(KEY, "resnet", CellStatus.OK).peak(peak, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(peak))
-                .stepMsSamples(List.of(100 + extraMs)).stepMs(100 + extraMs, null, null).pairedPlainMsSamples(List.of(100.0)).build();
+                .stepMsSamples(List.of(100 + extraMs)).stepMs(100 + extraMs, null, null).pairedPlainMsSamples(List.of(100.0))
+                .recomputeForkMs(recomputeForkMs).build();
     }
 
     static BudgetSweep sweep() {
@@ -50,7 +55,7 @@ class SweepReportTest {
 
     @Test
     void writesTheTableTheVerdictsAndTheChart(@TempDir Path dir) throws Exception {
-        SweepReport r = new SweepReport("resnet18, batch 2, 32 px, fp32, cpu", "Measured by a fixture.", sweep());
+        SweepReport r = new SweepReport("resnet18, batch 2, 32 px, fp32, cpu", "Measured by a fixture.", sweep(), 3);
         List<Path> files = r.write(dir);
         assertEquals(List.of("sweep.csv", "sweep.md", "pareto.png", "pareto.svg"), files.stream().map(p -> p.getFileName().toString()).toList());
         List<String> csv = Files.readAllLines(dir.resolve("sweep.csv"));
@@ -69,17 +74,49 @@ class SweepReportTest {
         assertTrue(Files.readString(dir.resolve("pareto.svg")).contains("<svg"));
     }
 
+    /**
+     * Each recompute fork's median goes into sweep.csv; a plan whose first forks disagreed (six fork medians where the
+     * first run has three) is named in the verdicts with both runs' forks.
+     */
+    @Test
+    void recomputeForksAreListedAndARetimedPlanIsNamed() {
+        List<BlockProfile> blocks = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            blocks.add(new BlockProfile(i, "b" + i, 1000, 4000, 500, 1200, 600, 10, 8, 20, 0));
+        }
+        MemoryModel model = new MemoryModel(blocks, 100);
+        List<Double> retimed = List.of(10.0, 15.0, 10.0, 10.0, 10.5, 10.2);
+        String[] first = new String[1];
+        BudgetSweep s = BudgetSweep.run(model, 3, List.of(2), p -> {
+            if (p.plan().recomputesNothing()) {
+                return measured(p.predictedPeakBytes(), 0);
+            }
+            boolean isFirst = first[0] == null || first[0].equals(p.plan().spec());
+            first[0] = first[0] == null ? p.plan().spec() : first[0];
+            return measured(p.predictedPeakBytes(), p.predictedOverheadMs(), isFirst ? retimed : List.of(10.0, 10.1, 10.2));
+        }, (split, n) -> measured(model.predict(split.policy().plan(6, n)).peakBytes(), 1, List.of(5.0, 5.1, 5.2)), 1);
+        SweepReport r = new SweepReport("t", "m", s, 3);
+        String md = r.markdown();
+        assertTrue(md.contains("- Recompute timed again (first 3 forks more than 20 % apart): 1 of "), md);
+        assertTrue(md.contains("`" + first[0] + "` (forks 10.0 / 15.0 / 10.0, then 10.0 / 10.5 / 10.2 ms: agreeing)"), md);
+        assertTrue(r.csv().contains(",10.00;15.00;10.00;10.00;10.50;10.20\n") || r.csv().contains(",10.00;15.00;10.00;10.00;10.50;10.20\r\n"),
+                r.csv());
+        SweepReport none = new SweepReport("t", "m", s, 6);
+        assertTrue(none.markdown().contains("- Recompute forks within 20 % of each other for every plan timed ("), none.markdown());
+    }
+
     @Test
     void unmeasuredFiguresAreMissingNotZero() {
         List<BlockProfile> blocks = List.of(new BlockProfile(0, "a", 10, 40, 5, 12, 6, 1, 1, 2, 0),
                 new BlockProfile(1, "b", 10, 40, 5, 12, 6, 1, 1, 2, 0));
         BudgetSweep s = BudgetSweep.run(new MemoryModel(blocks, 1), 2, List.of(), p -> CellResult.failed(KEY, "resnet", CellStatus.OOM, "out of memory"),
                 (split, n) -> null, 1);
-        String md = new SweepReport("t", "m", s).markdown();
+        String md = new SweepReport("t", "m", s, 3).markdown();
         assertTrue(md.contains("| missing |"), md);
         assertTrue(md.contains("Budgets kept: 0 of 2"), md);
         assertTrue(md.contains("none measured that low"), md);
+        assertTrue(md.contains("- Recompute forks: no recompute was timed."), md);
         assertEquals(SegmentPlan.uniform(2, 1).spec(), s.points().get(1).plan().plan().spec(), md);
-        assertTrue(new SweepReport("t", "m", s).csv().contains(",oom"), Split.UNIFORM.label());
+        assertTrue(new SweepReport("t", "m", s, 3).csv().contains(",oom"), Split.UNIFORM.label());
     }
 }

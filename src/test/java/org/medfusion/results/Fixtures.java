@@ -28,8 +28,10 @@ public final class Fixtures {
         long peak = peakMib * MIB;
         // a checkpointed cell's timing fork also times a plain step before each measured step
         List<Double> paired = k.segments() > 0 ? samples(stepMs * 0.9, 9) : List.of();
+        // the recompute figure is the median of its forks' medians
+        List<Double> forks = recompute == null ? List.of() : List.of(recompute * 0.98, recompute, recompute * 1.05);
         return CellResult.builder(k, family, CellStatus.OK).peak(peak, MemoryMethod.CUDA_ALLOCATED_PEAK).memoryRepeats(List.of(peak, peak + 4096))
-                .stepMs(s, sum).recomputeForwardMs(recompute).pairedPlainMsSamples(paired).build();
+                .stepMs(s, sum).recomputeForwardMs(recompute).recomputeForkMs(forks).pairedPlainMsSamples(paired).build();
     }
 
     /** resnet50, vit_b_16 and convnext_base at b32/224/gpu with plain, 2, 4 and 8 segments; resnet152 OOM plain. */
