@@ -5,14 +5,15 @@
 #      it then tries scripts/build-djl-jni.sh and checks again);
 #   3. verify on the GPU: resnet18 (small) and resnet50 (large), checkpointed vs plain within VERIFY_TOLERANCE
 #      (default 1e-3 relative: cuDNN backward kernels are not deterministic and convolutions run in TF32);
-#   4. the seed-table cells (5 models x segments 0/4/8, batch 32, 224 px) with both CUDA probes, lighter
+#   4. the memory timeline on the GPU (measure --timeline: its CUDA pool source, recording on vs off);
+#   5. the seed-table cells (5 models x segments 0/4/8, batch 32, 224 px) with both CUDA probes, lighter
 #      repetitions than bench-configs/seed-table.yaml unless FULL=1 (to fit about 8 minutes on an H100);
-#   5. the probes cross-checked (org.medfusion.gpu.ProbeCrossCheck: reserved >= allocated per step, allocated
+#   6. the probes cross-checked (org.medfusion.gpu.ProbeCrossCheck: reserved >= allocated per step, allocated
 #      peak >= largest block input+output, steady allocated >= 4 x parameter bytes + input);
-#   6. PyTorch's own figures for the same cells (scripts/torch_reference.py) when python3 has torch+torchvision,
+#   7. PyTorch's own figures for the same cells (scripts/torch_reference.py) when python3 has torch+torchvision,
 #      and a side-by-side table (ours, torch, seed).
 # Everything goes to $OUT (default ./gpu-run-<time>): gpu-run.log, env.txt, libtorch-check.txt, verify-*.json,
-# seed-table/ (raw.csv, report.md, ...), torch-reference.csv, compare.md.
+# timeline/ and timeline.txt, seed-table/ (raw.csv, report.md, ...), torch-reference.csv, compare.md.
 # Exit: 0 all steps passed, 1 a check failed, 3 DJL cannot load this libtorch (the reason is in libtorch-check.txt).
 set -uo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -63,6 +64,15 @@ if [ "$lt" -eq 0 ]; then
     rc=${PIPESTATUS[0]}
     [ "$rc" -eq 0 ] || { echo "verify $1: exit $rc"; fail=1; }
   done
+
+  # the memory timeline's CUDA source (the default pool under cudaMallocAsync, which the timeline's child gets from the
+  # memory forks' environment): its step peak with and without recording, and the sentence of its peak event
+  stamp "memory timeline on the GPU: resnet50 b16 224 px, 4 segments, torch split"
+  "$bench" measure --device gpu --model resnet50 --batch 16 --res 224 --segments 4 --split torch --warmup 3 --iterations 5 \
+    --memory-forks 1 --timeline --format json --out "$OUT/timeline" 2>&1 | tee "$OUT/timeline.txt"
+  rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 0 ] || { echo "timeline: measure exit $rc"; fail=1; }
+  grep -q "^timeline .*not recorded\|memory not measured" "$OUT/timeline.txt" && { echo "timeline: no CUDA bytes recorded"; fail=1; }
 
   stamp "seed-table cells (both CUDA probes)"
   cfg="$OUT/seed-table-gpu-run.yaml"
