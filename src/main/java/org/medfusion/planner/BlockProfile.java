@@ -20,8 +20,9 @@ package org.medfusion.planner;
  * @param backwardPeakBytes peak resident growth during the block's backward (vector-Jacobian product of
  *        its output with an upstream gradient of the output's shape), above the memory in use just before
  *        it (its kept tensors and the upstream gradient are already held; the input's gradient is counted)
- * @param forwardMs median forward time with grad (ms)
- * @param forwardNoGradMs median forward time with grad off (ms)
+ * @param forwardMs median forward time with grad (ms), timed inside passes over the whole chain of blocks, as a
+ *     recompute runs it (profile format 8 on; {@code Profiler.chainForwardTimes})
+ * @param forwardNoGradMs median forward time with grad off (ms), timed the same way
  * @param backwardMs median backward time (ms)
  * @param inputFreedBytes bytes of the block's input that a chain frees after the block because autograd
  *        does not keep them (kept with the input held minus {@code keptBytes}); when the block starts a
@@ -44,6 +45,12 @@ public record BlockProfile(int index, String name, long outputBytes, long keptBy
     }
 
     /** This block's memory figures with the times of {@code timed} (same block from a timing run). */
+    /** This block with the given forward times (ms, with grad and without), everything else unchanged. */
+    public BlockProfile withForwardTimes(double withGradMs, double noGradMs) {
+        return new BlockProfile(index, name, outputBytes, keptBytes, forwardPeakBytes, forwardNoGradPeakBytes,
+                backwardPeakBytes, withGradMs, noGradMs, backwardMs, inputFreedBytes);
+    }
+
     public BlockProfile withTimesOf(BlockProfile timed) {
         return new BlockProfile(index, name, outputBytes, keptBytes, forwardPeakBytes, forwardNoGradPeakBytes,
                 backwardPeakBytes, timed.forwardMs, timed.forwardNoGradMs, timed.backwardMs, inputFreedBytes);

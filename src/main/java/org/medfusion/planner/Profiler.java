@@ -42,6 +42,8 @@ import org.medfusion.train.TrainingStep;
  * </ol>
  * Every figure is the median over the measured rounds: a one-off (the JVM maps pages of its own now and
  * then, a compiler thread frees its arena) moves neither the median nor, unlike a minimum, biases it low.
+ * The forward times kept are not those of the rounds above but of passes over the whole chain of blocks
+ * ({@link #chainForwardTimes}), as a step and a recompute run them; the backward time is the round's.
  */
 public final class Profiler {
 
@@ -87,8 +89,56 @@ public final class Profiler {
                 x = next;
             }
             x.close();
+            double[][] chain = chainForwardTimes(blocks, ps, input.images(), data);
+            for (int i = 0; i < out.size(); i++) {
+                out.set(i, out.get(i).withForwardTimes(chain[0][i], chain[1][i]));
+            }
             return new Result(out, update);
         }
+    }
+
+    /** Unmeasured passes of {@link #chainForwardTimes} before the measured ones. */
+    static final int CHAIN_WARMUP_PASSES = 2;
+    /** Measured passes of {@link #chainForwardTimes}; each block's time is its median over them. */
+    static final int CHAIN_PASSES = 5;
+
+    /**
+     * Each block's forward time with grad ({@code [0]}) and without ({@code [1]}), timed as a step and a recompute run
+     * it: block after block, each on the previous one's output, in passes over the whole chain (median per block over
+     * {@link #CHAIN_PASSES} after {@link #CHAIN_WARMUP_PASSES}). A block timed alone, between the memory rounds'
+     * {@code System.gc()} and page-table resets, runs slower than inside a chain, and by how much depends on the CPU:
+     * ViT-B/16 b8 112 px on an AMD EPYC (family 25) VM, encoder layers alone 43-62 ms, in a step's forward 34-39 ms
+     * (12 layers: 596 vs 449 ms), so a 12-layer recompute timed 426 ms was predicted 539 (+27 %); on another EPYC
+     * (family 26) the two agreed within 3 %.
+     */
+    static double[][] chainForwardTimes(List<Block> blocks, ParameterStore ps, NDArray images, NDManager data) {
+        int n = blocks.size();
+        double[][] withGrad = new double[n][CHAIN_PASSES];
+        double[][] noGrad = new double[n][CHAIN_PASSES];
+        for (int pass = -CHAIN_WARMUP_PASSES; pass < CHAIN_PASSES; pass++) {
+            for (boolean grad : new boolean[] {true, false}) {
+                try (NDManager m = data.newSubManager(); GradMode g = grad ? GradMode.enabled() : GradMode.disabled()) {
+                    NDArray x = images.duplicate(); // in this pass's manager, so every array the pass makes is freed with it
+                    x.attach(m);
+                    for (int i = 0; i < n; i++) {
+                        long t0 = System.nanoTime();
+                        NDArray o = blocks.get(i).forward(ps, new NDList(x), true).singletonOrThrow();
+                        double ms = (System.nanoTime() - t0) / 1e6;
+                        o.attach(m);
+                        if (pass >= 0) {
+                            (grad ? withGrad : noGrad)[i][pass] = ms;
+                        }
+                        x = o;
+                    }
+                }
+            }
+        }
+        double[][] out = new double[2][n];
+        for (int i = 0; i < n; i++) {
+            out[0][i] = median(withGrad[i]);
+            out[1][i] = median(noGrad[i]);
+        }
+        return out;
     }
 
     private static NDArray forwardNoGrad(Block block, ParameterStore ps, NDArray x, NDManager data) {

@@ -95,9 +95,9 @@ public final class ReportRenderer {
                         + "step forks' settings: the median over forks of each fork's median call; runs from 4 Dec 2026 "
                         + "on time at least 10 calls after at least 10 warm-up calls in each of 3 forks, earlier runs the "
                         + "step's own counts in one fork; where raw.csv has recompute_fork_ms, it lists each fork's "
-                        + "median, and more than 3 of them mean the first 3 differed by more than 20 % and 3 more forks "
-                        + "timed it again, the figure being the median of all): 1.0 means the extra time is exactly the "
-                        + "recomputation.")));
+                        + "median, and twice as many as the protocol's forks (3, or the step's fork count where larger) "
+                        + "mean the first forks' medians differed by more than 20 % and as many forks again timed it, "
+                        + "the figure being the median of all): 1.0 means the extra time is exactly the recomputation.")));
         return out;
     }
 
