@@ -188,7 +188,15 @@ public final class CellMeasurer {
             forkArgs.add(TrainingCell.weightsJvmArg(weights.get(key.model())));
         }
         options.jvmArgsPrepend(forkArgs.toArray(String[]::new));
-        return jmh.run(key, kind, options);
+        return jmh.run(key, fileStem(key), kind, options);
+    }
+
+    /**
+     * The name of the cell's JMH files: its id, and with an explicit plan the plan too, since the plans of a sweep that
+     * have the same segment count share a cell id and would overwrite each other's files.
+     */
+    String fileStem(CellKey key) {
+        return explicitPlan == null ? key.id() : key.id() + "_plan-" + explicitPlan.spec().replace(',', '_');
     }
 
     /** The native crash of the last cell this measurer measured, when one of its forks died from a signal. */

@@ -88,20 +88,20 @@ final class JmhRun {
     }
 
     /**
-     * Runs the {@code kind} run (memory, time, recompute) of {@code key} with {@code options} (JSON result and log named
-     * after both).
+     * Runs the {@code kind} run (memory, time, recompute) of {@code key} with {@code options}, its JSON result and log
+     * named {@code <stem>-<kind>} ({@code stem}: the cell's id, or more where one cell coordinate runs several plans).
      *
      * @throws ForkFailure classified, when the run failed
      * @throws JmhLockTimeoutException when JMH's lock stayed held past the timeout
      */
-    List<RunResult> run(CellKey key, String kind, ChainedOptionsBuilder options) {
-        Path log = jmhDir.resolve(key.id() + "-" + kind + ".log");
+    List<RunResult> run(CellKey key, String stem, String kind, ChainedOptionsBuilder options) {
+        Path log = jmhDir.resolve(stem + "-" + kind + ".log");
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         Set<Path> hsErrBefore = Set.of();
         try {
             Files.createDirectories(jmhDir);
             hsErrBefore = hsErrFiles(jmhDir);
-            options.result(jmhDir.resolve(key.id() + "-" + kind + ".json").toString()).resultFormat(ResultFormatType.JSON);
+            options.result(jmhDir.resolve(stem + "-" + kind + ".json").toString()).resultFormat(ResultFormatType.JSON);
             PrintStream sink = new PrintStream(new Tee(captured, console == null ? null : new WriterStream(console)), true,
                     StandardCharsets.UTF_8);
             Collection<RunResult> results = runHoldingJmhLock(new Runner(options.build(),

@@ -1,5 +1,7 @@
 package org.medfusion.bench;
 
+import org.medfusion.platform.MeasuringJvm;
+
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = MeasureSettings.RECOMPUTE_WARMUP, batchSize = MeasureSettings.STEPS_PER_ITERATION)
 @Measurement(iterations = MeasureSettings.RECOMPUTE_ITERATIONS, batchSize = MeasureSettings.STEPS_PER_ITERATION)
 @Fork(value = MeasureSettings.RECOMPUTE_FORKS, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true",
-    ForkJvm.C1_ONLY, ForkJvm.SERIAL_GC})
+    MeasuringJvm.C1_ONLY, MeasuringJvm.SERIAL_GC})
 public class RecomputeForwardBenchmark {
 
     @Benchmark

@@ -23,9 +23,10 @@ public record ModelProfile(int formatVersion, String model, int batch, int res, 
      * Bumped whenever what a figure means changes, or what the blocks keep and free does (4: intermediates freed once
      * consumed; 5: each block's backward run as the engine's, output and gradient not held; 6: Swin and transformer-MLP
      * and MaxViT intermediates freed at their last use; 7: times measured under the timing forks' allocator setting; 8: forward times measured inside passes over the whole
-     * chain of blocks), so stale cache files are re-measured.
+     * chain of blocks; 9: workers run with the measuring forks' JVM options, {@code MeasuringJvm}), so stale cache files
+     * are re-measured.
      */
-    public static final int FORMAT_VERSION = 8;
+    public static final int FORMAT_VERSION = 9;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

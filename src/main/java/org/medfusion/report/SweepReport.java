@@ -131,12 +131,22 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep, 
 
     /** Which measured recomputes were timed again, with every fork's median, and whether their forks then agreed. */
     private String retimedVerdict() {
-        java.util.Map<String, CellResult> cells = new java.util.LinkedHashMap<>();
-        sweep.points().forEach(p -> cells.putIfAbsent(p.plan().plan().spec(), p.measured()));
-        sweep.splits().forEach(s -> cells.putIfAbsent(s.plan().plan().spec(), s.measured()));
+        // each measured cell once (a plan chosen at several budgets is one measurement), named as in the table
+        java.util.Map<CellResult, String> cells = new java.util.IdentityHashMap<>();
+        List<java.util.Map.Entry<String, CellResult>> named = new ArrayList<>();
+        sweep.points().forEach(p -> {
+            if (cells.putIfAbsent(p.measured(), p.plan().plan().spec()) == null) {
+                named.add(java.util.Map.entry(p.plan().plan().spec(), p.measured()));
+            }
+        });
+        sweep.splits().forEach(s -> {
+            if (cells.putIfAbsent(s.measured(), s.split().label()) == null) {
+                named.add(java.util.Map.entry(s.split().label() + " " + s.segments() + ": " + s.plan().plan().spec(), s.measured()));
+            }
+        });
         List<String> retimed = new ArrayList<>();
         long timed = 0;
-        for (java.util.Map.Entry<String, CellResult> e : cells.entrySet()) {
+        for (java.util.Map.Entry<String, CellResult> e : named) {
             List<Double> forks = e.getValue().recomputeForkMs();
             if (forks.isEmpty()) {
                 continue;

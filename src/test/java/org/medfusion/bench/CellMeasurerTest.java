@@ -147,6 +147,20 @@ class CellMeasurerTest {
         return forkMedians;
     }
 
+    /**
+     * Two plans with the same segment count share a cell id; with an explicit plan the JMH files are named after the plan
+     * too, so a sweep's second 3-segment plan does not overwrite the first's files.
+     */
+    @Test
+    void explicitPlansKeepTheirJmhFilesApart(@TempDir Path dir) {
+        CellKey key = new CellKey("resnet18", 2, 32, 3, org.medfusion.checkpoint.Split.OPTIMAL, Precision.FP32, Device.CPU);
+        String a = new CellMeasurer(TINY, dir, null).withExplicitPlan(org.medfusion.checkpoint.SegmentPlan.parse("0-1r,1-3r,3-6s")).fileStem(key);
+        String b = new CellMeasurer(TINY, dir, null).withExplicitPlan(org.medfusion.checkpoint.SegmentPlan.parse("0-2r,2-4r,4-6s")).fileStem(key);
+        assertEquals(key.id() + "_plan-0-1r_1-3r_3-6s", a);
+        assertFalse(a.equals(b), a);
+        assertEquals(key.id(), new CellMeasurer(TINY, dir, null).fileStem(key), "a cell's own plan keeps the cell's id");
+    }
+
     /** Another process's JMH lock: the measurement waits (and says so), then measures; never an error cell. */
     @Test
     void waitsForJmhsMachineWideLock(@TempDir Path dir) throws Exception {
