@@ -23,7 +23,8 @@ import org.medfusion.results.Precision;
  * ({@link GlibcMalloc#TIMING}) the times, so that a predicted recompute time and the recompute timed in a cell's fork
  * run under the same allocator. With glibc's defaults the time worker had ResNet-50 b16 112 px's early blocks 18-23 %
  * slower than in the timing environment (block 0: 24.4 vs 19.9 ms), and the sweep over-predicted the recompute of
- * PyTorch's 4- and 8-segment splits by 18-21 %.
+ * PyTorch's 4- and 8-segment splits by 18-21 %. Both workers run with the measuring forks' JVM options
+ * ({@link org.medfusion.platform.MeasuringJvm}: no C2 compiler or concurrent GC threads beside libtorch's).
  */
 public final class ProfileCache {
 

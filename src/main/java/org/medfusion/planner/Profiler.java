@@ -106,10 +106,9 @@ public final class Profiler {
      * Each block's forward time with grad ({@code [0]}) and without ({@code [1]}), timed as a step and a recompute run
      * it: block after block, each on the previous one's output, in passes over the whole chain (median per block over
      * {@link #CHAIN_PASSES} after {@link #CHAIN_WARMUP_PASSES}). A block timed alone, between the memory rounds'
-     * {@code System.gc()} and page-table resets, runs slower than inside a chain, and by how much depends on the CPU:
-     * ViT-B/16 b8 112 px on an AMD EPYC (family 25) VM, encoder layers alone 43-62 ms, in a step's forward 34-39 ms
-     * (12 layers: 596 vs 449 ms), so a 12-layer recompute timed 426 ms was predicted 539 (+27 %); on another EPYC
-     * (family 26) the two agreed within 3 %.
+     * {@code System.gc()} and page-table resets, reads whatever state those leave: ViT-B/16 b8 112 px on an AMD EPYC
+     * (family 25) VM, its twelve identical encoder layers read 43-62 ms timed alone and 43-46 ms in chain passes (same
+     * worker JVM, before it ran with the measuring forks' options, which took the layers to 33-35 ms).
      */
     static double[][] chainForwardTimes(List<Block> blocks, ParameterStore ps, NDArray images, NDManager data) {
         int n = blocks.size();
