@@ -13,8 +13,9 @@ import java.util.Locale;
  * (input channels, default 512) and {@code min-batch=N} (default 1: a larger value makes a crash that a batch-2 probe
  * cannot see, which is what the reactive path of a run exists for). It raises SIGFPE (libc {@code raise}) from
  * {@link ConvCall}, the one place every convolution goes through, when a strided 1x1 convolution with at least
- * {@code min-in} input channels runs with gradient recording on and an input that needs a gradient (its backward-data
- * would follow), while oneDNN is enabled and not capped at AVX: exactly the real crash's conditions. The crashing
+ * {@code min-in} input channels runs with gradient recording on (its backward-data follows: inside a model every such
+ * convolution's input is in the graph; grad mode is the test, since DJL's {@code hasGradient()} is false for every
+ * non-leaf tensor), while oneDNN is enabled and not capped at AVX: exactly the real crash's conditions. The crashing
  * frame is this class's {@link #raiseInOneDnn}, which {@link org.medfusion.platform.HsErrReport#inOneDnn()} counts as
  * a oneDNN frame, as it counts {@code dnnl::}.
  */

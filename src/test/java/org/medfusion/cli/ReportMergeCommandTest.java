@@ -80,8 +80,12 @@ class ReportMergeCommandTest {
         assertEquals(ExitCodes.OK, run(new ReportCommand(), "--help").code());
 
         Path bad = Files.createDirectories(tmp.resolve("bad"));
-        Files.writeString(bad.resolve("raw.csv"), String.join(",", RawCsv.COLUMNS) + "\n"
-                + "resnet18,resnet,2,64,0,uniform,1,fp32,cpu,ok,,12x,cpu.rss.peak,,,,,,,,,,\n");
+        List<String> row = new java.util.ArrayList<>(List.of("resnet18", "resnet", "2", "64", "0", "uniform", "1", "fp32", "cpu", "ok", "",
+                "12x", "cpu.rss.peak"));
+        while (row.size() < RawCsv.COLUMNS.size()) { // the rest empty, however many columns raw.csv has
+            row.add("");
+        }
+        Files.writeString(bad.resolve("raw.csv"), String.join(",", RawCsv.COLUMNS) + "\n" + String.join(",", row) + "\n");
         Result corrupt = run(new ReportCommand(), bad.toString());
         assertEquals(ExitCodes.DATA, corrupt.code());
         assertEquals("error: " + bad.resolve("raw.csv") + " line 2, column peak_bytes: not an integer: '12x'\n",
