@@ -63,7 +63,8 @@ final class PlanSweep {
         String measuredWith = String.format(Locale.ROOT, "Measured by `plan --sweep %d`: peaks as `measure` (cpu.rss.peak, %d memory "
                 + "fork, %d warm-up + %d measured steps, median), step times in %d timing fork (%d warm-up + %d measured steps, each "
                 + "checkpointed step paired with a plain step run just before it), the recompute alone in %d forks of its own (%d "
-                + "warm-up + %d measured calls each, the median of the forks' medians, timed again in as many forks when they disagree); libtorch threads: %s; native fallback: %s; "
+                + "warm-up + %d measured calls each, the median of the forks' medians, timed again in as many forks when they "
+                + "disagree); libtorch threads: %s; native fallback: %s; "
                 + "load average (1, 5, 15 min) %s before, %s after.", budgets, SETTINGS.memory().forks(), SETTINGS.memory().warmup(),
                 SETTINGS.memory().iterations(), SETTINGS.timing().forks(), SETTINGS.timing().warmup(), SETTINGS.timing().iterations(),
                 SETTINGS.recompute().forks(), SETTINGS.recompute().warmup(), SETTINGS.recompute().iterations(),
