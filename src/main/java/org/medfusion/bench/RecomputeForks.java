@@ -22,6 +22,11 @@ public final class RecomputeForks {
     /** Slowest over fastest fork median above which the recompute is timed again. */
     public static final double AGREEMENT = 1.20;
 
+    /** {@link #AGREEMENT} as the percentage the text states (20). */
+    public static long agreementPercent() {
+        return Math.round((AGREEMENT - 1) * 100);
+    }
+
     private RecomputeForks() {
     }
 

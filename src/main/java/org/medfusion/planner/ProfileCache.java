@@ -131,8 +131,8 @@ public final class ProfileCache {
     private ModelProfile runWorker(ProfileKey key, boolean memoryEnvironment, Path result) throws IOException {
         // the other setting's variables are removed, not inherited from ours; a crash's hs_err goes beside the profiles
         (memoryEnvironment ? GlibcMalloc.MEMORY : GlibcMalloc.TIMING).applyTo(org.medfusion.platform.ChildJvm.of(ProfileWorker.class))
-                .jvmArgs(java.util.stream.Stream.concat(java.util.stream.Stream.of("-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true"),
-                        org.medfusion.platform.MeasuringJvm.OPTIONS.stream()).toList())
+                .jvmArgs(List.of("-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true"))
+                .jvmArgs(org.medfusion.platform.MeasuringJvm.OPTIONS)
                 .args(List.of(key.model(), Integer.toString(key.batch()), Integer.toString(key.res()), Integer.toString(REPEATS),
                         result.toString()))
                 .errorDir(dir.resolve("crashes")).what("profiling " + key.id()).runForOutput();

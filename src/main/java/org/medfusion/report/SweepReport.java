@@ -85,7 +85,7 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep, 
                 + "inputs (what the planner predicts), the median of the forks' medians (each fork's in sweep.csv, recompute_fork_ms; "
                 + "when the slowest of the first %d is more than %d %% above the fastest, %d more forks time it again and the figure "
                 + "is the median of all); added to the step: median of (checkpointed step - the plain step run just before it), "
-                + "the recompute and all else checkpointing costs.%n%n", recomputeForks, Math.round((RecomputeForks.AGREEMENT - 1) * 100),
+                + "the recompute and all else checkpointing costs.%n%n", recomputeForks, RecomputeForks.agreementPercent(),
                 recomputeForks));
         sb.append("| budget (MiB) | plan | predicted peak (MiB) | measured peak (MiB) | peak error | kept | "
                 + "predicted recompute (ms) | measured recompute (ms) | recompute error | added to step (ms) | paired ratio |\n");
@@ -132,18 +132,12 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep, 
     /** Which measured recomputes were timed again, with every fork's median, and whether their forks then agreed. */
     private String retimedVerdict() {
         // each measured cell once (a plan chosen at several budgets is one measurement), named as in the table
-        java.util.Map<CellResult, String> cells = new java.util.IdentityHashMap<>();
+        java.util.Set<CellResult> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         List<java.util.Map.Entry<String, CellResult>> named = new ArrayList<>();
-        sweep.points().forEach(p -> {
-            if (cells.putIfAbsent(p.measured(), p.plan().plan().spec()) == null) {
-                named.add(java.util.Map.entry(p.plan().plan().spec(), p.measured()));
-            }
-        });
-        sweep.splits().forEach(s -> {
-            if (cells.putIfAbsent(s.measured(), s.split().label()) == null) {
-                named.add(java.util.Map.entry(s.split().label() + " " + s.segments() + ": " + s.plan().plan().spec(), s.measured()));
-            }
-        });
+        sweep.points().stream().filter(p -> seen.add(p.measured()))
+                .forEach(p -> named.add(java.util.Map.entry(p.plan().plan().spec(), p.measured())));
+        sweep.splits().stream().filter(s -> seen.add(s.measured()))
+                .forEach(s -> named.add(java.util.Map.entry(s.split().label() + " " + s.segments() + ": " + s.plan().plan().spec(), s.measured())));
         List<String> retimed = new ArrayList<>();
         long timed = 0;
         for (java.util.Map.Entry<String, CellResult> e : named) {
@@ -161,7 +155,7 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep, 
         if (timed == 0) {
             return "Recompute forks: no recompute was timed.";
         }
-        int pct = (int) Math.round((RecomputeForks.AGREEMENT - 1) * 100);
+        long pct = RecomputeForks.agreementPercent();
         return retimed.isEmpty() ? String.format(Locale.ROOT, "Recompute forks within %d %% of each other for every plan timed (%d).", pct, timed)
                 : String.format(Locale.ROOT, "Recompute timed again (first %d forks more than %d %% apart): %d of %d plans, %s.", recomputeForks,
                         pct, retimed.size(), timed, String.join("; ", retimed));

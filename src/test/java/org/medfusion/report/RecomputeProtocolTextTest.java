@@ -24,7 +24,7 @@ class RecomputeProtocolTextTest {
         String counts = "at least " + MeasureSettings.RECOMPUTE_ITERATIONS + " calls after at least " + MeasureSettings.RECOMPUTE_WARMUP
                 + " warm-up calls in each of " + MeasureSettings.RECOMPUTE_FORKS + " forks";
         assertTrue(how.contains(counts), "the method must state the current protocol (" + counts + "): " + how);
-        long agreementPct = Math.round((RecomputeForks.AGREEMENT - 1) * 100);
+        long agreementPct = RecomputeForks.agreementPercent();
         String retime = "twice as many as the protocol's forks (" + MeasureSettings.RECOMPUTE_FORKS + ", or the step's fork count where "
                 + "larger) mean the first forks' medians differed by more than " + agreementPct + " % and as many forks again timed it";
         assertTrue(how.contains(retime), "the method must state when the recompute is timed again (" + retime + "): " + how);
