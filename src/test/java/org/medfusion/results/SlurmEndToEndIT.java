@@ -58,8 +58,14 @@ class SlurmEndToEndIT {
     static final Path MATRIX = Path.of("src/test/resources/slurm-e2e.yaml");
     static final Path ARRAY = Path.of("examples/slurm/bench-array.sbatch");
     static final Path MERGE = Path.of("examples/slurm/merge-gate-report.sbatch");
-    /** .ci/run's gate settings (ratios and memory, 10 % slack), plus the config change: this matrix is not ci-tiny. */
-    static final String GATE_OPTS = "--allow-config-change --memory-tolerance 10 --saving-tolerance 10 --ratio-effect 10 --alpha 0.01";
+    /**
+     * .ci/run's gate settings (ratios and memory, 10 % slack) with a 25 % ratio effect, plus the config change: this
+     * matrix is not ci-tiny. This test proves the wiring (the merged run is gated, the paired ratio checked, not only
+     * reported); .ci/run's self-gate is the 10 % timing gate. This matrix measures one thread and 8 steps under
+     * Slurm's daemons and this test's polling against ci-tiny's two-thread baseline (x1.006): idle it measured
+     * x1.007-x1.024, but a CI run on a busy host measured x1.140 (+13.4 %, p = 0.0085), which failed at 10 %.
+     */
+    static final String GATE_OPTS = "--allow-config-change --memory-tolerance 10 --saving-tolerance 10 --ratio-effect 25 --alpha 0.01";
 
     Path work;
     Map<String, String> slurmEnv;
