@@ -22,7 +22,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * Measures one cell with JMH: peak memory in memory forks ({@link PeakMemoryProfiler}; the cell's
  * figure is the median over the measured steps of each step's peak, per fork in the repeats), step
  * time in timing forks (a checkpointed cell's timing fork also times a plain step just before each measured step:
- * {@link PairedPlainProfiler}), and (for 2+ segments) the forward time of the recomputed segments in forks of its own
+ * {@link PairedReferenceProfiler}), and (for 2+ segments) the forward time of the recomputed segments in forks of its own
  * ({@link RecomputeForks}: timed again when those forks disagree).
  * Each run's JMH JSON and console log are kept under {@code <outDir>/jmh/}, and so is the hs_err file of a fork
  * that crashes ({@code -XX:ErrorFile}; never the working directory).
@@ -42,6 +42,7 @@ public final class CellMeasurer {
     private Diagnostics diagnostics = Diagnostics.NONE;
     private org.medfusion.checkpoint.SegmentPlan explicitPlan;
     private java.util.Map<String, Path> weights = java.util.Map.of();
+    private boolean chainReference;
     private HsErrReport lastCrash;
 
     /**
@@ -86,6 +87,17 @@ public final class CellMeasurer {
      */
     public CellMeasurer withWeights(java.util.Map<String, Path> files) {
         this.weights = java.util.Map.copyOf(files);
+        return this;
+    }
+
+    /**
+     * Makes every recompute fork time the whole chain's forward with grad before each measured call
+     * ({@link PairedReferenceProfiler.Reference#CHAIN_FORWARD}; the cell's {@code chain_forward_fork_ms}): {@code plan
+     * --sweep} reads a predicted recompute against the measured one at the speed its profile was taken at. Off by
+     * default: it adds a whole forward per measured call.
+     */
+    public CellMeasurer withChainReference(boolean on) {
+        this.chainReference = on;
         return this;
     }
 
@@ -140,17 +152,22 @@ public final class CellMeasurer {
             List<RunResult> timing = run(key, "time", TrainingStepBenchmark.class, "step",
                     settings.timing(), false, paired);
             List<Double> samples = JmhResults.primarySamples(timing);
-            List<Double> pairedPlain = paired ? JmhResults.pairedPlainSamples(timing, samples.size()) : List.of();
+            List<Double> pairedPlain = paired ? JmhResults.pairedSamples(timing, PairedReferenceProfiler.Reference.PLAIN_STEP, samples.size())
+                    : List.of();
             Stats.Summary time = Stats.summarize(samples);
-            RecomputeForks.Figure recompute = new RecomputeForks.Figure(null, List.of());
+            RecomputeForks.Figure recompute = new RecomputeForks.Figure(null, List.of(), List.of());
             if (part == Part.ALL && key.segments() >= 2) {
                 // a second run keeps its own JMH files: recompute-2.json beside recompute.json
-                recompute = RecomputeForks.measure(runNo -> JmhResults.forkMedians(run(key, runNo == 1 ? "recompute" : "recompute-" + runNo,
-                        RecomputeForwardBenchmark.class, "forward", settings.recompute(), false, false)));
+                recompute = RecomputeForks.measure(runNo -> {
+                    List<RunResult> forks = run(key, runNo == 1 ? "recompute" : "recompute-" + runNo, RecomputeForwardBenchmark.class,
+                            "forward", settings.recompute(), false, false);
+                    return new RecomputeForks.ForkRun(JmhResults.forkMedians(forks),
+                            JmhResults.forkMedians(forks, PairedReferenceProfiler.Reference.CHAIN_FORWARD));
+                });
             }
             return CellResult.builder(key, family, CellStatus.OK).peak(mem.peak(), mem.method()).memoryRepeats(mem.perFork())
                     .stepMs(samples, time).pairedPlainMsSamples(pairedPlain).recomputeForwardMs(recompute.medianMs())
-                    .recomputeForkMs(recompute.forkMs()).build();
+                    .recomputeForkMs(recompute.forkMs()).chainForwardForkMs(recompute.chainForkMs()).build();
         } catch (ForkFailure f) {
             lastCrash = f.crash;
             return CellResult.failed(key, family, f.status, f.getMessage());
@@ -177,7 +194,10 @@ public final class CellMeasurer {
             options.addProfiler(TimingAllocator.class);
         }
         if (pairedPlain) {
-            options.param("pairedPlain", "true").addProfiler(PairedPlainProfiler.class);
+            options.param("pairedPlain", "true").addProfiler(PairedReferenceProfiler.class);
+        }
+        if (chainReference && benchmark == RecomputeForwardBenchmark.class) {
+            options.param("pairedChain", "true").addProfiler(PairedReferenceProfiler.class);
         }
         // prepend, not append: jvmArgsAppend given here would replace the benchmark's @Fork(jvmArgsAppend)
         List<String> forkArgs = JmhRun.forkJvmArgs(jmh.jmhDir(), diagnostics, settings.threads());

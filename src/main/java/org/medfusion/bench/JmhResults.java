@@ -58,13 +58,13 @@ final class JmhResults {
     }
 
     /**
-     * The paired plain step of every measured iteration ({@link PairedPlainProfiler}), in the order of the primary
-     * samples; empty (never partial) when any iteration lacks one, so a pair is never misaligned.
+     * The paired {@code reference} of every measured iteration ({@link PairedReferenceProfiler}), in the order of the
+     * primary samples; empty (never partial) when any iteration lacks one, so a pair is never misaligned.
      */
-    static List<Double> pairedPlainSamples(List<RunResult> results, int expected) {
+    static List<Double> pairedSamples(List<RunResult> results, PairedReferenceProfiler.Reference reference, int expected) {
         List<Double> out = new ArrayList<>();
         for (IterationResult ir : iterations(results)) {
-            Result r = ir.getSecondaryResults().get(PairedPlainProfiler.NAME);
+            Result r = ir.getSecondaryResults().get(reference.resultName());
             if (r == null) {
                 return List.of();
             }
@@ -81,6 +81,12 @@ final class JmhResults {
     /** Each fork's median primary score, in the order the forks ran; forks that measured nothing are left out. */
     static List<Double> forkMedians(List<RunResult> results) {
         return forkScores(results, IterationResult::getPrimaryResult).stream().map(calls -> Stats.summarize(calls).median()).toList();
+    }
+
+    /** Each fork's median of the paired {@code reference}, in the order the forks ran; forks without one are left out. */
+    static List<Double> forkMedians(List<RunResult> results, PairedReferenceProfiler.Reference reference) {
+        return forkScores(results, ir -> ir.getSecondaryResults().get(reference.resultName())).stream()
+                .map(calls -> Stats.summarize(calls).median()).toList();
     }
 
     /**

@@ -30,8 +30,20 @@ public final class RecomputeForks {
     private RecomputeForks() {
     }
 
-    /** The figure and the fork medians behind it. */
-    record Figure(Double medianMs, List<Double> forkMs) {
+    /**
+     * One run's forks: each fork's median recompute and, when the forks timed the whole chain's forward before each
+     * call ({@link PairedReferenceProfiler.Reference#CHAIN_FORWARD}), each fork's median of that (else empty).
+     */
+    record ForkRun(List<Double> recomputeMs, List<Double> chainMs) {
+
+        ForkRun {
+            recomputeMs = List.copyOf(recomputeMs);
+            chainMs = chainMs.size() == recomputeMs.size() ? List.copyOf(chainMs) : List.of(); // never misaligned
+        }
+    }
+
+    /** The figure, the fork medians behind it and, where timed, each fork's whole-chain forward (empty otherwise). */
+    record Figure(Double medianMs, List<Double> forkMs, List<Double> chainForkMs) {
     }
 
     /** Whether the forks' medians differ by more than {@link #AGREEMENT} (false for fewer than two forks). */
@@ -44,14 +56,20 @@ public final class RecomputeForks {
 
     /**
      * Times the recompute with {@code timeForks} (given the run's number from 1, it runs the forks once and returns
-     * their medians) and a second time when the first run's forks disagree; the figure is the median of every fork's
-     * median (null when no fork measured).
+     * their medians) and a second time when the first run's recompute forks disagree; the figure is the median of every
+     * fork's median (null when no fork measured). The chain forwards are kept only when every run timed them.
      */
-    static Figure measure(IntFunction<List<Double>> timeForks) {
-        List<Double> forks = new ArrayList<>(timeForks.apply(1));
+    static Figure measure(IntFunction<ForkRun> timeForks) {
+        ForkRun first = timeForks.apply(1);
+        List<Double> forks = new ArrayList<>(first.recomputeMs());
+        List<Double> chain = new ArrayList<>(first.chainMs());
         if (disagree(forks)) {
-            forks.addAll(timeForks.apply(2));
+            ForkRun second = timeForks.apply(2);
+            forks.addAll(second.recomputeMs());
+            chain.addAll(second.chainMs());
         }
-        return new Figure(forks.isEmpty() ? null : Stats.summarize(forks).median(), List.copyOf(forks));
+        // each run's chain list is aligned with its forks or empty: all aligned, or none kept
+        return new Figure(forks.isEmpty() ? null : Stats.summarize(forks).median(), List.copyOf(forks),
+                chain.size() == forks.size() ? List.copyOf(chain) : List.of());
     }
 }

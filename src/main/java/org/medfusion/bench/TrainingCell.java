@@ -78,11 +78,19 @@ public class TrainingCell {
 
     /**
      * For a checkpointed cell's timing fork: before each iteration's measured step, run one plain step (checkpointing
-     * switched off for it, then back on) and hand its time to {@link PairedPlainProfiler}. Off for memory forks: the
+     * switched off for it, then back on) and hand its time to {@link PairedReferenceProfiler}. Off for memory forks: the
      * plain step would set the steady state the next step's peak is measured from.
      */
     @Param("false")
     public boolean pairedPlain;
+
+    /**
+     * For a recompute fork of a budget sweep: before each measured iteration's recompute, time the whole chain's
+     * forward with grad ({@link org.medfusion.checkpoint.CheckpointedSequence#forwardWholeChain}) and hand it to
+     * {@link PairedReferenceProfiler}: the speed this fork ran at, against which the profile's block times are read.
+     */
+    @Param("false")
+    public boolean pairedChain;
 
     /** JVM property naming the torchvision safetensors file a fork loads ({@code measure --weights}); absent: random init. */
     public static final String WEIGHTS_PROPERTY = "medfusion.weights";
@@ -170,7 +178,19 @@ public class TrainingCell {
     public void beginIteration(IterationParams iteration) {
         measuring = iteration.getType() == IterationType.MEASUREMENT;
         if (pairedPlain && segments > 0) {
-            PairedPlainProfiler.record(timedPlainStep());
+            PairedReferenceProfiler.record(PairedReferenceProfiler.Reference.PLAIN_STEP, timedPlainStep());
+        }
+        if (pairedChain && measuring) {
+            PairedReferenceProfiler.record(PairedReferenceProfiler.Reference.CHAIN_FORWARD, timedChainForward());
+        }
+    }
+
+    /** The whole chain's forward with grad from the batch, timed as JMH times a recompute call. */
+    double timedChainForward() {
+        try (NDManager m = data.newSubManager()) {
+            long start = System.nanoTime();
+            backbone.sequence().forwardWholeChain(step.forwardParameterStore(), forwardImages, step.stepCount(), m);
+            return (System.nanoTime() - start) / 1e6;
         }
     }
 

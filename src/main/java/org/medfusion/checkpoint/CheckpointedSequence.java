@@ -181,17 +181,34 @@ public final class CheckpointedSequence {
                 continue;
             }
             SegmentPlan.Range r = plan.ranges().get(k);
-            try (NDManager segment = manager.newSubManager(); GradMode g = GradMode.enabled()) {
-                NDArray segmentInput = inputs.get(next++).stopGradient();
-                segmentInput.attach(segment);
-                if (k > 0) {
-                    segmentInput.setRequiresGradient(true);
-                }
-                NDArray out = runBlocks(ps, segmentInput, r.start(), r.end(), true, step, segment);
-                sum += out.getShape().size() > 0 ? out.flatten().get(0).toFloatArray()[0] : 0f;
-            }
+            sum += forwardWithGrad(ps, inputs.get(next++), r.start(), r.end(), step, manager);
         }
         return sum;
+    }
+
+    /**
+     * The training-mode forward, with grad, of every block from the batch, run as {@link #forwardRecomputedSegments}
+     * runs a segment: the recompute of one segment holding the whole chain, whatever the plan. What a profile's
+     * per-block forward times add up to, so timed beside a recompute in the same process it gives the speed the
+     * recompute was timed at (a sweep compares predicted and measured recomputes at the same speed).
+     *
+     * @return the first value of the output (the work cannot be skipped; reading it waits for a GPU)
+     */
+    public float forwardWholeChain(ParameterStore ps, NDArray input, long step, NDManager manager) {
+        return forwardWithGrad(ps, input, 0, blocks.size(), step, manager);
+    }
+
+    /** Blocks [from, to) with grad from a detached copy of {@code input} (requiring grad unless it is the batch), in a manager closed after them. */
+    private float forwardWithGrad(ParameterStore ps, NDArray input, int from, int to, long step, NDManager manager) {
+        try (NDManager segment = manager.newSubManager(); GradMode g = GradMode.enabled()) {
+            NDArray segmentInput = input.stopGradient();
+            segmentInput.attach(segment);
+            if (from > 0) {
+                segmentInput.setRequiresGradient(true);
+            }
+            NDArray out = runBlocks(ps, segmentInput, from, to, true, step, segment);
+            return out.getShape().size() > 0 ? out.flatten().get(0).toFloatArray()[0] : 0f;
+        }
     }
 
     private int lastRecomputedSegment() {

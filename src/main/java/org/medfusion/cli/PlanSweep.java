@@ -49,7 +49,8 @@ final class PlanSweep {
     int run(ProfileKey key, MemoryModel memory, int budgets, Path dir) throws IOException {
         Files.createDirectories(dir);
         List<Double> loadBefore = LoadAverage.now();
-        CellMeasurer measurer = new CellMeasurer(SETTINGS, dir.resolve("cells"), err, lockWait, err);
+        // the recompute forks also time the whole chain's forward: the recompute is compared at the profile's speed too
+        CellMeasurer measurer = new CellMeasurer(SETTINGS, dir.resolve("cells"), err, lockWait, err).withChainReference(true);
         BudgetSweep sweep = BudgetSweep.run(memory, budgets, SPLIT_SEGMENTS, p -> {
             err.println("sweep: measuring " + (p.plan().recomputesNothing() ? "the plain step" : p.plan().spec()));
             return PlanCommand.measurePlan(measurer, key, p);
@@ -64,7 +65,7 @@ final class PlanSweep {
                 + "fork, %d warm-up + %d measured steps, median), step times in %d timing fork (%d warm-up + %d measured steps, each "
                 + "checkpointed step paired with a plain step run just before it), the recompute alone in %d forks of its own (%d "
                 + "warm-up + %d measured calls each, the median of the forks' medians, timed again in as many forks when they "
-                + "disagree); libtorch threads: %s; native fallback: %s; "
+                + "disagree; before each measured call the whole chain's forward with grad, the fork's speed); libtorch threads: %s; native fallback: %s; "
                 + "load average (1, 5, 15 min) %s before, %s after.", budgets, SETTINGS.memory().forks(), SETTINGS.memory().warmup(),
                 SETTINGS.memory().iterations(), SETTINGS.timing().forks(), SETTINGS.timing().warmup(), SETTINGS.timing().iterations(),
                 SETTINGS.recompute().forks(), SETTINGS.recompute().warmup(), SETTINGS.recompute().iterations(),

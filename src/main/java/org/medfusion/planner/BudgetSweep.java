@@ -33,9 +33,12 @@ import org.medfusion.results.Stats;
  * @param splits the uniform and torch splits measured beside the budgets
  * @param plain the plain step, always measured (once: a budget that chose it shares the measurement): every saving and
  *     every "at most half the plain peak" verdict is against its measured peak, whatever the budgets chose
+ * @param profileChainForwardMs the whole chain's forward with grad as the profile timed it (the sum of its blocks'):
+ *     a recompute fork that timed the same forward ({@link Figures#measuredRecomputeShare}) tells how much faster or
+ *     slower it ran than the profile, so predicted and measured recomputes can be compared at one speed
  */
 public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double planningMs, List<Point> points, List<SplitPoint> splits,
-        PlainPoint plain) {
+        PlainPoint plain, double profileChainForwardMs) {
 
     /** Predicted and measured peak must agree within this fraction of the measured peak. */
     public static final double PEAK_TOLERANCE = 0.05;
@@ -100,18 +103,22 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
      *     fork): what checkpointing added to the step, the recompute and all else; 0 for a plan that recomputes nothing
      * @param pairedRatio median of the paired ratios (checkpointed step / plain step just before it); 1 for a plan that
      *     recomputes nothing
+     * @param measuredRecomputeShare median over the recompute forks of (the fork's recompute / the whole chain's forward
+     *     with grad timed in the same fork, {@code chain_forward_fork_ms}): the recompute as a fraction of the chain's
+     *     forward, which the machine's speed moves in both; null when the forks did not time the chain, 0 for a plan
+     *     that recomputes nothing
      */
     public record Figures(long predictedPeakBytes, double predictedRecomputeMs, Long measuredPeakBytes, Double measuredRecomputeMs,
-            Double addedMs, Double pairedRatio) {
+            Double addedMs, Double pairedRatio, Double measuredRecomputeShare) {
 
         static Figures of(long predictedPeak, double predictedMs, boolean plain, CellResult m) {
             boolean ok = m.status() == CellStatus.OK;
             Long peak = ok ? m.peakBytes() : null;
             if (!ok) {
-                return new Figures(predictedPeak, predictedMs, null, null, null, null);
+                return new Figures(predictedPeak, predictedMs, null, null, null, null, null);
             }
             if (plain) {
-                return new Figures(predictedPeak, predictedMs, peak, 0.0, 0.0, 1.0);
+                return new Figures(predictedPeak, predictedMs, peak, 0.0, 0.0, 1.0, 0.0);
             }
             List<Double> diffs = new ArrayList<>();
             for (int i = 0; i < m.pairedPlainMsSamples().size(); i++) {
@@ -120,7 +127,12 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
             Double added = diffs.isEmpty() ? null : Stats.summarize(diffs).median();
             List<Double> ratios = m.pairedRatios();
             Double ratio = ratios.isEmpty() ? null : Stats.summarize(ratios).median();
-            return new Figures(predictedPeak, predictedMs, peak, m.recomputeForwardMs(), added, ratio);
+            List<Double> shares = new ArrayList<>();
+            for (int i = 0; i < m.chainForwardForkMs().size(); i++) {
+                shares.add(m.recomputeForkMs().get(i) / m.chainForwardForkMs().get(i));
+            }
+            Double share = shares.isEmpty() ? null : Stats.summarize(shares).median();
+            return new Figures(predictedPeak, predictedMs, peak, m.recomputeForwardMs(), added, ratio, share);
         }
 
         /** |measured - predicted| / measured peak, or null when not measured. */
@@ -214,7 +226,26 @@ public record BudgetSweep(long leastPeakBytes, long plainPeakBytes, double plann
                 splits.add(new SplitPoint(split, s, new PlannedSegments(plan, p.peakBytes(), p.overheadMs()), measureSplit.apply(split, s)));
             }
         }
-        return new BudgetSweep(least, plain, planningMs, points, splits, plainPoint);
+        return new BudgetSweep(least, plain, planningMs, points, splits, plainPoint, memory.recomputeMs(0, n));
+    }
+
+    /**
+     * The measured recompute at the profile's speed: the fork's share of the chain's forward times the profile's chain
+     * forward. Null when the forks did not time the chain.
+     */
+    public Double recomputeAtProfileSpeedMs(Figures f) {
+        return f.measuredRecomputeShare() == null ? null : f.measuredRecomputeShare() * profileChainForwardMs;
+    }
+
+    /**
+     * (predicted - measured) / measured recompute, both at the profile's speed ({@link #recomputeAtProfileSpeedMs}):
+     * what the planner got wrong about the recompute, without the machine's speed between the profile and the fork;
+     * null when not measured so, or either is zero.
+     */
+    public Double speedAdjustedRecomputeError(Figures f) {
+        Double measured = recomputeAtProfileSpeedMs(f);
+        return measured == null || measured <= 0 || f.predictedRecomputeMs() <= 0 ? null
+                : (f.predictedRecomputeMs() - measured) / measured;
     }
 
     /**

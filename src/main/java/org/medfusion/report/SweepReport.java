@@ -35,7 +35,7 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep, 
     static final List<String> HEADER = List.of("budget_index", "budget_bytes", "plan_source", "segments", "plan", "attempts",
             "same_as_budget", "predicted_peak_bytes", "measured_peak_bytes", "peak_error", "kept_budget",
             "predicted_recompute_ms", "measured_recompute_ms", "recompute_error", "added_step_ms", "paired_ratio", "status",
-            "recompute_fork_ms");
+            "recompute_fork_ms", "chain_forward_fork_ms", "recompute_at_profile_speed_ms", "recompute_error_at_profile_speed");
 
     /** The rows of {@code sweep.csv}: the budgets, smallest first, then the splits, then the plain step. */
     public String csv() {
@@ -48,26 +48,34 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep, 
                     p.sameAsBudget() < 0 ? "" : String.valueOf(p.sameAsBudget()), String.valueOf(f.predictedPeakBytes()),
                     Fmt.exact(f.measuredPeakBytes()), Fmt.fixed(f.peakError(), 4), String.valueOf(p.kept()),
                     Fmt.fixed(f.predictedRecomputeMs(), 2), Fmt.fixed(f.measuredRecomputeMs(), 2), Fmt.fixed(f.recomputeError(), 4),
-                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), p.measured().status().label(), forks(p.measured())));
+                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), p.measured().status().label(), forks(p.measured()),
+                    chainForks(p.measured()), Fmt.fixed(sweep.recomputeAtProfileSpeedMs(f), 2), Fmt.fixed(sweep.speedAdjustedRecomputeError(f), 4)));
         }
         for (BudgetSweep.SplitPoint s : sweep.splits()) {
             BudgetSweep.Figures f = s.figures();
             rows.add(List.of("", "", s.split().label(), String.valueOf(s.segments()), s.plan().plan().spec(), "1", "",
                     String.valueOf(f.predictedPeakBytes()), Fmt.exact(f.measuredPeakBytes()), Fmt.fixed(f.peakError(), 4), "",
                     Fmt.fixed(f.predictedRecomputeMs(), 2), Fmt.fixed(f.measuredRecomputeMs(), 2), Fmt.fixed(f.recomputeError(), 4),
-                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), s.measured().status().label(), forks(s.measured())));
+                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), s.measured().status().label(), forks(s.measured()),
+                    chainForks(s.measured()), Fmt.fixed(sweep.recomputeAtProfileSpeedMs(f), 2), Fmt.fixed(sweep.speedAdjustedRecomputeError(f), 4)));
         }
         BudgetSweep.Figures pf = sweep.plain().figures();
         rows.add(List.of("", "", "plain", "1", sweep.plain().plan().plan().spec(), "1", "", String.valueOf(pf.predictedPeakBytes()),
                 Fmt.exact(pf.measuredPeakBytes()), Fmt.fixed(pf.peakError(), 4), "", Fmt.fixed(pf.predictedRecomputeMs(), 2),
                 Fmt.fixed(pf.measuredRecomputeMs(), 2), "", Fmt.fixed(pf.addedMs(), 2), Fmt.fixed(pf.pairedRatio(), 4),
-                sweep.plain().measured().status().label(), forks(sweep.plain().measured())));
+                sweep.plain().measured().status().label(), forks(sweep.plain().measured()), chainForks(sweep.plain().measured()),
+                Fmt.fixed(sweep.recomputeAtProfileSpeedMs(pf), 2), ""));
         return Csv.render(HEADER, rows);
     }
 
     /** Each recompute fork's median, ;-joined with 2 decimals (empty for a plan that recomputes nothing). */
     private static String forks(CellResult m) {
         return String.join(";", m.recomputeForkMs().stream().map(v -> Fmt.fixed(v, 2)).toList());
+    }
+
+    /** Each recompute fork's median whole-chain forward, as {@link #forks} (empty where the forks did not time it). */
+    private static String chainForks(CellResult m) {
+        return String.join(";", m.chainForwardForkMs().stream().map(v -> Fmt.fixed(v, 2)).toList());
     }
 
     /** The table and the verdicts, in Markdown. */
@@ -87,9 +95,16 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep, 
                 + "is the median of all); added to the step: median of (checkpointed step - the plain step run just before it), "
                 + "the recompute and all else checkpointing costs.%n%n", recomputeForks, RecomputeForks.agreementPercent(),
                 recomputeForks));
+        sb.append(String.format(Locale.ROOT, "At the profile's speed: before each measured recompute call, its fork also timed the whole "
+                + "chain's forward with grad (sweep.csv, chain_forward_fork_ms), which the profile timed as %.1f ms (the sum of its "
+                + "blocks'). The fork's recompute over that forward (median over the forks) times %.1f ms is the recompute as the "
+                + "profile's machine state would have run it: the error there is the planner's, the raw error adds how much faster or "
+                + "slower the machine ran between the profile and the fork.%n%n", sweep.profileChainForwardMs(),
+                sweep.profileChainForwardMs()));
         sb.append("| budget (MiB) | plan | predicted peak (MiB) | measured peak (MiB) | peak error | kept | "
-                + "predicted recompute (ms) | measured recompute (ms) | recompute error | added to step (ms) | paired ratio |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "predicted recompute (ms) | measured recompute (ms) | recompute error | at the profile's speed (ms) | error there | "
+                + "added to step (ms) | paired ratio |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (BudgetSweep.Point p : sweep.points()) {
             BudgetSweep.Figures f = p.figures();
             String plan = p.plan().plan().spec() + (p.verification().attempts().size() > 1
@@ -111,9 +126,10 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep, 
                 .append(Math.round(BudgetSweep.ORDER_TOLERANCE * 100)).append(" %): ")
                 .append(inversions.isEmpty() ? "yes" : "no, at budgets " + inversions.stream().map(i -> String.valueOf(i + 1)).toList())
                 .append(".\n");
-        sb.append(String.format(Locale.ROOT, "- Peak predicted within %d %%: %s; recompute time within %d %%: %s.%n",
+        sb.append(String.format(Locale.ROOT, "- Peak predicted within %d %%: %s; recompute time within %d %%: %s; at the profile's speed: %s.%n",
                 Math.round(BudgetSweep.PEAK_TOLERANCE * 100), within(BudgetSweep.Figures::peakError, BudgetSweep.PEAK_TOLERANCE),
-                Math.round(BudgetSweep.RECOMPUTE_TOLERANCE * 100), within(BudgetSweep.Figures::recomputeError, BudgetSweep.RECOMPUTE_TOLERANCE)));
+                Math.round(BudgetSweep.RECOMPUTE_TOLERANCE * 100), within(BudgetSweep.Figures::recomputeError, BudgetSweep.RECOMPUTE_TOLERANCE),
+                within(sweep::speedAdjustedRecomputeError, BudgetSweep.RECOMPUTE_TOLERANCE)));
         sb.append("- ").append(retimedVerdict()).append('\n');
         Optional<BudgetSweep.Figures> half = sweep.cheapestAtMost(0.5);
         sb.append("- Cheapest plan measured at or below half the plain peak: ")
@@ -122,10 +138,11 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep, 
         return sb.toString();
     }
 
-    private static String row(String budget, String plan, BudgetSweep.Figures f, String kept) {
-        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", budget, plan.replace("|", "\\|"),
+    private String row(String budget, String plan, BudgetSweep.Figures f, String kept) {
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", budget, plan.replace("|", "\\|"),
                 Fmt.mib(f.predictedPeakBytes()), orMissing(Fmt.mib(f.measuredPeakBytes())), percent(f.peakError()), kept,
                 Fmt.fixed(f.predictedRecomputeMs(), 1), orMissing(Fmt.fixed(f.measuredRecomputeMs(), 1)), percent(f.recomputeError()),
+                orMissing(Fmt.fixed(sweep.recomputeAtProfileSpeedMs(f), 1)), percent(sweep.speedAdjustedRecomputeError(f)),
                 orMissing(Fmt.fixed(f.addedMs(), 1)), orMissing(Fmt.fixed(f.pairedRatio(), 3)));
     }
 

@@ -33,7 +33,7 @@ public final class CellJson {
     public static final List<String> FIELDS = List.of("model", "family", "batch", "res", "segments", "split",
             "accumulation", "precision", "device", "status", "message", "peak_bytes", "memory_method", "memory_repeats",
             "step_ms_median", "step_ms_ci_low", "step_ms_ci_high", "step_ms_n", "step_ms_samples", "step_ms_cv",
-            "recompute_forward_ms", "paired_plain_ms_samples", "recompute_fork_ms");
+            "recompute_forward_ms", "paired_plain_ms_samples", "recompute_fork_ms", "chain_forward_fork_ms");
 
     private CellJson() {
     }
@@ -69,6 +69,8 @@ public final class CellJson {
         r.pairedPlainMsSamples().forEach(paired::add);
         ArrayNode forks = n.putArray("recompute_fork_ms");
         r.recomputeForkMs().forEach(forks::add);
+        ArrayNode chain = n.putArray("chain_forward_fork_ms");
+        r.chainForwardForkMs().forEach(chain::add);
         return n;
     }
 
@@ -103,6 +105,7 @@ public final class CellJson {
                 .recomputeForwardMs(doubleValue(field(n, legacy, "recompute_forward_ms")))
                 .pairedPlainMsSamples(doubles(field(n, legacy, "paired_plain_ms_samples")))
                 .recomputeForkMs(doubles(field(n, legacy, "recompute_fork_ms")))
+                .chainForwardForkMs(doubles(field(n, legacy, "chain_forward_fork_ms")))
                 .message(text(n, "message")).build();
     }
 

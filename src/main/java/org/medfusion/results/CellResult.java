@@ -55,17 +55,25 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
      * @param recomputeForkMs each recompute fork's median (ms), in the order the forks ran: the spread behind
      *     {@code recomputeForwardMs}, which is their median. More forks than the protocol's three mean the first three
      *     disagreed and the recompute was timed again. Empty for plain cells and cells measured before it was kept
+     * @param chainForwardForkMs each recompute fork's median time (ms) of the whole chain's forward with grad, timed in
+     *     that fork before each measured recompute call, aligned with {@code recomputeForkMs}: the speed each fork ran
+     *     at. Only {@code plan --sweep} times it (it reads predicted recomputes at the profile's speed); empty otherwise
      */
     public record Timing(List<Double> samples, Double median, Double ciLow, Double ciHigh, List<Double> pairedPlainSamples,
-            Double recomputeForwardMs, List<Double> recomputeForkMs) {
+            Double recomputeForwardMs, List<Double> recomputeForkMs, List<Double> chainForwardForkMs) {
 
         /** No time figure. */
-        public static final Timing NONE = new Timing(List.of(), null, null, null, List.of(), null, List.of());
+        public static final Timing NONE = new Timing(List.of(), null, null, null, List.of(), null, List.of(), List.of());
 
         public Timing {
             samples = samples == null ? List.of() : List.copyOf(samples);
             pairedPlainSamples = pairedPlainSamples == null ? List.of() : List.copyOf(pairedPlainSamples);
             recomputeForkMs = recomputeForkMs == null ? List.of() : List.copyOf(recomputeForkMs);
+            chainForwardForkMs = chainForwardForkMs == null ? List.of() : List.copyOf(chainForwardForkMs);
+            if (!chainForwardForkMs.isEmpty() && chainForwardForkMs.size() != recomputeForkMs.size()) {
+                throw new IllegalArgumentException("chain forward forks (" + chainForwardForkMs.size()
+                        + ") must pair one to one with the recompute forks (" + recomputeForkMs.size() + ")");
+            }
             if (!pairedPlainSamples.isEmpty() && pairedPlainSamples.size() != samples.size()) {
                 throw new IllegalArgumentException("paired plain samples (" + pairedPlainSamples.size()
                         + ") must pair one to one with the step samples (" + samples.size() + ")");
@@ -123,6 +131,10 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
         return timing.recomputeForkMs();
     }
 
+    public List<Double> chainForwardForkMs() {
+        return timing.chainForwardForkMs();
+    }
+
     /**
      * The paired slowdown samples: each checkpointed step over the plain step run just before it in the same fork;
      * empty when the cell has no paired plain steps.
@@ -160,6 +172,7 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
         private List<Double> pairedPlainMsSamples = List.of();
         private Double recomputeForwardMs;
         private List<Double> recomputeForkMs = List.of();
+        private List<Double> chainForwardForkMs = List.of();
         private String message;
 
         private Builder(CellKey key, String family, CellStatus status) {
@@ -192,7 +205,8 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
 
         public Builder timing(Timing t) {
             return stepMsSamples(t.samples()).stepMs(t.median(), t.ciLow(), t.ciHigh())
-                    .pairedPlainMsSamples(t.pairedPlainSamples()).recomputeForwardMs(t.recomputeForwardMs()).recomputeForkMs(t.recomputeForkMs());
+                    .pairedPlainMsSamples(t.pairedPlainSamples()).recomputeForwardMs(t.recomputeForwardMs()).recomputeForkMs(t.recomputeForkMs())
+                    .chainForwardForkMs(t.chainForwardForkMs());
         }
 
         public Builder stepMsSamples(List<Double> v) {
@@ -228,6 +242,11 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
             return this;
         }
 
+        public Builder chainForwardForkMs(List<Double> v) {
+            chainForwardForkMs = v;
+            return this;
+        }
+
         public Builder message(String v) {
             message = v;
             return this;
@@ -236,7 +255,7 @@ public record CellResult(CellKey key, String family, CellStatus status, Memory m
         public CellResult build() {
             return new CellResult(key, family, status, new Memory(peakBytes, memoryMethod, memoryRepeats),
                     new Timing(stepMsSamples, stepMsMedian, stepMsCiLow, stepMsCiHigh, pairedPlainMsSamples, recomputeForwardMs,
-                            recomputeForkMs),
+                            recomputeForkMs, chainForwardForkMs),
                     message);
         }
     }

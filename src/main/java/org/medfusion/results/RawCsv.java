@@ -20,7 +20,8 @@ import org.apache.commons.csv.CSVRecord;
  * {@code raw.csv}: one row per cell, every parameter and metric, in the fixed column order {@link #COLUMNS}
  * (sealed by the golden file {@code src/test/resources/golden/raw.csv}). Numbers are written with
  * {@link Fmt#exact} (shortest round-trip decimal, {@link Locale#ROOT}); a missing value is an empty field,
- * never 0. Lists ({@code memory_repeats}, {@code step_ms_samples}, {@code paired_plain_ms_samples}, {@code recompute_fork_ms}) are {@code ;}-joined. Units: bytes and
+ * never 0. Lists ({@code memory_repeats}, {@code step_ms_samples}, {@code paired_plain_ms_samples}, {@code recompute_fork_ms},
+ * {@code chain_forward_fork_ms}) are {@code ;}-joined. Units: bytes and
  * milliseconds as the column names say. Derived columns (not read back): {@code step_ms_cv}, the coefficient of
  * variation of the step samples (standard deviation / mean, a fraction: 0.05 = 5 %), and {@code recompute_overhead}
  * = (step median of this checkpointed cell - step median of the plain cell of the same run) / recompute_forward_ms.
@@ -42,9 +43,10 @@ public final class RawCsv {
     static final List<String> LEGACY_COLUMNS = NO_CV_COLUMNS.stream().filter(c -> !c.equals("split")).toList();
     /** Columns that older files may lack: {@link #LEGACY_DEFAULTS} gives the coordinates' values, step_ms_cv is derived. */
     static final List<String> OPTIONAL_COLUMNS = List.of("split", "accumulation", "step_ms_cv", "paired_plain_ms_samples",
-            "recompute_fork_ms");
+            "recompute_fork_ms", "chain_forward_fork_ms");
     private static final java.util.Map<String, String> LEGACY_DEFAULTS = java.util.Map.of("split", "uniform", "accumulation", "1",
-            "paired_plain_ms_samples", "", "recompute_fork_ms", "");
+            "paired_plain_ms_samples", "", "recompute_fork_ms", "",
+            "chain_forward_fork_ms", "");
 
     /**
      * The columns a run with a reference framework ({@code reference: [torch]}) adds at the end, named with the framework's
@@ -83,7 +85,7 @@ public final class RawCsv {
                     Fmt.exact(r.stepMsMedian()), Fmt.exact(r.stepMsCiLow()), Fmt.exact(r.stepMsCiHigh()),
                     r.stepMsSamples().isEmpty() ? "" : Integer.toString(r.stepMsSamples().size()),
                     Fmt.joinDoubles(r.stepMsSamples()), Fmt.exact(Stats.cv(r.stepMsSamples())), Fmt.exact(r.recomputeForwardMs()),
-                    Fmt.joinDoubles(r.pairedPlainMsSamples()), Fmt.joinDoubles(r.recomputeForkMs()),
+                    Fmt.joinDoubles(r.pairedPlainMsSamples()), Fmt.joinDoubles(r.recomputeForkMs()), Fmt.joinDoubles(r.chainForwardForkMs()),
                     plain == null ? "" : Fmt.exact(CellIndex.recomputeOverhead(plain, r))));
             if (refs != null) {
                 List<String> row = new ArrayList<>(rows.remove(rows.size() - 1));
@@ -332,7 +334,8 @@ public final class RawCsv {
                     .memoryRepeats(longs("memory_repeats")).stepMsSamples(samples)
                     .stepMs(optDouble("step_ms_median"), optDouble("step_ms_ci_low"), optDouble("step_ms_ci_high"))
                     .recomputeForwardMs(optDouble("recompute_forward_ms")).pairedPlainMsSamples(doubles("paired_plain_ms_samples"))
-                    .recomputeForkMs(doubles("recompute_fork_ms")).message(opt("message")).build();
+                    .recomputeForkMs(doubles("recompute_fork_ms")).chainForwardForkMs(doubles("chain_forward_fork_ms"))
+                    .message(opt("message")).build();
         }
     }
 }

@@ -58,6 +58,11 @@ public final class StoredDataCheck {
                 throw bad(source, c, "recompute_fork_ms", f, "must all be finite and >= 0");
             }
         }
+        for (Double f : c.chainForwardForkMs()) {
+            if (f == null || !Double.isFinite(f) || f <= 0) {
+                throw bad(source, c, "chain_forward_fork_ms", f, "must all be finite and > 0");
+            }
+        }
     }
 
     private static void positive(Path source, CellResult c, String field, Double v) {

@@ -108,7 +108,7 @@ class CellMeasurerTest {
     @Test
     void checkpointedCellsCarryPairedPlainSteps(@TempDir Path dir) throws Exception {
         MeasureSettings settings = new MeasureSettings(new RunSettings(1, 3, 1), new RunSettings(1, 1, 1)); // time, memory
-        CellResult r = new CellMeasurer(settings, dir, null).measure(
+        CellResult r = new CellMeasurer(settings, dir, null).withChainReference(true).measure(
                 new CellKey("resnet18", 2, 32, 2, Precision.FP32, Device.CPU));
         assertEquals(CellStatus.OK, r.status(), r.message());
         assertEquals(3, r.stepMsSamples().size());
@@ -127,6 +127,17 @@ class CellMeasurerTest {
         assertEquals(forkMedians, r.recomputeForkMs());
         assertEquals(Stats.summarize(forkMedians).median(), r.recomputeForwardMs(), 1e-9, forkMedians.toString());
         assertTrue(r.recomputeForwardMs() > 0, r.toString());
+        // with the chain reference, each recompute fork also timed the whole chain's forward before every measured
+        // call: one median per fork, aligned, and longer than that fork's recompute (2 uniform segments recompute
+        // the first half of the chain)
+        List<Double> chain = chainForkMedians(jmh.resolve(r.key().id() + "-recompute.json"));
+        if (Files.exists(second)) {
+            chain.addAll(chainForkMedians(second));
+        }
+        assertEquals(chain, r.chainForwardForkMs());
+        for (int i = 0; i < chain.size(); i++) {
+            assertTrue(chain.get(i) > r.recomputeForkMs().get(i), "fork " + i + ": chain " + chain + " vs recompute " + r.recomputeForkMs());
+        }
         CellResult plain = new CellMeasurer(settings, dir, null).measure(CELL);
         assertTrue(plain.pairedPlainMsSamples().isEmpty(), plain.toString());
     }
@@ -145,6 +156,22 @@ class CellMeasurerTest {
             forkMedians.add(Stats.summarize(calls).median());
         }
         return forkMedians;
+    }
+
+    /** Each fork's median whole-chain forward of a recompute run's JMH JSON (one per measured iteration). */
+    private static List<Double> chainForkMedians(Path json) throws java.io.IOException {
+        com.fasterxml.jackson.databind.JsonNode recompute = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).get(0);
+        com.fasterxml.jackson.databind.JsonNode forks = recompute.get("secondaryMetrics")
+                .get(PairedReferenceProfiler.Reference.CHAIN_FORWARD.resultName()).get("rawData");
+        assertEquals(MeasureSettings.RECOMPUTE_FORKS, forks.size());
+        List<Double> out = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode fork : forks) {
+            assertEquals(MeasureSettings.RECOMPUTE_ITERATIONS, fork.size(), "one chain forward per measured call");
+            List<Double> calls = new ArrayList<>();
+            fork.forEach(ms -> calls.add(ms.asDouble()));
+            out.add(Stats.summarize(calls).median());
+        }
+        return out;
     }
 
     /**

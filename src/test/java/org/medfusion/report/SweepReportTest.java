@@ -99,10 +99,41 @@ class SweepReportTest {
         String md = r.markdown();
         assertTrue(md.contains("- Recompute timed again (first 3 forks more than 20 % apart): 1 of "), md);
         assertTrue(md.contains("`" + first[0] + "` (forks 10.0 / 15.0 / 10.0, then 10.0 / 10.5 / 10.2 ms: agreeing)"), md);
-        assertTrue(r.csv().contains(",10.00;15.00;10.00;10.00;10.50;10.20\n") || r.csv().contains(",10.00;15.00;10.00;10.00;10.50;10.20\r\n"),
-                r.csv());
+        assertTrue(r.csv().contains(",10.00;15.00;10.00;10.00;10.50;10.20,"), r.csv());
         SweepReport none = new SweepReport("t", "m", s, 6);
         assertTrue(none.markdown().contains("- Recompute forks within 20 % of each other for every plan timed ("), none.markdown());
+    }
+
+    /**
+     * Every fork ran 25 % slower than the profile (its whole-chain forward 75 ms where the profile's blocks sum to 60): the
+     * raw recompute errors are all -20 %, outside 15 %; read at the profile's speed (the fork's recompute over its chain
+     * forward, times the profile's 60 ms) every plan is exactly as predicted.
+     */
+    @Test
+    void aRecomputeTimedOnASlowerMachineIsReadAtTheProfilesSpeed() {
+        List<BlockProfile> blocks = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            blocks.add(new BlockProfile(i, "b" + i, 1000, 4000, 500, 1200, 600, 10, 8, 20, 0));
+        }
+        MemoryModel model = new MemoryModel(blocks, 100);
+        java.util.function.DoubleFunction<CellResult> slow = predictedMs -> {
+            double ms = predictedMs * 1.25;
+            return CellResult.builder(KEY, "resnet", CellStatus.OK).peak(1000L, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(1000L))
+                    .stepMsSamples(List.of(100 + ms)).stepMs(100 + ms, null, null).pairedPlainMsSamples(List.of(100.0))
+                    .recomputeForwardMs(ms).recomputeForkMs(List.of(ms, ms, ms)).chainForwardForkMs(List.of(75.0, 75.0, 75.0)).build();
+        };
+        BudgetSweep s = BudgetSweep.run(model, 3, List.of(2), p -> slow.apply(p.predictedOverheadMs()),
+                (split, n) -> slow.apply(model.predict(split.policy().plan(6, n)).overheadMs()), 1);
+        assertEquals(60.0, s.profileChainForwardMs(), 1e-9);
+        BudgetSweep.Figures uniform = s.splits().get(0).figures();
+        assertEquals(-0.2, uniform.recomputeError(), 1e-9);
+        assertEquals(uniform.predictedRecomputeMs(), s.recomputeAtProfileSpeedMs(uniform), 1e-9);
+        assertEquals(0.0, s.speedAdjustedRecomputeError(uniform), 1e-9);
+        String md = new SweepReport("t", "m", s, 3).markdown();
+        assertTrue(md.matches("(?s).*recompute time within 15 %: (\\d+) of \\1 plans outside; at the profile's speed: every plan \\(\\d+\\)\\..*"), md);
+        assertTrue(md.contains("the profile timed as 60.0 ms"), md);
+        String csv = new SweepReport("t", "m", s, 3).csv();
+        assertTrue(csv.contains(",75.00;75.00;75.00,30.00,0.0000"), csv);
     }
 
     @Test
