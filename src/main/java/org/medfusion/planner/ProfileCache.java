@@ -134,7 +134,7 @@ public final class ProfileCache {
                 .jvmArgs(List.of("-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true"))
                 .jvmArgs(org.medfusion.platform.MeasuringJvm.OPTIONS)
                 .args(List.of(key.model(), Integer.toString(key.batch()), Integer.toString(key.res()), Integer.toString(REPEATS),
-                        result.toString()))
+                        result.toString(), (memoryEnvironment ? ProfileWorker.Role.MEMORY : ProfileWorker.Role.TIMES).name()))
                 .errorDir(dir.resolve("crashes")).what("profiling " + key.id()).runForOutput();
         return ModelProfile.fromJson(Files.readString(result));
     }

@@ -62,6 +62,15 @@ public final class Profiler {
 
     /** Measures every block of {@code model} at batch/res on the CPU (fp32), and the optimizer update. */
     public Result measure(String model, int batch, int res) {
+        return measure(model, batch, res, true);
+    }
+
+    /**
+     * As {@link #measure(String, int, int)}; without {@code chainTimes} the forward times stay the rounds' (each block
+     * timed alone), for a worker whose times are discarded: the memory worker ({@link ProfileCache} takes every time
+     * from the worker run with the timing allocator).
+     */
+    public Result measure(String model, int batch, int res, boolean chainTimes) {
         try (Backbone bb = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), ai.djl.Device.cpu());
                 NDManager data = bb.manager().newSubManager()) {
             SyntheticBatch input = SyntheticBatch.create(data, batch, res, bb.options().outputDim(), 42);
@@ -89,9 +98,11 @@ public final class Profiler {
                 x = next;
             }
             x.close();
-            double[][] chain = chainForwardTimes(blocks, ps, input.images(), data);
-            for (int i = 0; i < out.size(); i++) {
-                out.set(i, out.get(i).withForwardTimes(chain[0][i], chain[1][i]));
+            if (chainTimes) {
+                double[][] chain = chainForwardTimes(blocks, ps, input.images(), data);
+                for (int i = 0; i < out.size(); i++) {
+                    out.set(i, out.get(i).withForwardTimes(chain[0][i], chain[1][i]));
+                }
             }
             return new Result(out, update);
         }
