@@ -80,13 +80,16 @@ final class JmhResults {
 
     /** Each fork's median primary score, in the order the forks ran; forks that measured nothing are left out. */
     static List<Double> forkMedians(List<RunResult> results) {
-        return forkScores(results, IterationResult::getPrimaryResult).stream().map(calls -> Stats.summarize(calls).median()).toList();
+        return forkMedians(results, IterationResult::getPrimaryResult);
     }
 
     /** Each fork's median of the paired {@code reference}, in the order the forks ran; forks without one are left out. */
     static List<Double> forkMedians(List<RunResult> results, PairedReferenceProfiler.Reference reference) {
-        return forkScores(results, ir -> ir.getSecondaryResults().get(reference.resultName())).stream()
-                .map(calls -> Stats.summarize(calls).median()).toList();
+        return forkMedians(results, ir -> ir.getSecondaryResults().get(reference.resultName()));
+    }
+
+    private static List<Double> forkMedians(List<RunResult> results, Function<IterationResult, Result> pick) {
+        return forkScores(results, pick).stream().map(calls -> Stats.summarize(calls).median()).toList();
     }
 
     /**

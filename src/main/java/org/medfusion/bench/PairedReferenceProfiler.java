@@ -40,13 +40,15 @@ public final class PairedReferenceProfiler implements InternalProfiler {
         }
     }
 
-    private static volatile Reference lastReference;
-    private static volatile double lastMs = Double.NaN;
+    /** A reference's time in this iteration. */
+    private record Timed(Reference reference, double ms) {
+    }
+
+    private static volatile Timed last;
 
     /** Called by the cell after it timed the reference of this iteration. */
     static void record(Reference reference, double ms) {
-        lastReference = reference;
-        lastMs = ms;
+        last = new Timed(reference, ms);
     }
 
     @Override
@@ -56,12 +58,9 @@ public final class PairedReferenceProfiler implements InternalProfiler {
     @Override
     public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams,
             IterationResult result) {
-        double ms = lastMs;
-        Reference reference = lastReference;
-        lastMs = Double.NaN;
-        lastReference = null;
-        return Double.isNaN(ms) || reference == null ? List.of()
-                : List.of(new ScalarResult(reference.resultName(), ms, "ms", AggregationPolicy.AVG));
+        Timed t = last;
+        last = null;
+        return t == null ? List.of() : List.of(new ScalarResult(t.reference().resultName(), t.ms(), "ms", AggregationPolicy.AVG));
     }
 
     @Override

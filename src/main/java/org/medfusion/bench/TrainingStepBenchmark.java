@@ -1,8 +1,7 @@
 package org.medfusion.bench;
 
-import org.medfusion.platform.MeasuringJvm;
-
 import java.util.concurrent.TimeUnit;
+import org.medfusion.platform.MeasuringJvm;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -44,13 +44,13 @@ public record BlockProfile(int index, String name, long outputBytes, long keptBy
         return keptBytes + inputFreedBytes;
     }
 
-    /** This block's memory figures with the times of {@code timed} (same block from a timing run). */
     /** This block with the given forward times (ms, with grad and without), everything else unchanged. */
     public BlockProfile withForwardTimes(double withGradMs, double noGradMs) {
         return new BlockProfile(index, name, outputBytes, keptBytes, forwardPeakBytes, forwardNoGradPeakBytes,
                 backwardPeakBytes, withGradMs, noGradMs, backwardMs, inputFreedBytes);
     }
 
+    /** This block's memory figures with the times of {@code timed} (same block from a timing run). */
     public BlockProfile withTimesOf(BlockProfile timed) {
         return new BlockProfile(index, name, outputBytes, keptBytes, forwardPeakBytes, forwardNoGradPeakBytes,
                 backwardPeakBytes, timed.forwardMs, timed.forwardNoGradMs, timed.backwardMs, inputFreedBytes);

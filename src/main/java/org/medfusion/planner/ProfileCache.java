@@ -101,8 +101,8 @@ public final class ProfileCache {
                     return cached;
                 }
             }
-            ModelProfile memory = runWorker(key, true);
-            ModelProfile time = runWorker(key, false);
+            ModelProfile memory = runWorker(key, ProfileWorker.Role.MEMORY);
+            ModelProfile time = runWorker(key, ProfileWorker.Role.TIMES);
             List<BlockProfile> merged = new ArrayList<>();
             for (int i = 0; i < memory.blocks().size(); i++) {
                 merged.add(memory.blocks().get(i).withTimesOf(time.blocks().get(i)));
@@ -119,22 +119,22 @@ public final class ProfileCache {
         }
     }
 
-    private ModelProfile runWorker(ProfileKey key, boolean memoryEnvironment) throws IOException {
+    private ModelProfile runWorker(ProfileKey key, ProfileWorker.Role role) throws IOException {
         Path result = Files.createTempFile("medfusion-profile", ".json");
         try {
-            return runWorker(key, memoryEnvironment, result);
+            return runWorker(key, role, result);
         } finally {
             Files.deleteIfExists(result);
         }
     }
 
-    private ModelProfile runWorker(ProfileKey key, boolean memoryEnvironment, Path result) throws IOException {
+    private ModelProfile runWorker(ProfileKey key, ProfileWorker.Role role, Path result) throws IOException {
         // the other setting's variables are removed, not inherited from ours; a crash's hs_err goes beside the profiles
-        (memoryEnvironment ? GlibcMalloc.MEMORY : GlibcMalloc.TIMING).applyTo(org.medfusion.platform.ChildJvm.of(ProfileWorker.class))
+        (role == ProfileWorker.Role.MEMORY ? GlibcMalloc.MEMORY : GlibcMalloc.TIMING).applyTo(org.medfusion.platform.ChildJvm.of(ProfileWorker.class))
                 .jvmArgs(List.of("-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dai.djl.offline=true"))
                 .jvmArgs(org.medfusion.platform.MeasuringJvm.OPTIONS)
                 .args(List.of(key.model(), Integer.toString(key.batch()), Integer.toString(key.res()), Integer.toString(REPEATS),
-                        result.toString(), (memoryEnvironment ? ProfileWorker.Role.MEMORY : ProfileWorker.Role.TIMES).name()))
+                        result.toString(), role.name()))
                 .errorDir(dir.resolve("crashes")).what("profiling " + key.id()).runForOutput();
         return ModelProfile.fromJson(Files.readString(result));
     }

@@ -60,15 +60,10 @@ public final class Profiler {
     public record Result(List<BlockProfile> blocks, long updatePeakBytes) {
     }
 
-    /** Measures every block of {@code model} at batch/res on the CPU (fp32), and the optimizer update. */
-    public Result measure(String model, int batch, int res) {
-        return measure(model, batch, res, true);
-    }
-
     /**
-     * As {@link #measure(String, int, int)}; without {@code chainTimes} the forward times stay the rounds' (each block
-     * timed alone), for a worker whose times are discarded: the memory worker ({@link ProfileCache} takes every time
-     * from the worker run with the timing allocator).
+     * Measures every block of {@code model} at batch/res on the CPU (fp32), and the optimizer update. Without
+     * {@code chainTimes} the forward times stay the rounds' (each block timed alone), for a worker whose times are
+     * discarded: the memory worker ({@link ProfileCache} takes every time from the worker run with the timing allocator).
      */
     public Result measure(String model, int batch, int res, boolean chainTimes) {
         try (Backbone bb = BackboneRegistry.create(model, BackboneOptions.defaults().withImageSize(res), ai.djl.Device.cpu());

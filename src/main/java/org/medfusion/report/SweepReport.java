@@ -48,34 +48,32 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep, 
                     p.sameAsBudget() < 0 ? "" : String.valueOf(p.sameAsBudget()), String.valueOf(f.predictedPeakBytes()),
                     Fmt.exact(f.measuredPeakBytes()), Fmt.fixed(f.peakError(), 4), String.valueOf(p.kept()),
                     Fmt.fixed(f.predictedRecomputeMs(), 2), Fmt.fixed(f.measuredRecomputeMs(), 2), Fmt.fixed(f.recomputeError(), 4),
-                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), p.measured().status().label(), forks(p.measured()),
-                    chainForks(p.measured()), Fmt.fixed(sweep.recomputeAtProfileSpeedMs(f), 2), Fmt.fixed(sweep.speedAdjustedRecomputeError(f), 4)));
+                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), p.measured().status().label(), joinMs2(p.measured().recomputeForkMs()),
+                    joinMs2(p.measured().chainForwardForkMs()), Fmt.fixed(sweep.recomputeAtProfileSpeedMs(f), 2),
+                    Fmt.fixed(sweep.speedAdjustedRecomputeError(f), 4)));
         }
         for (BudgetSweep.SplitPoint s : sweep.splits()) {
             BudgetSweep.Figures f = s.figures();
             rows.add(List.of("", "", s.split().label(), String.valueOf(s.segments()), s.plan().plan().spec(), "1", "",
                     String.valueOf(f.predictedPeakBytes()), Fmt.exact(f.measuredPeakBytes()), Fmt.fixed(f.peakError(), 4), "",
                     Fmt.fixed(f.predictedRecomputeMs(), 2), Fmt.fixed(f.measuredRecomputeMs(), 2), Fmt.fixed(f.recomputeError(), 4),
-                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), s.measured().status().label(), forks(s.measured()),
-                    chainForks(s.measured()), Fmt.fixed(sweep.recomputeAtProfileSpeedMs(f), 2), Fmt.fixed(sweep.speedAdjustedRecomputeError(f), 4)));
+                    Fmt.fixed(f.addedMs(), 2), Fmt.fixed(f.pairedRatio(), 4), s.measured().status().label(), joinMs2(s.measured().recomputeForkMs()),
+                    joinMs2(s.measured().chainForwardForkMs()), Fmt.fixed(sweep.recomputeAtProfileSpeedMs(f), 2),
+                    Fmt.fixed(sweep.speedAdjustedRecomputeError(f), 4)));
         }
         BudgetSweep.Figures pf = sweep.plain().figures();
         rows.add(List.of("", "", "plain", "1", sweep.plain().plan().plan().spec(), "1", "", String.valueOf(pf.predictedPeakBytes()),
                 Fmt.exact(pf.measuredPeakBytes()), Fmt.fixed(pf.peakError(), 4), "", Fmt.fixed(pf.predictedRecomputeMs(), 2),
                 Fmt.fixed(pf.measuredRecomputeMs(), 2), "", Fmt.fixed(pf.addedMs(), 2), Fmt.fixed(pf.pairedRatio(), 4),
-                sweep.plain().measured().status().label(), forks(sweep.plain().measured()), chainForks(sweep.plain().measured()),
+                sweep.plain().measured().status().label(), joinMs2(sweep.plain().measured().recomputeForkMs()),
+                joinMs2(sweep.plain().measured().chainForwardForkMs()),
                 Fmt.fixed(sweep.recomputeAtProfileSpeedMs(pf), 2), ""));
         return Csv.render(HEADER, rows);
     }
 
-    /** Each recompute fork's median, ;-joined with 2 decimals (empty for a plan that recomputes nothing). */
-    private static String forks(CellResult m) {
-        return String.join(";", m.recomputeForkMs().stream().map(v -> Fmt.fixed(v, 2)).toList());
-    }
-
-    /** Each recompute fork's median whole-chain forward, as {@link #forks} (empty where the forks did not time it). */
-    private static String chainForks(CellResult m) {
-        return String.join(";", m.chainForwardForkMs().stream().map(v -> Fmt.fixed(v, 2)).toList());
+    /** Per-fork medians (recompute or chain forward), ;-joined with 2 decimals (empty where none was timed). */
+    private static String joinMs2(List<Double> forkMs) {
+        return String.join(";", forkMs.stream().map(v -> Fmt.fixed(v, 2)).toList());
     }
 
     /** The table and the verdicts, in Markdown. */
@@ -96,11 +94,10 @@ public record SweepReport(String title, String measuredWith, BudgetSweep sweep, 
                 + "the recompute and all else checkpointing costs.%n%n", recomputeForks, RecomputeForks.agreementPercent(),
                 recomputeForks));
         sb.append(String.format(Locale.ROOT, "At the profile's speed: before each measured recompute call, its fork also timed the whole "
-                + "chain's forward with grad (sweep.csv, chain_forward_fork_ms), which the profile timed as %.1f ms (the sum of its "
-                + "blocks'). The fork's recompute over that forward (median over the forks) times %.1f ms is the recompute as the "
+                + "chain's forward with grad (sweep.csv, chain_forward_fork_ms), which the profile timed as %1$.1f ms (the sum of its "
+                + "blocks'). The fork's recompute over that forward (median over the forks) times %1$.1f ms is the recompute as the "
                 + "profile's machine state would have run it: the error there is the planner's, the raw error adds how much faster or "
-                + "slower the machine ran between the profile and the fork.%n%n", sweep.profileChainForwardMs(),
-                sweep.profileChainForwardMs()));
+                + "slower the machine ran between the profile and the fork.%n%n", sweep.profileChainForwardMs()));
         sb.append("| budget (MiB) | plan | predicted peak (MiB) | measured peak (MiB) | peak error | kept | "
                 + "predicted recompute (ms) | measured recompute (ms) | recompute error | at the profile's speed (ms) | error there | "
                 + "added to step (ms) | paired ratio |\n");

@@ -35,12 +35,17 @@ class SweepReportTest {
                 .recomputeForkMs(recomputeForkMs).build();
     }
 
-    static BudgetSweep sweep() {
+    /** Six identical blocks, each 10 ms forward with grad: a whole-chain forward of 60 ms in the profile. */
+    static MemoryModel sixBlocks() {
         List<BlockProfile> blocks = new java.util.ArrayList<>();
         for (int i = 0; i < 6; i++) {
             blocks.add(new BlockProfile(i, "b" + i, 1000, 4000, 500, 1200, 600, 10, 8, 20, 0));
         }
-        MemoryModel model = new MemoryModel(blocks, 100);
+        return new MemoryModel(blocks, 100);
+    }
+
+    static BudgetSweep sweep() {
+        MemoryModel model = sixBlocks();
         org.medfusion.planner.SegmentPlanner planner = new org.medfusion.planner.SegmentPlanner(model);
         long plain = model.predict(org.medfusion.checkpoint.SegmentPlan.uniform(6, 1)).peakBytes();
         org.medfusion.checkpoint.SegmentPlan second = planner.cheapestWithin(BudgetSweep.budgets(planner.minimumPeak(), plain, 4).get(1))
@@ -80,11 +85,7 @@ class SweepReportTest {
      */
     @Test
     void recomputeForksAreListedAndARetimedPlanIsNamed() {
-        List<BlockProfile> blocks = new java.util.ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            blocks.add(new BlockProfile(i, "b" + i, 1000, 4000, 500, 1200, 600, 10, 8, 20, 0));
-        }
-        MemoryModel model = new MemoryModel(blocks, 100);
+        MemoryModel model = sixBlocks();
         List<Double> retimed = List.of(10.0, 15.0, 10.0, 10.0, 10.5, 10.2);
         String[] first = new String[1];
         BudgetSweep s = BudgetSweep.run(model, 3, List.of(2), p -> {
@@ -111,11 +112,7 @@ class SweepReportTest {
      */
     @Test
     void aRecomputeTimedOnASlowerMachineIsReadAtTheProfilesSpeed() {
-        List<BlockProfile> blocks = new java.util.ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            blocks.add(new BlockProfile(i, "b" + i, 1000, 4000, 500, 1200, 600, 10, 8, 20, 0));
-        }
-        MemoryModel model = new MemoryModel(blocks, 100);
+        MemoryModel model = sixBlocks();
         java.util.function.DoubleFunction<CellResult> slow = predictedMs -> {
             double ms = predictedMs * 1.25;
             return CellResult.builder(KEY, "resnet", CellStatus.OK).peak(1000L, MemoryMethod.CPU_RSS_PEAK).memoryRepeats(List.of(1000L))
